@@ -1,0 +1,28 @@
+import type { Task } from '../core/types.ts';
+
+/**
+ * What a worker gets for one attempt. Every callback is fenced by the runtime: once the attempt is
+ * no longer current (lease lost, cancelled), calls are ignored and `signal` is aborted.
+ */
+export interface WorkerContext {
+  task: Task;
+  attempt: number;
+  agentId: string;
+  /** Per-task working directory, created before the worker starts. */
+  workDir: string;
+  /** Aborted on cancel, timeout, or when the lease is lost; the worker must stop. */
+  signal: AbortSignal;
+  /** Reports progress; `pct` is 0–100 or null when unknown. */
+  progress(pct: number | null, text: string): void;
+  /** Asks the humans a question; the task is blocked until someone answers. Resolves with the answer. */
+  ask(question: string): Promise<string>;
+  /** Registers a file (relative to workDir, or absolute) to attach to the result. */
+  artifact(path: string): void;
+}
+
+export type WorkerResult = { ok: true; output: string } | { ok: false; error: string };
+
+/** Runs one attempt of a task. Must resolve (not reject) with the outcome; a rejection counts as a failure. */
+export interface Worker {
+  run(ctx: WorkerContext): Promise<WorkerResult>;
+}

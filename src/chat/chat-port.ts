@@ -1,0 +1,103 @@
+/**
+ * The chat port: everything the orchestrator needs from a chat platform, and nothing more.
+ * Adapters (adapters/console, adapters/telegram, adapters/discord) implement it; the core never
+ * imports a chat library.
+ *
+ * Text crosses the port as plain text. The adapter escapes it for the platform's format (HTML for
+ * Telegram, markdown for Discord) and disables mentions, so user or worker text can never ping
+ * anyone or inject markup.
+ */
+
+/** A message a person (or a configured remote agent) wrote in a channel the swarm listens to. */
+export interface IncomingMessage {
+  /** Adapter platform name: 'console' | 'telegram' | 'discord' | 'memory'. */
+  platform: string;
+  /** Chat / channel id the message was posted in (Discord: the parent channel even in a thread). */
+  channelId: string;
+  /** Platform message id, unique within the platform; the inbox key. */
+  messageId: string;
+  /** Discord thread id or Telegram forum topic id, when the message was posted inside one. */
+  threadId?: string;
+  author: {
+    id: string;
+    name: string;
+    isBot: boolean;
+    /** Discord role ids of the author in the guild, for role-based admin checks. */
+    roleIds?: string[];
+  };
+  text: string;
+  /** The message this one replies to, when it is a reply (answers to an agent's question). */
+  replyToMessageId?: string;
+  /** Milliseconds since the epoch, from the platform. */
+  sentAt: number;
+}
+
+/** Where a message goes: the channel's top level, or under a task's main message. */
+export interface TaskAnchor {
+  /** Platform id of the task's main (status) message. */
+  messageId: string;
+  /** Task id and title, for naming a Discord thread or a topic. */
+  taskId: string;
+  title: string;
+}
+
+export interface OutgoingMessage {
+  /** Optional first line shown emphasised (bold). Plain text. */
+  heading?: string;
+  /** Plain text body. The core keeps `heading + text` within `limits.maxTextLength`. */
+  text: string;
+  /** Post under this task message (Discord: in its thread, created on first use; Telegram: as a reply). */
+  under?: TaskAnchor;
+  /** Reply to a specific platform message (a person's command), at the top level or in the anchor. */
+  replyToMessageId?: string;
+  /** Agent speaking. An adapter with that agent's own bot token sends as that bot; otherwise it shows the name. */
+  speaker?: string;
+  /**
+   * Idempotency key, at most 25 characters, stable across retries of the same outbox row.
+   * Discord sends it as a nonce with enforce_nonce; others may ignore it.
+   */
+  nonce: string;
+  /** A file to attach (long output, artifacts). */
+  attachment?: { fileName: string; content: Buffer };
+}
+
+export interface SentMessage {
+  messageId: string;
+  /** The thread or topic the message landed in, when the platform has one. */
+  threadId?: string;
+}
+
+export interface ChatLimits {
+  /** Longest plain text the adapter accepts in one message (Discord 2000, Telegram 4096). */
+  maxTextLength: number;
+  /** Largest attachment in bytes. */
+  maxAttachmentBytes: number;
+}
+
+/** Receives every incoming message; the orchestrator dedupes by messageId, so repeats are harmless. */
+export type MessageHandler = (message: IncomingMessage) => Promise<void>;
+
+/** Small durable key-value store the ledger lends to adapters (e.g. Discord's last-seen message id). */
+export interface CursorStore {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+}
+
+export interface ChatPort {
+  readonly platform: string;
+  readonly limits: ChatLimits;
+  /**
+   * Connects and starts delivering messages to `onMessage`. Resolves once connected. Messages that
+   * arrived while the swarm was down are delivered too where the platform allows it (Telegram:
+   * pending updates; Discord: history after the last seen message).
+   */
+  start(onMessage: MessageHandler): Promise<void>;
+  /** Disconnects and releases every socket and timer. Idempotent. */
+  stop(): Promise<void>;
+  /** Posts a message. Throws ChatError (permanent or transient, with retryAfterMs on a 429). */
+  send(message: OutgoingMessage): Promise<SentMessage>;
+  /** Replaces the text of a message the swarm posted. Editing to identical text succeeds. */
+  edit?(target: SentMessage, message: Pick<OutgoingMessage, 'heading' | 'text'>): Promise<void>;
+  /** Closes the details area of a finished task (Discord: archives the thread). */
+  closeDetails?(anchor: TaskAnchor): Promise<void>;
+}
