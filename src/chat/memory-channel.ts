@@ -1,0 +1,234 @@
+import { ChatError } from '../core/errors.ts';
+import { silentLogger, type Logger } from '../core/logger.ts';
+import { systemClock, type Clock } from '../core/types.ts';
+import type {
+  ChatLimits,
+  ChatPort,
+  IncomingMessage,
+  MessageHandler,
+  OutgoingMessage,
+  SentMessage,
+  TaskAnchor,
+} from './chat-port.ts';
+
+/** One message in the memory channel, as a person would see it. */
+export interface MemoryTranscriptEntry {
+  messageId: string;
+  authorId: string;
+  authorName: string;
+  isBot: boolean;
+  /** True for messages the port itself sent. */
+  fromSwarm: boolean;
+  speaker?: string;
+  heading?: string;
+  text: string;
+  /** Main message id of the task this message sits under (also its threadId). */
+  underMessageId?: string;
+  replyToMessageId?: string;
+  threadId?: string;
+  edits: number;
+  nonce?: string;
+  attachment?: { fileName: string; content: Buffer };
+  sentAt: number;
+}
+
+export interface MemoryChannelOptions {
+  channelId?: string;
+  limits?: Partial<ChatLimits>;
+  clock?: Clock;
+  logger?: Logger;
+  /** Display name of the swarm's own account. */
+  botName?: string;
+}
+
+export interface HumanPost {
+  authorId?: string;
+  name?: string;
+  /** Platform id of the message this one replies to. */
+  replyTo?: string;
+  /** Post in the details area of this task main message (its id, or the SentMessage from send). */
+  under?: string | SentMessage;
+}
+
+/** A ChatPort that lives in memory, plus the controls tests use to play the people in the channel. */
+export interface MemoryChannel extends ChatPort {
+  edit(target: SentMessage, message: Pick<OutgoingMessage, 'heading' | 'text'>): Promise<void>;
+  closeDetails(anchor: TaskAnchor): Promise<void>;
+  readonly isStarted: boolean;
+  /** Posts as a person; delivered to the handler if started, else queued until the next start. */
+  postAsHuman(text: string, options?: HumanPost): string;
+  /** Posts as a bot that is not the swarm; shown in the transcript, never delivered. */
+  postAsBot(text: string, options?: { authorId?: string; name?: string }): string;
+  /** Every message in posting order (copies). */
+  transcript(): MemoryTranscriptEntry[];
+  /** Task ids whose details area was closed, in order. */
+  closedDetails(): string[];
+  /** Makes the next `count` send/edit/closeDetails calls throw `error` (nothing is posted). */
+  failNext(count: number, error: ChatError): void;
+  /** Resolves once every queued delivery has been handled (or the channel is stopped). */
+  idle(): Promise<void>;
+}
+
+export const DefaultMemoryChannelOptions = {
+  channelId: 'memory-channel',
+  botName: 'swarm',
+  limits: { maxTextLength: 2000, maxAttachmentBytes: 10 * 1024 * 1024 },
+} as const satisfies MemoryChannelOptions;
+
+/** Creates an in-memory chat channel (platform 'memory') that supports edit, details and catch-up. */
+export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryChannel {
+  const channelId = options.channelId ?? DefaultMemoryChannelOptions.channelId;
+  const botName = options.botName ?? DefaultMemoryChannelOptions.botName;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const limits: ChatLimits = { ...DefaultMemoryChannelOptions.limits, ...options.limits };
+
+  const entries: MemoryTranscriptEntry[] = [];
+  const closed: string[] = [];
+  const queue: IncomingMessage[] = [];
+  let handler: MessageHandler | undefined;
+  let pumping = false;
+  let drained: Promise<void> = Promise.resolve();
+  let nextId = 1;
+  let failures: { remaining: number; error: ChatError } | undefined;
+
+  const newId = (): string => String(nextId++);
+
+  const injectedFailure = (): void => {
+    if (!failures || failures.remaining <= 0) return;
+    failures.remaining -= 1;
+    throw failures.error;
+  };
+
+  const checkSize = (heading: string | undefined, text: string): void => {
+    const length = (heading?.length ?? 0) + text.length;
+    if (length > limits.maxTextLength) {
+      throw new ChatError(`message too long: ${length} > ${limits.maxTextLength} characters`, { permanent: true });
+    }
+  };
+
+  // Deliveries run one at a time, in posting order; a failing handler is logged and skipped.
+  const pump = (): void => {
+    if (pumping) return;
+    pumping = true;
+    drained = (async () => {
+      try {
+        while (handler && queue.length > 0) {
+          const message = queue.shift()!;
+          try {
+            await handler(message);
+          } catch (err) {
+            logger.warn('message handler failed', { messageId: message.messageId, error: String(err) });
+          }
+        }
+      } finally {
+        pumping = false;
+      }
+    })();
+  };
+
+  const post = (entry: Omit<MemoryTranscriptEntry, 'messageId' | 'edits' | 'sentAt'>): MemoryTranscriptEntry => {
+    const full: MemoryTranscriptEntry = { ...entry, messageId: newId(), edits: 0, sentAt: clock.now() };
+    entries.push(full);
+    return full;
+  };
+
+  const channel: MemoryChannel = {
+    platform: 'memory',
+    limits,
+    get isStarted() {
+      return handler !== undefined;
+    },
+
+    async start(onMessage) {
+      if (handler) throw new Error('memory channel already started');
+      handler = onMessage;
+      pump();
+    },
+
+    async stop() {
+      handler = undefined;
+    },
+
+    async send(message) {
+      injectedFailure();
+      checkSize(message.heading, message.text);
+      if (message.attachment && message.attachment.content.length > limits.maxAttachmentBytes) {
+        throw new ChatError(`attachment too large: ${message.attachment.content.length} bytes`, { permanent: true });
+      }
+      const under = message.under?.messageId;
+      const entry = post({
+        authorId: 'swarm',
+        authorName: botName,
+        isBot: true,
+        fromSwarm: true,
+        text: message.text,
+        nonce: message.nonce,
+        ...(message.speaker !== undefined && { speaker: message.speaker }),
+        ...(message.heading !== undefined && { heading: message.heading }),
+        ...(under !== undefined && { underMessageId: under, threadId: under }),
+        ...(message.replyToMessageId !== undefined && { replyToMessageId: message.replyToMessageId }),
+        ...(message.attachment && { attachment: { ...message.attachment } }),
+      });
+      return under === undefined ? { messageId: entry.messageId } : { messageId: entry.messageId, threadId: under };
+    },
+
+    async edit(target, message) {
+      injectedFailure();
+      const entry = entries.find((e) => e.messageId === target.messageId);
+      if (!entry) throw new ChatError(`unknown message ${target.messageId}`, { permanent: true });
+      if (!entry.fromSwarm) throw new ChatError(`cannot edit message ${target.messageId} of another author`, { permanent: true });
+      checkSize(message.heading, message.text);
+      if (entry.heading === message.heading && entry.text === message.text) return;
+      if (message.heading === undefined) delete entry.heading;
+      else entry.heading = message.heading;
+      entry.text = message.text;
+      entry.edits += 1;
+    },
+
+    async closeDetails(anchor) {
+      injectedFailure();
+      closed.push(anchor.taskId);
+    },
+
+    postAsHuman(text, opts = {}) {
+      const under = typeof opts.under === 'string' ? opts.under : opts.under?.messageId;
+      const entry = post({
+        authorId: opts.authorId ?? 'human',
+        authorName: opts.name ?? 'Human',
+        isBot: false,
+        fromSwarm: false,
+        text,
+        ...(under !== undefined && { underMessageId: under, threadId: under }),
+        ...(opts.replyTo !== undefined && { replyToMessageId: opts.replyTo }),
+      });
+      queue.push({
+        platform: 'memory',
+        channelId,
+        messageId: entry.messageId,
+        author: { id: entry.authorId, name: entry.authorName, isBot: false },
+        text,
+        sentAt: entry.sentAt,
+        ...(under !== undefined && { threadId: under }),
+        ...(opts.replyTo !== undefined && { replyToMessageId: opts.replyTo }),
+      });
+      if (handler) pump();
+      return entry.messageId;
+    },
+
+    postAsBot(text, opts = {}) {
+      return post({ authorId: opts.authorId ?? 'other-bot', authorName: opts.name ?? 'Other bot', isBot: true, fromSwarm: false, text })
+        .messageId;
+    },
+
+    transcript: () => entries.map((e) => ({ ...e })),
+    closedDetails: () => [...closed],
+    failNext(count, error) {
+      failures = { remaining: count, error };
+    },
+    idle: async () => {
+      while (pumping) await drained;
+    },
+  };
+  return channel;
+}
