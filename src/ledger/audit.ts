@@ -1,0 +1,93 @@
+import type Database from 'better-sqlite3';
+import { GENESIS_HASH, hashEvent } from './event-hash.ts';
+
+export interface AuditProblem {
+  seq: number | null;
+  problem: string;
+}
+
+export interface AuditReport {
+  events: number;
+  mirroredEvents: number;
+  problems: AuditProblem[];
+}
+
+interface EventRow {
+  seq: number;
+  at: number;
+  type: string;
+  task_id: string | null;
+  agent_id: string | null;
+  actor: string;
+  data: string;
+  mirrored: number;
+  prev_hash: string;
+  hash: string;
+}
+
+interface MirrorRow {
+  id: number;
+  channel: string;
+  kind: string;
+  task_id: string | null;
+  status: string;
+  merged_into: number | null;
+  last_error: string | null;
+}
+
+/**
+ * Verifies the ledger: the event chain is unbroken (no event edited, inserted or removed after the
+ * fact) and every event meant for the channel reached it (posted, merged into a posted digest, or
+ * superseded by a later posted status message).
+ */
+export function auditLedger(db: Database.Database): AuditReport {
+  const problems: AuditProblem[] = [];
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  let events = 0;
+  let mirroredEvents = 0;
+  const mirroredSeqs: number[] = [];
+  for (const row of db.prepare('SELECT * FROM events ORDER BY seq').iterate() as IterableIterator<EventRow>) {
+    events++;
+    if (row.seq !== expectedSeq) problems.push({ seq: row.seq, problem: `expected event ${expectedSeq} here: events are missing` });
+    if (row.prev_hash !== prevHash) problems.push({ seq: row.seq, problem: 'previous-hash link broken' });
+    const computed = hashEvent(row.prev_hash, {
+      seq: row.seq,
+      at: row.at,
+      type: row.type,
+      taskId: row.task_id,
+      agentId: row.agent_id,
+      actor: row.actor,
+      dataJson: row.data,
+    });
+    if (computed !== row.hash) problems.push({ seq: row.seq, problem: `contents do not match the hash (edited after the fact?)` });
+    if (row.mirrored === 1) {
+      mirroredEvents++;
+      mirroredSeqs.push(row.seq);
+    }
+    prevHash = row.hash;
+    expectedSeq = row.seq + 1;
+  }
+
+  const rowsOf = db.prepare('SELECT id, channel, kind, task_id, status, merged_into, last_error FROM outbox WHERE event_seq = ?');
+  const digestSent = db.prepare("SELECT 1 FROM outbox WHERE id = ? AND status = 'sent'");
+  const laterStatusSent = db.prepare(
+    "SELECT 1 FROM outbox WHERE channel = ? AND task_id = ? AND kind = 'status' AND status = 'sent' AND id > ? LIMIT 1",
+  );
+  for (const seq of mirroredSeqs) {
+    const rows = rowsOf.all(seq) as MirrorRow[];
+    if (rows.length === 0) {
+      problems.push({ seq, problem: 'meant for the channel but has no outbox row' });
+      continue;
+    }
+    for (const r of rows) {
+      const where = `${r.kind} message on ${r.channel}`;
+      if (r.status === 'sent') continue;
+      if (r.status === 'merged' && r.merged_into !== null && digestSent.get(r.merged_into)) continue;
+      if (r.status === 'superseded' && laterStatusSent.get(r.channel, r.task_id, r.id)) continue;
+      if (r.status === 'failed') problems.push({ seq, problem: `${where} failed to post: ${r.last_error ?? 'unknown error'}` });
+      else problems.push({ seq, problem: `${where} not posted yet (${r.status})` });
+    }
+  }
+  return { events, mirroredEvents, problems };
+}

@@ -1,0 +1,32 @@
+import type { LedgerCore } from './ledger-core.ts';
+
+export interface InboxEntry {
+  platform: string;
+  messageId: string;
+  channel: string;
+  authorId: string;
+  text: string;
+}
+
+/** Incoming messages keyed by platform message id, so a redelivered message is applied once. */
+export class InboxStore {
+  constructor(private readonly core: LedgerCore) {}
+
+  /** Records a message; false when it was seen before (a duplicate delivery or a catch-up repeat). */
+  record(entry: InboxEntry): boolean {
+    const info = this.core
+      .sql(
+        'INSERT INTO inbox (platform, message_id, channel, author_id, text, received_at) VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING',
+      )
+      .run(entry.platform, entry.messageId, entry.channel, entry.authorId, entry.text, this.core.now());
+    return info.changes === 1;
+  }
+
+  setOutcome(platform: string, messageId: string, outcome: string): void {
+    this.core.sql('UPDATE inbox SET outcome = ? WHERE platform = ? AND message_id = ?').run(outcome, platform, messageId);
+  }
+
+  count(): number {
+    return (this.core.sql('SELECT COUNT(*) AS n FROM inbox').get() as { n: number }).n;
+  }
+}

@@ -1,0 +1,163 @@
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { LedgerError } from '../core/errors.ts';
+import type { Clock } from '../core/types.ts';
+import { GENESIS_HASH, hashEvent } from './event-hash.ts';
+import { planMirror, type EventData } from './mirror-plan.ts';
+import type { TaskRow } from './task-row.ts';
+
+/** Tunables of the ledger, with defaults in `LEDGER_DEFAULTS`. */
+export interface LedgerOptions {
+  leaseMs: number;
+  /** First retry delay after a failed attempt; doubles each attempt, with ±20% jitter. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  defaultTimeoutMs: number;
+  defaultMaxAttempts: number;
+  defaultPriority: number;
+}
+
+export const LEDGER_DEFAULTS = {
+  leaseMs: 30_000,
+  retryBaseMs: 2_000,
+  retryMaxMs: 300_000,
+  defaultTimeoutMs: 30 * 60_000,
+  defaultMaxAttempts: 3,
+  defaultPriority: 5,
+} as const satisfies LedgerOptions;
+
+export interface AppendEventInput {
+  type: string;
+  taskId?: string | null;
+  agentId?: string | null;
+  actor: string;
+  data?: EventData;
+}
+
+const channelList = z.array(z.string().min(1)).min(1);
+
+/**
+ * Shared machinery of the ledger operations: cached statements, the clock, and the one way an
+ * event is written (hash-chained, with its outbox rows, in the caller's transaction).
+ */
+export class LedgerCore {
+  private readonly statements = new Map<string, Database.Statement>();
+  private channelsCache: string[] | undefined;
+
+  constructor(
+    readonly db: Database.Database,
+    readonly clock: Clock,
+    readonly options: LedgerOptions,
+  ) {}
+
+  /** A prepared statement, compiled once per SQL text. */
+  sql(text: string): Database.Statement {
+    let stmt = this.statements.get(text);
+    if (!stmt) {
+      stmt = this.db.prepare(text);
+      this.statements.set(text, stmt);
+    }
+    return stmt;
+  }
+
+  /** Runs `fn` as one write transaction taken with BEGIN IMMEDIATE (a savepoint when nested). */
+  write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  taskRow(id: string): TaskRow | undefined {
+    return this.sql('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
+  }
+
+  requireTask(id: string): TaskRow {
+    const row = this.taskRow(id);
+    if (!row) throw new LedgerError('unknown_task', `no task ${id}`);
+    return row;
+  }
+
+  dependsOn(id: string): string[] {
+    return (this.sql('SELECT depends_on FROM task_deps WHERE task_id = ? ORDER BY depends_on').all(id) as {
+      depends_on: string;
+    }[]).map((r) => r.depends_on);
+  }
+
+  /** Channels the mirror writes to; set by the orchestrator from its config, 'main' until then. */
+  channels(): string[] {
+    if (!this.channelsCache) {
+      const row = this.sql("SELECT value FROM kv WHERE key = 'mirror_channels'").get() as { value: string } | undefined;
+      const parsed = row ? channelList.safeParse(JSON.parse(row.value)) : undefined;
+      this.channelsCache = parsed?.success ? parsed.data : ['main'];
+    }
+    return this.channelsCache;
+  }
+
+  setChannels(names: string[]): void {
+    const valid = channelList.parse(names);
+    this.sql("INSERT INTO kv (key, value) VALUES ('mirror_channels', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(
+      JSON.stringify(valid),
+    );
+    this.channelsCache = valid;
+  }
+
+  /**
+   * Appends a hash-chained event and the outbox rows the mirror plan asks for. Must run inside a
+   * write transaction so the event, the state change and the outbox rows commit together.
+   */
+  appendEvent(input: AppendEventInput): number {
+    const at = this.now();
+    const last = this.sql('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
+      | { seq: number; hash: string }
+      | undefined;
+    const seq = (last?.seq ?? 0) + 1;
+    const prevHash = last?.hash ?? GENESIS_HASH;
+    const taskId = input.taskId ?? null;
+    const agentId = input.agentId ?? null;
+    const data = input.data ?? {};
+    const dataJson = JSON.stringify(data);
+    const hash = hashEvent(prevHash, { seq, at, type: input.type, taskId, agentId, actor: input.actor, dataJson });
+    const intents = planMirror(input.type, agentId, input.actor, { ...data, taskId });
+    this.sql(
+      'INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)',
+    ).run(seq, at, input.type, taskId, agentId, input.actor, dataJson, intents.length > 0 ? 1 : 0, prevHash, hash);
+    for (const channel of this.channels()) {
+      for (const intent of intents) {
+        this.addOutbox(channel, intent.kind, intent.priority, intent.payload, { eventSeq: seq, taskId });
+      }
+    }
+    return seq;
+  }
+
+  /** Queues one message for the poster. Status rows supersede an older pending status row of the task. */
+  addOutbox(
+    channel: string,
+    kind: string,
+    priority: number,
+    payload: object,
+    refs: { eventSeq?: number | null; taskId?: string | null } = {},
+  ): number {
+    const taskId = refs.taskId ?? null;
+    let effectivePriority = priority;
+    if (kind === 'status' && taskId) {
+      // One pending status row per task is enough: it renders the live state when sent.
+      const older = this.sql(
+        "SELECT id, priority FROM outbox WHERE channel = ? AND task_id = ? AND kind = 'status' AND status = 'pending'",
+      ).all(channel, taskId) as { id: number; priority: number }[];
+      for (const row of older) {
+        effectivePriority = Math.min(effectivePriority, row.priority);
+      }
+      if (older.length) {
+        this.sql(
+          "UPDATE outbox SET status = 'superseded' WHERE channel = ? AND task_id = ? AND kind = 'status' AND status = 'pending'",
+        ).run(channel, taskId);
+      }
+    }
+    const info = this.sql(
+      'INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at) VALUES (?,?,?,?,?,?,?)',
+    ).run(channel, kind, refs.eventSeq ?? null, taskId, effectivePriority, JSON.stringify(payload), this.now());
+    return Number(info.lastInsertRowid);
+  }
+}

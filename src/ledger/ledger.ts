@@ -1,0 +1,216 @@
+import type Database from 'better-sqlite3';
+import { systemClock, type AgentRecord, type Clock, type SwarmEvent, type Task, type TaskStatus } from '../core/types.ts';
+import * as agents from './agent-ops.ts';
+import * as attempts from './attempt-ops.ts';
+import { auditLedger, type AuditReport } from './audit.ts';
+import * as control from './control-ops.ts';
+import { InboxStore } from './inbox-store.ts';
+import { LEDGER_DEFAULTS, LedgerCore, type LedgerOptions } from './ledger-core.ts';
+import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
+import { OutboxStore } from './outbox-store.ts';
+import * as tasks from './task-ops.ts';
+import type { AttemptRef, ClaimingAgent, ClaimResult, CreateResult, NewTask, WriteResult } from './task-ops.ts';
+import { toTask, type TaskRow } from './task-row.ts';
+
+export interface OpenLedgerOptions extends OpenDatabaseOptions, Partial<LedgerOptions> {
+  clock?: Clock;
+}
+
+/**
+ * The SQLite ledger: the single source of truth of a swarm. Every state change is one transaction
+ * that updates the task, appends a hash-chained event and queues the channel messages it implies.
+ * Safe to open from many processes at once (WAL, busy timeout, BEGIN IMMEDIATE).
+ */
+export class Ledger {
+  readonly core: LedgerCore;
+  readonly outbox: OutboxStore;
+  readonly inbox: InboxStore;
+
+  private constructor(
+    readonly db: Database.Database,
+    readonly path: string,
+    clock: Clock,
+    options: LedgerOptions,
+  ) {
+    this.core = new LedgerCore(db, clock, options);
+    this.outbox = new OutboxStore(this.core);
+    this.inbox = new InboxStore(this.core);
+  }
+
+  static open(path: string, options: OpenLedgerOptions = {}): Ledger {
+    const { clock, synchronous, busyTimeoutMs, readonly, ...rest } = options;
+    const tunables: LedgerOptions = { ...LEDGER_DEFAULTS };
+    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (tunables as unknown as Record<string, unknown>)[k] = v;
+    const dbOptions: OpenDatabaseOptions = {};
+    if (synchronous !== undefined) dbOptions.synchronous = synchronous;
+    if (busyTimeoutMs !== undefined) dbOptions.busyTimeoutMs = busyTimeoutMs;
+    if (readonly !== undefined) dbOptions.readonly = readonly;
+    return new Ledger(openDatabase(path, dbOptions), path, clock ?? systemClock, tunables);
+  }
+
+  get options(): LedgerOptions {
+    return this.core.options;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs several operations as one transaction (e.g. record an inbox message and apply it). */
+  transaction<T>(fn: () => T): T {
+    return this.core.write(fn);
+  }
+
+  /** Changes whenever another connection commits; a cheap way to notice new work. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  setChannels(names: string[]): void {
+    this.core.write(() => this.core.setChannels(names));
+  }
+
+  // Tasks -------------------------------------------------------------------------------------
+
+  createTask(input: NewTask, actor: string): CreateResult {
+    return tasks.createTask(this.core, input, actor);
+  }
+  getTask(id: string): Task | undefined {
+    return tasks.loadTask(this.core, id);
+  }
+  listTasks(filter: { status?: TaskStatus[]; limit?: number } = {}): Task[] {
+    const where = filter.status?.length ? `WHERE status IN (${filter.status.map(() => '?').join(',')})` : '';
+    const rows = this.core
+      .sql(`SELECT * FROM tasks ${where} ORDER BY seq LIMIT ?`)
+      .all(...(filter.status ?? []), filter.limit ?? 1_000_000) as TaskRow[];
+    return rows.map((r) => toTask(r, this.core.dependsOn(r.id)));
+  }
+  countByStatus(): Record<string, number> {
+    const rows = this.core.sql('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as { status: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  // Agents' writes (fenced by attempt) ---------------------------------------------------------
+
+  claimNext(agent: ClaimingAgent): ClaimResult {
+    return tasks.claimNext(this.core, agent);
+  }
+  claimTask(taskId: string, agent: ClaimingAgent): ClaimResult {
+    return tasks.claimTask(this.core, taskId, agent);
+  }
+  heartbeat(ref: AttemptRef, leaseMs?: number): WriteResult {
+    return attempts.heartbeat(this.core, ref, leaseMs);
+  }
+  progress(ref: AttemptRef, pct: number | null, text: string): WriteResult {
+    return attempts.progress(this.core, ref, pct, text);
+  }
+  ask(ref: AttemptRef, question: string): WriteResult {
+    return attempts.ask(this.core, ref, question);
+  }
+  takeAnswer(ref: AttemptRef): ReturnType<typeof attempts.takeAnswer> {
+    return attempts.takeAnswer(this.core, ref);
+  }
+  complete(ref: AttemptRef, result: string): WriteResult {
+    return attempts.complete(this.core, ref, result);
+  }
+  fail(ref: AttemptRef, error: string): WriteResult {
+    return attempts.fail(this.core, ref, error);
+  }
+  expireLeases(): number {
+    return attempts.expireLeases(this.core);
+  }
+
+  // People's controls -------------------------------------------------------------------------
+
+  cancel(taskId: string, actor: string, reason?: string): void {
+    control.cancelTask(this.core, taskId, actor, reason);
+  }
+  retry(taskId: string, actor: string): void {
+    control.retryTask(this.core, taskId, actor);
+  }
+  assign(taskId: string, agentId: string, actor: string): void {
+    control.assignTask(this.core, taskId, agentId, actor);
+  }
+  setPriority(taskId: string, priority: number, actor: string): void {
+    control.setPriority(this.core, taskId, priority, actor);
+  }
+  approve(taskId: string, actor: string): void {
+    control.approveTask(this.core, taskId, actor);
+  }
+  reject(taskId: string, feedback: string, actor: string): void {
+    control.rejectTask(this.core, taskId, feedback, actor);
+  }
+  addNote(taskId: string, note: string, actor: string): void {
+    control.addNote(this.core, taskId, note, actor);
+  }
+  answer(taskId: string, answer: string, actor: string): void {
+    control.answerTask(this.core, taskId, answer, actor);
+  }
+  pause(actor: string, agentId?: string): void {
+    control.setPaused(this.core, true, actor, agentId);
+  }
+  resume(actor: string, agentId?: string): void {
+    control.setPaused(this.core, false, actor, agentId);
+  }
+  isSwarmPaused(): boolean {
+    const row = this.core.sql("SELECT value FROM kv WHERE key = 'swarm_paused'").get() as { value: string } | undefined;
+    return row?.value === '1';
+  }
+
+  // Agents ------------------------------------------------------------------------------------
+
+  registerAgent(reg: agents.AgentRegistration): void {
+    agents.registerAgent(this.core, reg);
+  }
+  agentHeartbeat(agentId: string): void {
+    agents.agentHeartbeat(this.core, agentId);
+  }
+  markAgentOffline(agentId: string): void {
+    agents.markAgentOffline(this.core, agentId);
+  }
+  listAgents(): AgentRecord[] {
+    return agents.listAgents(this.core);
+  }
+  getAgent(id: string): AgentRecord | undefined {
+    return agents.getAgent(this.core, id);
+  }
+  /** Tasks an agent currently holds (claimed or blocked). */
+  heldBy(agentId: string): Task[] {
+    const rows = this.core.sql("SELECT * FROM tasks WHERE owner = ? AND status IN ('claimed','blocked') ORDER BY seq").all(agentId) as TaskRow[];
+    return rows.map((r) => toTask(r, this.core.dependsOn(r.id)));
+  }
+
+  // Events, key-value, audit ------------------------------------------------------------------
+
+  events(options: { taskId?: string; afterSeq?: number } = {}): SwarmEvent[] {
+    const rows = (
+      options.taskId
+        ? this.core.sql('SELECT * FROM events WHERE task_id = ? AND seq > ? ORDER BY seq').all(options.taskId, options.afterSeq ?? 0)
+        : this.core.sql('SELECT * FROM events WHERE seq > ? ORDER BY seq').all(options.afterSeq ?? 0)
+    ) as { seq: number; at: number; type: string; task_id: string | null; agent_id: string | null; actor: string; data: string; prev_hash: string; hash: string }[];
+    return rows.map((r) => ({
+      seq: r.seq,
+      at: r.at,
+      type: r.type,
+      taskId: r.task_id,
+      agentId: r.agent_id,
+      actor: r.actor,
+      data: JSON.parse(r.data) as Record<string, unknown>,
+      prevHash: r.prev_hash,
+      hash: r.hash,
+    }));
+  }
+
+  getKv(key: string): string | undefined {
+    return (this.core.sql('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+  setKv(key: string, value: string): void {
+    this.core.sql('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  audit(): AuditReport {
+    return auditLedger(this.db);
+  }
+}
+
+export type { AttemptRef, ClaimingAgent, ClaimResult, CreateResult, NewTask, WriteResult };

@@ -1,0 +1,153 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Numbered schema migrations, applied in order on open. `PRAGMA user_version` records the last one
+ * applied, so a ledger created by an older chat-swarm is upgraded in place. Never edit a shipped
+ * migration; add a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the initial schema.
+  `
+  CREATE TABLE tasks (
+    id               TEXT PRIMARY KEY,
+    seq              INTEGER NOT NULL UNIQUE,
+    title            TEXT NOT NULL,
+    body             TEXT NOT NULL DEFAULT '',
+    skills           TEXT NOT NULL DEFAULT '[]',
+    priority         INTEGER NOT NULL DEFAULT 5,
+    review           INTEGER NOT NULL DEFAULT 0,
+    timeout_ms       INTEGER NOT NULL,
+    max_attempts     INTEGER NOT NULL,
+    attempts_base    INTEGER NOT NULL DEFAULT 0,
+    status           TEXT NOT NULL,
+    attempt          INTEGER NOT NULL DEFAULT 0,
+    owner            TEXT,
+    assignee         TEXT,
+    lease_expires_at INTEGER,
+    not_before       INTEGER NOT NULL DEFAULT 0,
+    deps_pending     INTEGER NOT NULL DEFAULT 0,
+    progress_pct     INTEGER,
+    progress_text    TEXT,
+    question         TEXT,
+    answer           TEXT,
+    result           TEXT,
+    last_error       TEXT,
+    waiting_reason   TEXT,
+    notes            TEXT NOT NULL DEFAULT '[]',
+    created_by       TEXT NOT NULL,
+    idempotency_key  TEXT UNIQUE,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+  );
+  CREATE INDEX tasks_ready ON tasks (priority DESC, seq) WHERE status = 'queued' AND deps_pending = 0;
+  CREATE INDEX tasks_leased ON tasks (lease_expires_at) WHERE status IN ('claimed', 'blocked');
+
+  CREATE TABLE task_deps (
+    task_id    TEXT NOT NULL REFERENCES tasks(id),
+    depends_on TEXT NOT NULL REFERENCES tasks(id),
+    PRIMARY KEY (task_id, depends_on)
+  );
+  CREATE INDEX task_deps_reverse ON task_deps (depends_on);
+
+  CREATE TABLE attempts (
+    task_id           TEXT NOT NULL REFERENCES tasks(id),
+    attempt           INTEGER NOT NULL,
+    agent_id          TEXT NOT NULL,
+    started_at        INTEGER NOT NULL,
+    lease_expires_at  INTEGER NOT NULL,
+    last_heartbeat_at INTEGER NOT NULL,
+    ended_at          INTEGER,
+    outcome           TEXT NOT NULL DEFAULT 'running',
+    error             TEXT,
+    PRIMARY KEY (task_id, attempt)
+  );
+
+  CREATE TABLE agents (
+    id                TEXT PRIMARY KEY,
+    skills            TEXT NOT NULL DEFAULT '[]',
+    capacity          INTEGER NOT NULL DEFAULT 1,
+    status            TEXT NOT NULL DEFAULT 'active',
+    last_heartbeat_at INTEGER,
+    pid               INTEGER,
+    registered_at     INTEGER NOT NULL
+  );
+
+  CREATE TABLE events (
+    seq       INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    type      TEXT NOT NULL,
+    task_id   TEXT,
+    agent_id  TEXT,
+    actor     TEXT NOT NULL,
+    data      TEXT NOT NULL,
+    mirrored  INTEGER NOT NULL DEFAULT 0,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+  );
+  CREATE INDEX events_task ON events (task_id, seq);
+
+  CREATE TABLE outbox (
+    id                  INTEGER PRIMARY KEY,
+    channel             TEXT NOT NULL,
+    kind                TEXT NOT NULL,
+    event_seq           INTEGER,
+    task_id             TEXT,
+    priority            INTEGER NOT NULL,
+    payload             TEXT NOT NULL,
+    status              TEXT NOT NULL DEFAULT 'pending',
+    attempts            INTEGER NOT NULL DEFAULT 0,
+    next_try_at         INTEGER NOT NULL DEFAULT 0,
+    platform_message_id TEXT,
+    thread_id           TEXT,
+    merged_into         INTEGER,
+    last_error          TEXT,
+    created_at          INTEGER NOT NULL,
+    sent_at             INTEGER
+  );
+  CREATE INDEX outbox_pending ON outbox (channel, priority, id) WHERE status = 'pending';
+  CREATE INDEX outbox_event ON outbox (event_seq);
+  CREATE INDEX outbox_message ON outbox (platform_message_id);
+
+  CREATE TABLE task_messages (
+    task_id    TEXT NOT NULL,
+    channel    TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    thread_id  TEXT,
+    closed     INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (task_id, channel)
+  );
+
+  CREATE TABLE inbox (
+    platform    TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    author_id   TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    outcome     TEXT,
+    PRIMARY KEY (platform, message_id)
+  );
+
+  CREATE TABLE kv (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
+];
+
+/** Applies every migration newer than the file's `user_version`, each in its own transaction. */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `ledger schema version ${current} is newer than this chat-swarm understands (${MIGRATIONS.length}); upgrade chat-swarm`,
+    );
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    const sql = MIGRATIONS[version]!;
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,120 @@
+import type { OutboxKind, OutboxPayload } from './outbox-payload.ts';
+import { OUTBOX_PRIORITY } from './outbox-payload.ts';
+
+/** One message an event should produce in the channel. */
+export interface MirrorIntent {
+  kind: OutboxKind;
+  priority: number;
+  payload: OutboxPayload;
+}
+
+/** Event data the plan reads; each event type fills what it has. */
+export type EventData = Record<string, unknown>;
+
+const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+
+function detail(text: string, priority: number, extra: Partial<OutboxPayload> = {}): MirrorIntent {
+  return { kind: 'detail', priority, payload: { text, ...extra } };
+}
+
+/** Refresh of the task's status line (rendered from the live task when sent). */
+const status = (priority: number = OUTBOX_PRIORITY.low): MirrorIntent => ({
+  kind: 'status',
+  priority,
+  payload: { text: '' },
+});
+
+function seconds(ms: unknown): string {
+  return `${Math.round(Number(ms) / 1000)}s`;
+}
+
+/**
+ * Decides which channel messages an event produces: a status refresh, a detail under the task,
+ * or a notice at the top. Pure, so the mapping from ledger to chat is reviewable in one place.
+ * Returns an empty list for events that stay in the ledger only.
+ */
+export function planMirror(type: string, agentId: string | null, actor: string, d: EventData): MirrorIntent[] {
+  const U = OUTBOX_PRIORITY.urgent;
+  const N = OUTBOX_PRIORITY.normal;
+  switch (type) {
+    case 'task_created':
+      return [status(N)];
+    case 'task_claimed':
+      return [status(), detail(`claimed (try ${str(d.try)} of ${str(d.maxAttempts)})`, N, { speaker: str(agentId) })];
+    case 'task_progress':
+      return [status()];
+    case 'task_asked':
+      return [status(U), detail(`❓ ${str(d.question)}\n(reply to this message to answer)`, U, { speaker: str(agentId) })];
+    case 'task_answered':
+      return [status(), detail(`answer from ${actor}: ${str(d.answer)}`, N)];
+    case 'task_done':
+      return [status(U), detail(`✅ result:\n${str(d.result)}`, U, { speaker: str(agentId), closesDetails: true })];
+    case 'task_review':
+      return [
+        status(U),
+        detail(`📝 result for review:\n${str(d.result)}\n\n/approve ${str(d.taskId)} or /reject ${str(d.taskId)} <feedback>`, U, {
+          speaker: str(agentId),
+        }),
+      ];
+    case 'attempt_failed':
+      return [
+        status(U),
+        detail(`⚠️ attempt ${str(d.attempt)} failed: ${str(d.error)}\nretrying in ${seconds(d.retryInMs)} (${str(d.attemptsLeft)} left)`, U, {
+          speaker: str(agentId),
+        }),
+      ];
+    case 'task_failed':
+      return [status(U), detail(`❌ failed after attempt ${str(d.attempt)}: ${str(d.error)}`, U, { closesDetails: true })];
+    case 'lease_expired':
+      return [
+        status(U),
+        detail(
+          `⏱ lease expired: ${str(agentId)} was silent for ${seconds(d.silentMs)} on attempt ${str(d.attempt)}; ` +
+            (d.requeued ? `requeued (${str(d.attemptsLeft)} attempts left)` : 'no attempts left'),
+          U,
+        ),
+      ];
+    case 'task_cancelled':
+      return [status(U), detail(`🛑 cancelled by ${actor}${d.reason ? `: ${str(d.reason)}` : ''}`, U, { closesDetails: true })];
+    case 'task_retried':
+      return [status(N), detail(`🔁 retry requested by ${actor}`, N)];
+    case 'task_assigned':
+      return [status(N), detail(`assigned to ${str(d.assignee)} by ${actor}`, N)];
+    case 'task_priority':
+      return [status(N), detail(`priority ${str(d.from)} → ${str(d.to)} by ${actor}`, N)];
+    case 'task_approved':
+      return [status(U), detail(`✅ approved by ${actor}`, U, { closesDetails: true })];
+    case 'task_rejected':
+      return [status(U), detail(`↩️ rejected by ${actor}: ${str(d.feedback)}`, U)];
+    case 'task_note':
+      return [detail(`📌 note from ${actor}: ${str(d.note)}`, N)];
+    case 'task_unblocked':
+      return [status()];
+    case 'task_waiting':
+      return [status(N), detail(`waiting: ${str(d.reason)}`, N)];
+    case 'stale_write_refused':
+      return [
+        detail(`ignored a late ${str(d.op)} from ${str(agentId)} (attempt ${str(d.attempt)}; current attempt ${str(d.current)})`, N),
+      ];
+    case 'agent_paused':
+    case 'agent_resumed':
+    case 'swarm_paused':
+    case 'swarm_resumed':
+      return [{ kind: 'notice', priority: U, payload: { text: noticeText(type, agentId, actor) } }];
+    default:
+      return [];
+  }
+}
+
+function noticeText(type: string, agentId: string | null, actor: string): string {
+  switch (type) {
+    case 'agent_paused':
+      return `⏸ agent ${str(agentId)} paused by ${actor}`;
+    case 'agent_resumed':
+      return `▶️ agent ${str(agentId)} resumed by ${actor}`;
+    case 'swarm_paused':
+      return `⏸ swarm paused by ${actor}: no new claims until /resume`;
+    default:
+      return `▶️ swarm resumed by ${actor}`;
+  }
+}

@@ -1,0 +1,188 @@
+import { LedgerError } from '../core/errors.ts';
+import type { Task } from '../core/types.ts';
+import type { LedgerCore } from './ledger-core.ts';
+import { toTask, type TaskRow } from './task-row.ts';
+
+/** Fields a creator gives; everything else has a default. */
+export interface NewTask {
+  title: string;
+  body?: string;
+  skills?: string[];
+  priority?: number;
+  dependsOn?: string[];
+  review?: boolean;
+  /** Becomes the task id and its idempotency key: creating it again returns the existing task. */
+  key?: string;
+  timeoutMs?: number;
+  maxAttempts?: number;
+  assignee?: string;
+}
+
+export type CreateResult = { created: boolean; task: Task };
+
+/** Identifies one attempt; every agent write carries it and is refused when it is not current. */
+export interface AttemptRef {
+  taskId: string;
+  attempt: number;
+  agentId: string;
+}
+
+export type WriteResult = { ok: true } | { ok: false; reason: 'stale'; status: string; currentAttempt: number };
+
+export type ClaimResult =
+  | { kind: 'claimed'; task: Task; attempt: number; leaseExpiresAt: number }
+  | { kind: 'none' }
+  | { kind: 'paused' }
+  | { kind: 'taken' }
+  | { kind: 'not_eligible'; reason: string };
+
+export interface ClaimingAgent {
+  id: string;
+  skills: string[];
+  leaseMs?: number;
+}
+
+const AUTO_ID = /^T-\d+$/i;
+
+export function loadTask(core: LedgerCore, id: string): Task | undefined {
+  const row = core.taskRow(id);
+  return row ? toTask(row, core.dependsOn(id)) : undefined;
+}
+
+/** Creates a task, or returns the existing one when its key was used before (idempotent create). */
+export function createTask(core: LedgerCore, input: NewTask, actor: string): CreateResult {
+  if (input.key !== undefined && AUTO_ID.test(input.key)) {
+    throw new LedgerError('bad_key', `key '${input.key}' looks like an automatic task id; choose another key`);
+  }
+  return core.write(() => {
+    if (input.key !== undefined) {
+      const existing = core.sql('SELECT id FROM tasks WHERE idempotency_key = ?').get(input.key) as { id: string } | undefined;
+      if (existing) return { created: false, task: loadTask(core, existing.id)! };
+    }
+    const deps = [...new Set(input.dependsOn ?? [])];
+    let pending = 0;
+    const waitingOn: string[] = [];
+    for (const dep of deps) {
+      const row = core.taskRow(dep);
+      if (!row) throw new LedgerError('unknown_task', `dependency ${dep} does not exist`);
+      if (row.status !== 'done') pending++;
+      if (row.status === 'failed' || row.status === 'cancelled') waitingOn.push(`${dep} ${row.status}`);
+    }
+    const now = core.now();
+    const seq = ((core.sql('SELECT MAX(seq) AS m FROM tasks').get() as { m: number | null }).m ?? 0) + 1;
+    const id = input.key ?? `T-${seq}`;
+    if (deps.includes(id)) throw new LedgerError('bad_dependency', `task ${id} cannot depend on itself`);
+    const o = core.options;
+    core
+      .sql(
+        `INSERT INTO tasks (id, seq, title, body, skills, priority, review, timeout_ms, max_attempts, status,
+          assignee, deps_pending, waiting_reason, created_by, idempotency_key, created_at, updated_at)
+         VALUES (?,?,?,?,?,?,?,?,?,'queued',?,?,?,?,?,?,?)`,
+      )
+      .run(
+        id,
+        seq,
+        input.title,
+        input.body ?? '',
+        JSON.stringify(input.skills ?? []),
+        input.priority ?? o.defaultPriority,
+        input.review ? 1 : 0,
+        input.timeoutMs ?? o.defaultTimeoutMs,
+        input.maxAttempts ?? o.defaultMaxAttempts,
+        input.assignee ?? null,
+        pending,
+        waitingOn.length ? `dependency ${waitingOn.join(', ')}` : null,
+        actor,
+        input.key ?? null,
+        now,
+        now,
+      );
+    for (const dep of deps) core.sql('INSERT INTO task_deps (task_id, depends_on) VALUES (?, ?)').run(id, dep);
+    core.appendEvent({ type: 'task_created', taskId: id, actor, data: { title: input.title, dependsOn: deps } });
+    return { created: true, task: loadTask(core, id)! };
+  });
+}
+
+function isPaused(core: LedgerCore, agentId: string): boolean {
+  const swarm = core.sql("SELECT value FROM kv WHERE key = 'swarm_paused'").get() as { value: string } | undefined;
+  if (swarm?.value === '1') return true;
+  const agent = core.sql('SELECT status FROM agents WHERE id = ?').get(agentId) as { status: string } | undefined;
+  return agent?.status === 'paused';
+}
+
+function takeClaim(core: LedgerCore, row: TaskRow, agent: ClaimingAgent): ClaimResult {
+  const now = core.now();
+  const attempt = row.attempt + 1;
+  const leaseExpiresAt = now + (agent.leaseMs ?? core.options.leaseMs);
+  const changed = core
+    .sql(
+      `UPDATE tasks SET status = 'claimed', attempt = ?, owner = ?, lease_expires_at = ?, progress_pct = NULL,
+         progress_text = NULL, question = NULL, answer = NULL, updated_at = ? WHERE id = ? AND status = 'queued' AND attempt = ?`,
+    )
+    .run(attempt, agent.id, leaseExpiresAt, now, row.id, row.attempt).changes;
+  if (changed !== 1) return { kind: 'taken' };
+  core
+    .sql(
+      'INSERT INTO attempts (task_id, attempt, agent_id, started_at, lease_expires_at, last_heartbeat_at) VALUES (?,?,?,?,?,?)',
+    )
+    .run(row.id, attempt, agent.id, now, leaseExpiresAt, now);
+  core.appendEvent({
+    type: 'task_claimed',
+    taskId: row.id,
+    agentId: agent.id,
+    actor: `agent:${agent.id}`,
+    data: { attempt, try: attempt - row.attempts_base, maxAttempts: row.max_attempts },
+  });
+  return { kind: 'claimed', task: loadTask(core, row.id)!, attempt, leaseExpiresAt };
+}
+
+/** Claims the best eligible task for the agent: skills it has, highest priority, then oldest. */
+export function claimNext(core: LedgerCore, agent: ClaimingAgent): ClaimResult {
+  return core.write(() => {
+    if (isPaused(core, agent.id)) return { kind: 'paused' };
+    const row = core
+      .sql(
+        `SELECT * FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before <= ?
+           AND (assignee IS NULL OR assignee = ?)
+           AND NOT EXISTS (SELECT 1 FROM json_each(tasks.skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?)))
+         ORDER BY priority DESC, seq LIMIT 1`,
+      )
+      .get(core.now(), agent.id, JSON.stringify(agent.skills)) as TaskRow | undefined;
+    if (!row) return { kind: 'none' };
+    return takeClaim(core, row, agent);
+  });
+}
+
+/** Claims one named task; `taken` when someone else has it, `not_eligible` with the reason otherwise. */
+export function claimTask(core: LedgerCore, taskId: string, agent: ClaimingAgent): ClaimResult {
+  return core.write(() => {
+    const row = core.requireTask(taskId);
+    if (row.status === 'claimed' || row.status === 'blocked' || row.status === 'review') return { kind: 'taken' };
+    if (row.status !== 'queued') return { kind: 'not_eligible', reason: `task is ${row.status}` };
+    if (isPaused(core, agent.id)) return { kind: 'paused' };
+    if (row.deps_pending > 0) return { kind: 'not_eligible', reason: 'waiting for dependencies' };
+    if (row.assignee && row.assignee !== agent.id) return { kind: 'not_eligible', reason: `assigned to ${row.assignee}` };
+    const missing = (JSON.parse(row.skills) as string[]).filter((s) => !agent.skills.includes(s));
+    if (missing.length) return { kind: 'not_eligible', reason: `missing skills: ${missing.join(', ')}` };
+    if (row.not_before > core.now()) return { kind: 'not_eligible', reason: 'retry backoff has not elapsed' };
+    return takeClaim(core, row, agent);
+  });
+}
+
+/**
+ * Checks that `ref` is the task's current attempt. A stale write is refused and recorded as an
+ * event, so a zombie that wakes after its lease ran out cannot overwrite the new owner's work.
+ */
+export function fence(core: LedgerCore, ref: AttemptRef, op: string): { row: TaskRow } | { stale: WriteResult } {
+  const row = core.requireTask(ref.taskId);
+  const live = row.status === 'claimed' || row.status === 'blocked';
+  if (live && row.attempt === ref.attempt && row.owner === ref.agentId) return { row };
+  core.appendEvent({
+    type: 'stale_write_refused',
+    taskId: ref.taskId,
+    agentId: ref.agentId,
+    actor: `agent:${ref.agentId}`,
+    data: { op, attempt: ref.attempt, current: row.attempt, status: row.status },
+  });
+  return { stale: { ok: false, reason: 'stale', status: row.status, currentAttempt: row.attempt } };
+}

@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { Ledger, type OpenLedgerOptions } from '../../src/ledger/ledger.ts';
+import type { Clock } from '../../src/core/types.ts';
+
+/** A clock the test moves by hand. */
+export function manualClock(start = 1_700_000_000_000): Clock & { advance(ms: number): void; set(ms: number): void } {
+  let now = start;
+  return {
+    now: () => now,
+    advance(ms: number) {
+      now += ms;
+    },
+    set(ms: number) {
+      now = ms;
+    },
+  };
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+/** A fresh directory removed after the test. */
+export function tempDir(prefix = 'swarm-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A fresh ledger file per test, closed and removed afterwards. */
+export function tempLedger(options: OpenLedgerOptions = {}): Ledger {
+  const dir = tempDir();
+  const ledger = Ledger.open(join(dir, 'swarm.db'), { synchronous: 'normal', ...options });
+  cleanups.unshift(() => ledger.close());
+  return ledger;
+}
