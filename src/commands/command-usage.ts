@@ -1,0 +1,59 @@
+/**
+ * Plain-text help built from the command catalog: the usage shown under an error reply, the
+ * command list, and the full `/help` text (kept under Discord's 2000-character message limit).
+ */
+import { COMMANDS } from './command-catalog.ts';
+import { COMMAND_LIMITS, COMMAND_NAMES, type CommandName } from './command-types.ts';
+
+/** The usage line of a command followed by an example, for error replies. */
+export function usageFor(name: CommandName): string {
+  const info = COMMANDS[name];
+  return `${info.usage}\nexample: ${info.example}`;
+}
+
+/** One line naming every command, for replies to an unknown command. */
+export function commandList(): string {
+  return `commands: ${COMMAND_NAMES.map((name) => `/${name}`).join(' ')} (/help <command> for details)`;
+}
+
+const TASK_OPTIONS = [
+  'Options go anywhere on the first line, as name=value or name:value:',
+  '  skills=a,b  skills an agent needs',
+  `  priority=0-9  higher runs first (default ${COMMAND_LIMITS.defaultPriority})`,
+  '  after=T-1,T-2  wait for these tasks to be done',
+  '  review=yes|no  hold the result for /approve (default no)',
+  '  key=ORA-001  your own task id; sending it again returns the same task',
+  `  attempts=1-20  tries before failing (default ${COMMAND_LIMITS.defaultAttempts})`,
+  '  timeout=10m  per attempt: 90s, 10m, 2h or seconds, up to 24h',
+  'Quote a title that contains "=" or ":" words: /task "ratio=2 bug"',
+];
+
+/**
+ * The `/help` reply. Without a topic: every command with a one-line description; with one: that
+ * command's usage, description, aliases and example.
+ */
+export function helpText(topic?: CommandName): string {
+  if (topic !== undefined) return topicHelp(topic);
+  const lines = ['chat-swarm commands (start with / or !; * = admins only):'];
+  for (const name of COMMAND_NAMES) {
+    const info = COMMANDS[name];
+    const mark = info.adminOnly ? '* ' : '';
+    lines.push(`${mark}${shortUsage(name)} — ${info.description}`);
+  }
+  lines.push('Tasks are named T-12, 12, or by their key (ORA-001). /help task shows the task options.');
+  return lines.join('\n');
+}
+
+function shortUsage(name: CommandName): string {
+  return name === 'task' ? '/task <title> [options]' : COMMANDS[name].usage;
+}
+
+function topicHelp(name: CommandName): string {
+  const info = COMMANDS[name];
+  const lines = [info.usage, info.description];
+  if (name === 'task') lines.push(...TASK_OPTIONS);
+  if (info.aliases.length > 0) lines.push(`Also: ${info.aliases.map((a) => `/${a}`).join(' ')}`);
+  lines.push(`Example:\n${info.example}`);
+  if (info.adminOnly) lines.push('Admins only.');
+  return lines.join('\n');
+}

@@ -1,0 +1,178 @@
+/**
+ * Reads `/task <title> [name=value ...]` plus body lines. Options may sit anywhere on the title
+ * line; every other word is part of the title. A line with only `/task` takes its title from the
+ * next non-blank line, which suits phones where people press enter after the command.
+ */
+import { z } from 'zod';
+import { validate, type CommandArgs, type Parsed } from './command-args.ts';
+import {
+  dependsOnField,
+  keyField,
+  reviewField,
+  skillsField,
+  timeoutField,
+  titleField,
+  wholeNumberField,
+} from './command-fields.ts';
+import { tokenize, type Token } from './command-text.ts';
+import { COMMAND_LIMITS, type TaskCommand } from './command-types.ts';
+
+type OptionName = 'skills' | 'priority' | 'after' | 'review' | 'key' | 'attempts' | 'timeout';
+
+/** Words accepted for each option; the first spelling is the one messages use. */
+const OPTION_WORDS: Readonly<Record<string, OptionName>> = {
+  skills: 'skills',
+  skill: 'skills',
+  priority: 'priority',
+  prio: 'priority',
+  after: 'after',
+  deps: 'after',
+  depends: 'after',
+  dependson: 'after',
+  'depends-on': 'after',
+  review: 'review',
+  key: 'key',
+  id: 'key',
+  attempts: 'attempts',
+  'max-attempts': 'attempts',
+  maxattempts: 'attempts',
+  tries: 'attempts',
+  timeout: 'timeout',
+};
+
+const LIST_OPTIONS: ReadonlySet<OptionName> = new Set(['skills', 'after']);
+
+const TaskWordsSchema = z.object({
+  title: titleField,
+  skills: skillsField.optional(),
+  priority: wholeNumberField('priority', COMMAND_LIMITS.minPriority, COMMAND_LIMITS.maxPriority).optional(),
+  after: dependsOnField.optional(),
+  review: reviewField.optional(),
+  key: keyField.optional(),
+  attempts: wholeNumberField('attempts', COMMAND_LIMITS.minAttempts, COMMAND_LIMITS.maxAttempts).optional(),
+  timeout: timeoutField.optional(),
+});
+
+// `name=value` or `name:value`, optionally written `--name=value` (a phone may turn `--` into a dash,
+// which the token view has already made a hyphen).
+const OPTION = /^-{0,2}([A-Za-z][A-Za-z-]*)([=:])(.*)$/s;
+
+interface LineWords {
+  titleTokens: Token[];
+  options: Partial<Record<OptionName, string>>;
+}
+
+/** Parses the `/task` arguments into a task command, or says what was wrong. */
+export function parseTaskCommand(args: CommandArgs): Parsed<TaskCommand> {
+  const { plain, view } = args;
+  let lineEnd = lineEndAt(view, args.start);
+  const words: LineWords = { titleTokens: [], options: {} };
+  const first = readLine(tokenize(view, args.start, lineEnd), words);
+  if (first !== undefined) return { ok: false, problem: first };
+  if (words.titleTokens.length === 0) {
+    const next = nextNonBlankLine(view, lineEnd);
+    if (next !== undefined) {
+      lineEnd = lineEndAt(view, next);
+      const second = readLine(tokenize(view, next, lineEnd), words);
+      if (second !== undefined) return { ok: false, problem: second };
+    }
+  }
+  const parsed = validate(TaskWordsSchema, { title: titleOf(words.titleTokens, plain), ...words.options });
+  if (!parsed.ok) return parsed;
+  const w = parsed.value;
+  const dependsOn = w.after ?? [];
+  if (w.key !== undefined && dependsOn.includes(w.key)) {
+    return { ok: false, problem: `a task cannot wait for itself: key=${w.key} is also in after=` };
+  }
+  const command: TaskCommand = {
+    name: 'task',
+    title: w.title,
+    body: bodyAfter(plain, lineEnd),
+    skills: w.skills ?? [],
+    priority: w.priority ?? COMMAND_LIMITS.defaultPriority,
+    dependsOn,
+    review: w.review ?? false,
+    maxAttempts: w.attempts ?? COMMAND_LIMITS.defaultAttempts,
+  };
+  if (w.key !== undefined) command.key = w.key;
+  if (w.timeout !== undefined) command.timeoutMs = w.timeout;
+  return { ok: true, value: command };
+}
+
+/** Sorts one line's words into title words and options; returns a problem message or undefined. */
+function readLine(tokens: Token[], into: LineWords): string | undefined {
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token === undefined) continue;
+    const flag = /^-{1,2}(no-)?review$/i.exec(token.text);
+    if (flag && !token.quoted) {
+      const problem = setOption(into, 'review', flag[1] === undefined ? 'yes' : 'no');
+      if (problem !== undefined) return problem;
+      continue;
+    }
+    const match = token.quoted ? null : OPTION.exec(token.text);
+    const option = match ? OPTION_WORDS[(match[1] ?? '').toLowerCase()] : undefined;
+    if (!match || option === undefined) {
+      if (match && token.text.startsWith('-') && match[2] === '=') {
+        return `unknown option ${match[1] ?? ''}; the options are ${[...new Set(Object.values(OPTION_WORDS))].join(', ')}`;
+      }
+      into.titleTokens.push(token);
+      continue;
+    }
+    let value = match[3] ?? '';
+    if (value === '') {
+      // `Review: the docs` is a title that starts with a word ending in a colon.
+      if (match[2] === ':') {
+        into.titleTokens.push(token);
+        continue;
+      }
+      return `${option}= needs a value, with no space after the =`;
+    }
+    // `after=T-1, T-2`: a list that ends in a comma continues in the next word.
+    while (LIST_OPTIONS.has(option) && value.endsWith(',') && i + 1 < tokens.length) {
+      i++;
+      value += tokens[i]?.text ?? '';
+    }
+    const problem = setOption(into, option, value);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+function setOption(into: LineWords, option: OptionName, value: string): string | undefined {
+  if (into.options[option] !== undefined) return `${option} is given twice`;
+  into.options[option] = value;
+  return undefined;
+}
+
+/** The title as typed (smart quotes and dashes kept); one fully quoted word loses its quotes. */
+function titleOf(tokens: Token[], plain: string): string | undefined {
+  const only = tokens.length === 1 ? tokens[0] : undefined;
+  if (only?.quoted) return plain.slice(only.start + 1, only.end - 1);
+  if (tokens.length === 0) return undefined;
+  return tokens.map((t) => plain.slice(t.start, t.end)).join(' ');
+}
+
+function lineEndAt(view: string, from: number): number {
+  const end = view.indexOf('\n', from);
+  return end < 0 ? view.length : end;
+}
+
+function nextNonBlankLine(view: string, lineEnd: number): number | undefined {
+  let at = lineEnd;
+  while (at < view.length) {
+    const start = at + 1;
+    const end = lineEndAt(view, start);
+    if (view.slice(start, end).trim() !== '') return start;
+    at = end;
+  }
+  return undefined;
+}
+
+/** Lines after the title line, without leading blank lines or trailing whitespace. */
+function bodyAfter(plain: string, lineEnd: number): string {
+  return plain
+    .slice(lineEnd + 1)
+    .replace(/^(?:[ \t]*\n)+/, '')
+    .trimEnd();
+}
