@@ -1,0 +1,254 @@
+/**
+ * A fake Discord server on 127.0.0.1 (real HTTP and WebSocket) that the real discord.js client logs
+ * in to: REST under /api/v10 with Discord's rate limiting, the gateway at /gw, fault injection
+ * (dropped gateway, whole-server outage, forced 429s) and a small API for tests that play people.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Errors, type FakeReply } from './fake-api-error.ts';
+import { DEFAULT_EVERYONE_PERMISSIONS, FakeDiscordState, type FakeBot, type FakeChannel, type FakeUser } from './fake-discord-state.ts';
+import { FakeGateway } from './fake-gateway.ts';
+import { FakeMessages, type CreateMessageInput } from './fake-messages.ts';
+import { DEFAULT_RATE_LIMITS, FakeRateLimiter, type RateLimitSettings } from './fake-rate-limits.ts';
+import { rateGroupOf, routeRequest } from './fake-rest-routes.ts';
+import { readRequestBody } from './read-request-body.ts';
+import { FakeDiscordTestApi } from './fake-discord-test-api.ts';
+
+export interface FakeDiscordOptions {
+  bots?: Array<{ name: string; token: string; messageContentAllowed?: boolean; roles?: string[] }>;
+  users?: Array<{ name: string; roles?: string[] }>;
+  /** Roles by name with their guild-wide permissions. */
+  roles?: Array<{ name: string; permissions: bigint }>;
+  /** Text channels by name; the first one is `channelId`. Default: one channel named `swarm`. */
+  channels?: Array<{ name: string; overwrites?: Array<{ role?: string; member?: string; allow?: bigint; deny?: bigint }> }>;
+  everyonePermissions?: bigint;
+  rateLimits?: Partial<RateLimitSettings>;
+  heartbeatIntervalMs?: number;
+  nonceWindowMs?: number;
+  now?: () => number;
+}
+
+export interface RequestRecord {
+  at: number;
+  method: string;
+  path: string;
+  botId: string | null;
+  status: number;
+}
+
+export interface Forced429 {
+  remaining: number;
+  retryAfterMs: number;
+  global: boolean;
+  matches: (method: string, path: string) => boolean;
+}
+
+const DEFAULTS = { heartbeatIntervalMs: 41_250, nonceWindowMs: 5 * 60_000 } as const;
+
+/** Starts a fake server on a random port; close it with `close()`. */
+export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+  const fake = new FakeDiscord(options);
+  await fake.listen(0);
+  return fake;
+}
+
+export class FakeDiscord extends FakeDiscordTestApi {
+  /** Every REST request served, in order. */
+  readonly requests: RequestRecord[] = [];
+  /** Requests to routes the fake does not implement; a test should expect this to stay empty. */
+  readonly unknownRoutes: string[] = [];
+  readonly counters = { served429: 0, forced429: 0 };
+  readonly gateway: FakeGateway;
+  private readonly limiter: FakeRateLimiter;
+  private readonly forced: Forced429[] = [];
+  private readonly server = createServer((req, res) => void this.handle(req, res));
+  private readonly sockets = new Set<Socket>();
+  private port = 0;
+  private offline = false;
+
+  constructor(options: FakeDiscordOptions) {
+    const now = options.now ?? Date.now;
+    const state = new FakeDiscordState(now, options.everyonePermissions ?? DEFAULT_EVERYONE_PERMISSIONS);
+    const gateway = new FakeGateway(state, {
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs,
+      url: () => this.gatewayUrl,
+    });
+    const messages = new FakeMessages(state, gateway, { now, nonceWindowMs: options.nonceWindowMs ?? DEFAULTS.nonceWindowMs });
+    super(state, messages);
+    this.gateway = gateway;
+    this.limiter = new FakeRateLimiter({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }, now);
+    populate(state, options);
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    this.server.on('upgrade', (req, socket, head) => {
+      if (new URL(req.url ?? '/', 'http://x').pathname === '/gw') this.gateway.handleUpgrade(req, socket, head);
+      else socket.destroy();
+    });
+  }
+
+  /** Base URL to give discord.js as `rest.api` (it appends /v10). */
+  get apiBase(): string {
+    return `http://127.0.0.1:${this.port}/api`;
+  }
+
+  get gatewayUrl(): string {
+    return `ws://127.0.0.1:${this.port}/gw`;
+  }
+
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.server.address();
+    if (address && typeof address === 'object') this.port = address.port;
+    this.offline = false;
+  }
+
+  /** Closes every bot's gateway socket with a resumable code; `invalidate` makes RESUME fail (op 9). */
+  dropGateway(opts: { code?: number; invalidate?: boolean } = {}): void {
+    this.gateway.drop(opts.code ?? 4000, opts.invalidate ?? false);
+  }
+
+  /** Stops accepting connections and destroys every open socket, REST and gateway alike. */
+  async goOffline(): Promise<void> {
+    if (this.offline) return;
+    this.offline = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.gateway.destroyAll();
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  /** Listens again on the same port after `goOffline`. */
+  async goOnline(): Promise<void> {
+    if (!this.offline) return;
+    await this.listen(this.port);
+  }
+
+  /** The next `count` requests matching `matches` (default: all) get a 429 with `retryAfterMs`. */
+  force429(opts: { retryAfterMs: number; count?: number; global?: boolean; matches?: (method: string, path: string) => boolean }): void {
+    this.forced.push({ remaining: opts.count ?? 1, retryAfterMs: opts.retryAfterMs, global: opts.global ?? false, matches: opts.matches ?? (() => true) });
+  }
+
+  async close(): Promise<void> {
+    await this.goOffline();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const record: RequestRecord = { at: Date.now(), method, path: url.pathname, botId: null, status: 0 };
+    this.requests.push(record);
+    const reply = (r: FakeReply, headers: Record<string, string> = {}): void => {
+      record.status = r.status;
+      if (res.destroyed) return;
+      res.writeHead(r.status, { 'content-type': 'application/json', ...headers });
+      res.end(r.body === undefined ? undefined : JSON.stringify(r.body));
+    };
+    let body: Awaited<ReturnType<typeof readRequestBody>>;
+    try {
+      body = await readRequestBody(req);
+    } catch {
+      reply({ status: 400, body: { message: '400: Bad Request', code: 0 } });
+      return;
+    }
+    if (!url.pathname.startsWith('/api/v10/')) {
+      this.unknown(method, url.pathname);
+      reply(Errors.notFound());
+      return;
+    }
+    const parts = url.pathname.slice('/api/v10/'.length).split('/').filter(Boolean);
+    const auth = req.headers.authorization ?? '';
+    const bot = auth.startsWith('Bot ') ? this.state.botByToken(auth.slice(4)) : undefined;
+    if (!bot) {
+      reply(Errors.unauthorized());
+      return;
+    }
+    record.botId = bot.id;
+    const path = `/${parts.join('/')}`;
+    const forced = this.forced.find((f) => f.remaining > 0 && f.matches(method, path));
+    if (forced) {
+      forced.remaining -= 1;
+      this.counters.forced429 += 1;
+      reply(tooManyRequests(forced.retryAfterMs, forced.global), {
+        'Retry-After': (forced.retryAfterMs / 1_000).toFixed(3),
+        'X-RateLimit-Scope': forced.global ? 'global' : 'user',
+        ...(forced.global ? { 'X-RateLimit-Global': 'true' } : {}),
+      });
+      return;
+    }
+    const { group, major } = rateGroupOf(method, parts);
+    const decision = this.limiter.take(bot.id, group, major);
+    if (decision.limited) {
+      this.counters.served429 += 1;
+      reply(tooManyRequests(decision.limited.retryAfterMs, decision.limited.global), {
+        ...decision.headers,
+        'Retry-After': (decision.limited.retryAfterMs / 1_000).toFixed(3),
+      });
+      return;
+    }
+    const result = routeRequest(this.state, this.messages, { bot, method, parts, query: url.searchParams, body: body.json, files: body.files }, this.gatewayUrl);
+    if (!result) {
+      this.unknown(method, url.pathname);
+      reply(Errors.notFound(), decision.headers);
+      return;
+    }
+    reply(result, decision.headers);
+  }
+
+  private unknown(method: string, path: string): void {
+    this.unknownRoutes.push(`${method} ${path}`);
+    console.warn(`[fake-discord] unknown route ${method} ${path}`);
+  }
+}
+
+function tooManyRequests(retryAfterMs: number, global: boolean): FakeReply {
+  return { status: 429, body: { message: 'You are being rate limited.', retry_after: retryAfterMs / 1_000, global, code: 0 } };
+}
+
+function populate(state: FakeDiscordState, options: FakeDiscordOptions): void {
+  const roleIds = new Map<string, string>();
+  for (const role of options.roles ?? []) {
+    const id = state.nextId();
+    roleIds.set(role.name, id);
+    state.roles.set(id, { id, name: role.name, permissions: role.permissions });
+  }
+  const rolesOf = (names: string[] | undefined): string[] => (names ?? []).map((n) => roleIds.get(n) ?? n);
+  for (const b of options.bots ?? [{ name: 'orchestrator', token: 'orchestrator-token' }]) {
+    const id = state.nextId();
+    const bot: FakeBot = { id, username: b.name, bot: true, roleIds: rolesOf(b.roles), token: b.token, applicationId: id, messageContentAllowed: b.messageContentAllowed ?? true };
+    state.users.set(id, bot);
+  }
+  for (const u of options.users ?? [{ name: 'alice' }]) {
+    const user: FakeUser = { id: state.nextId(), username: u.name, bot: false, roleIds: rolesOf(u.roles) };
+    state.users.set(user.id, user);
+  }
+  const userIdByName = (name: string): string => [...state.users.values()].find((u) => u.username === name)?.id ?? name;
+  for (const c of options.channels ?? [{ name: 'swarm' }]) {
+    const channel: FakeChannel = {
+      id: state.nextId(),
+      name: c.name,
+      type: 0,
+      parentId: null,
+      archived: false,
+      ownerId: null,
+      lastMessageId: null,
+      overwrites: (c.overwrites ?? []).map((o) => ({
+        id: o.member ? userIdByName(o.member) : o.role === '@everyone' ? state.guildId : (roleIds.get(o.role ?? '') ?? o.role ?? ''),
+        type: o.member ? 1 : 0,
+        allow: o.allow ?? 0n,
+        deny: o.deny ?? 0n,
+      })),
+    };
+    state.channels.set(channel.id, channel);
+    state.messages.set(channel.id, []);
+  }
+}
+
+export type { CreateMessageInput };
