@@ -1,0 +1,221 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import type { ChatLimits, ChatPort, CursorStore, IncomingMessage, MessageHandler, OutgoingMessage, SentMessage } from '../../src/chat/chat-port.ts';
+import { ChatError } from '../../src/core/errors.ts';
+import { silentLogger, type Logger } from '../../src/core/logger.ts';
+import { systemClock, type Clock } from '../../src/core/types.ts';
+import { parseConsoleInput } from './console-input.ts';
+import { formatClockTime, renderConsoleMessage, type ConsoleMessageView } from './console-render.ts';
+
+export interface ConsoleChannelOptions {
+  /** Channel id reported on incoming messages. */
+  channelId?: string;
+  /** The person at the keyboard; the orchestrator's config decides whether this id is an admin. */
+  user?: { id?: string; name?: string };
+  /** Name shown for messages without a speaker. */
+  botName?: string;
+  /** Where attachments are written; their path is printed. */
+  attachmentDir?: string;
+  /** Force colour on or off; by default on only for a TTY without NO_COLOR. */
+  color?: boolean;
+  /** Print times in UTC instead of local time. */
+  utc?: boolean;
+  /** Print the person's own lines back; by default only when the input is not a TTY (piped input). */
+  echoInput?: boolean;
+}
+
+export interface ConsoleChannelDeps {
+  input?: NodeJS.ReadableStream & { isTTY?: boolean };
+  output?: NodeJS.WritableStream & { isTTY?: boolean };
+  env?: Record<string, string | undefined>;
+  clock?: Clock;
+  logger?: Logger;
+  /** Keeps message numbers unique across runs, so the inbox never mistakes a new line for an old one. */
+  cursors?: CursorStore;
+}
+
+/** The console ChatPort; it can be started again after stop (lines typed meanwhile stay buffered). */
+export interface ConsoleChannel extends ChatPort {
+  edit(target: SentMessage, message: Pick<OutgoingMessage, 'heading' | 'text'>): Promise<void>;
+  readonly isStarted: boolean;
+}
+
+export const DefaultConsoleChannelOptions = {
+  channelId: 'console',
+  userId: 'console',
+  botName: 'swarm',
+  attachmentDir: './.swarm-work/attachments',
+  limits: { maxTextLength: 4000, maxAttachmentBytes: 10 * 1024 * 1024 },
+} as const satisfies Omit<ConsoleChannelOptions, 'user'> & { userId: string; limits: ChatLimits };
+
+const CURSOR_KEY = 'console:lastMessageId';
+// Remember enough recent messages to render edits with their speaker and skip no-op edits.
+const MAX_REMEMBERED = 10_000;
+
+/** Creates the console channel (platform 'console'): prints to `output`, reads one message per line of `input`. */
+export function createConsoleChannel(options: ConsoleChannelOptions = {}, deps: ConsoleChannelDeps = {}): ConsoleChannel {
+  const input = deps.input ?? process.stdin;
+  const output = deps.output ?? process.stdout;
+  const env = deps.env ?? process.env;
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? silentLogger;
+  const defaults = DefaultConsoleChannelOptions;
+  const user = { id: options.user?.id ?? defaults.userId, name: options.user?.name ?? (env.USER || 'you') };
+  const botName = options.botName ?? defaults.botName;
+  const attachmentDir = options.attachmentDir ?? defaults.attachmentDir;
+  const color = options.color ?? (output.isTTY === true && !env.NO_COLOR);
+  const echoInput = options.echoInput ?? input.isTTY !== true;
+  const limits: ChatLimits = { ...defaults.limits };
+
+  const remembered = new Map<string, Pick<ConsoleMessageView, 'who' | 'heading' | 'text' | 'under'>>();
+  const queue: IncomingMessage[] = [];
+  let lastId = Number(deps.cursors?.get(CURSOR_KEY) ?? 0) || 0;
+  let handler: MessageHandler | undefined;
+  let reader: Interface | undefined;
+  let pumping = false;
+
+  const nextId = (): string => {
+    lastId += 1;
+    deps.cursors?.set(CURSOR_KEY, String(lastId));
+    return String(lastId);
+  };
+  const print = (view: Omit<ConsoleMessageView, 'time'>): void => {
+    output.write(renderConsoleMessage({ ...view, time: formatClockTime(clock.now(), options.utc) }, { color }));
+  };
+  const remember = (id: string, view: Pick<ConsoleMessageView, 'who' | 'heading' | 'text' | 'under'>): void => {
+    remembered.set(id, view);
+    if (remembered.size > MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
+  };
+  const onOutputError = (err: unknown): void => logger.warn('console output failed', { error: String(err) });
+
+  // One delivery at a time, in input order; a failing handler is logged and the next line still goes.
+  const pump = async (): Promise<void> => {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (handler && queue.length > 0) {
+        const message = queue.shift()!;
+        try {
+          await handler(message);
+        } catch (err) {
+          logger.warn('console message handler failed', { messageId: message.messageId, error: String(err) });
+        }
+      }
+    } finally {
+      pumping = false;
+    }
+  };
+
+  const onLine = (line: string): void => {
+    const parsed = parseConsoleInput(line);
+    if (!parsed) return;
+    const messageId = nextId();
+    const replyTo = parsed.replyToMessageId;
+    const threadId = replyTo === undefined ? undefined : remembered.get(replyTo)?.under?.messageId;
+    if (echoInput) print({ messageId, kind: 'human', who: user.name, text: parsed.text, ...(replyTo !== undefined && { replyToMessageId: replyTo }) });
+    queue.push({
+      platform: 'console',
+      channelId: options.channelId ?? defaults.channelId,
+      messageId,
+      author: { id: user.id, name: user.name, isBot: false },
+      text: parsed.text,
+      sentAt: clock.now(),
+      ...(replyTo !== undefined && { replyToMessageId: replyTo }),
+      ...(threadId !== undefined && { threadId }),
+    });
+    void pump();
+  };
+
+  const writeAttachment = async (messageId: string, fileName: string, content: Buffer): Promise<string> => {
+    // Only the base name, with a safe alphabet: a worker's file name must not climb out of the directory.
+    const safe = path.basename(fileName).replace(/[^\w.-]/g, '_').replace(/^\.+/, '_').slice(0, 100) || 'file';
+    const target = path.join(attachmentDir, `${messageId}-${safe}`);
+    try {
+      await mkdir(attachmentDir, { recursive: true });
+      await writeFile(target, content);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const transient = code === 'EMFILE' || code === 'ENFILE' || code === 'EBUSY' || code === 'EAGAIN';
+      throw new ChatError(`cannot write attachment ${safe}: ${code ?? String(err)}`, { permanent: !transient, cause: err });
+    }
+    return target;
+  };
+
+  const checkLength = (heading: string | undefined, text: string): void => {
+    const length = (heading?.length ?? 0) + text.length;
+    if (length > limits.maxTextLength) throw new ChatError(`message too long: ${length} > ${limits.maxTextLength}`, { permanent: true });
+  };
+
+  return {
+    platform: 'console',
+    limits,
+    get isStarted() {
+      return handler !== undefined;
+    },
+
+    async start(onMessage) {
+      if (handler) throw new Error('console channel already started');
+      handler = onMessage;
+      output.on('error', onOutputError);
+      const rl = createInterface({ input, terminal: false, crlfDelay: Infinity });
+      reader = rl;
+      rl.on('line', onLine);
+      // End of input is not the end of the swarm: keep posting, just stop listening.
+      rl.on('close', () => {
+        if (reader === rl) logger.info('console input ended; continuing without input');
+      });
+      void pump();
+    },
+
+    async stop() {
+      handler = undefined;
+      const rl = reader;
+      reader = undefined;
+      rl?.off('line', onLine);
+      rl?.close();
+      output.off('error', onOutputError);
+    },
+
+    async send(message) {
+      checkLength(message.heading, message.text);
+      const file = message.attachment;
+      if (file && file.content.length > limits.maxAttachmentBytes) {
+        throw new ChatError(`attachment too large: ${file.content.length} > ${limits.maxAttachmentBytes} bytes`, { permanent: true });
+      }
+      const messageId = nextId();
+      const under = message.under && { messageId: message.under.messageId, taskId: message.under.taskId };
+      const attachments = file ? [{ fileName: file.fileName, path: await writeAttachment(messageId, file.fileName, file.content) }] : [];
+      const view = {
+        who: message.speaker ?? botName,
+        text: message.text,
+        ...(message.heading !== undefined && { heading: message.heading }),
+        ...(under && { under }),
+      };
+      remember(messageId, view);
+      print({
+        ...view,
+        messageId,
+        kind: 'sent',
+        attachments,
+        ...(message.replyToMessageId !== undefined && { replyToMessageId: message.replyToMessageId }),
+      });
+      return under ? { messageId, threadId: under.messageId } : { messageId };
+    },
+
+    async edit(target, message) {
+      checkLength(message.heading, message.text);
+      const known = remembered.get(target.messageId);
+      if (known && known.heading === message.heading && known.text === message.text) return;
+      // A message from an earlier run is not remembered; still show the new status.
+      const view = {
+        who: known?.who ?? botName,
+        text: message.text,
+        ...(message.heading !== undefined && { heading: message.heading }),
+        ...(known?.under && { under: known.under }),
+      };
+      remember(target.messageId, view);
+      print({ ...view, messageId: target.messageId, kind: 'edit' });
+    },
+  };
+}
