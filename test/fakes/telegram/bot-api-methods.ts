@@ -1,0 +1,273 @@
+/**
+ * The Bot API methods the fake answers (all but getUpdates, which needs the HTTP layer for long
+ * polling), with the real server's result and error shapes.
+ * @see https://core.telegram.org/bots/api#available-methods
+ */
+import type { FakeAccount, FakeChat, FakeTelegramWorld, StoredMessage } from './fake-telegram-world.ts';
+import { HtmlParseError, parseTelegramHtml, type ParsedHtml } from './telegram-html-parser.ts';
+
+/** An `{ ok: false }` answer; the HTTP status equals `code`, like the real server's. */
+export class ApiFailure extends Error {
+  override name = 'ApiFailure';
+  constructor(
+    readonly code: number,
+    readonly description: string,
+    readonly parameters?: { retry_after?: number; migrate_to_chat_id?: number },
+  ) {
+    super(description);
+  }
+}
+
+export type Params = Record<string, unknown>;
+
+export interface MethodContext {
+  world: FakeTelegramWorld;
+  bot: FakeAccount;
+  params: Params;
+  strictAmpersand: boolean;
+  /** Throws a 429 ApiFailure when the bot is over its flood limits for this chat, else records the send. */
+  spend(chat: FakeChat): void;
+  /** Commands set through setMyCommands, per bot. */
+  commands: Map<number, unknown[]>;
+}
+
+export type MethodHandler = (ctx: MethodContext) => unknown;
+
+const MAX_TEXT = 4_096;
+const MAX_CAPTION = 1_024;
+
+const badRequest = (what: string): ApiFailure => new ApiFailure(400, `Bad Request: ${what}`);
+
+/** A string parameter as the server reads it: numbers are accepted as their decimal text. */
+const asText = (value: unknown): string =>
+  typeof value === 'string'
+    ? value
+    : typeof value === 'number' || typeof value === 'boolean'
+      ? String(value)
+      : '';
+
+/** Resolves `chat_id` (number, numeric string or `@username`) to a chat the bot may use. */
+function resolveChat(ctx: MethodContext, key = 'chat_id'): FakeChat {
+  const raw = ctx.params[key];
+  if (raw === undefined || raw === '') throw badRequest('chat_id is empty');
+  let chat: FakeChat | undefined;
+  if (typeof raw === 'string' && raw.startsWith('@')) {
+    const name = raw.slice(1).toLowerCase();
+    chat = [...ctx.world.chats.values()].find((c) => c.username?.toLowerCase() === name);
+  } else {
+    chat = ctx.world.chats.get(Number(raw));
+  }
+  if (!chat) throw badRequest('chat not found');
+  if (chat.migratedTo !== undefined) {
+    throw new ApiFailure(400, 'Bad Request: group chat was upgraded to a supergroup chat', {
+      migrate_to_chat_id: chat.migratedTo,
+    });
+  }
+  const status = chat.members.get(ctx.bot.id);
+  if (status === 'kicked') throw new ApiFailure(403, `Forbidden: bot was kicked from the ${chat.type} chat`);
+  if (!ctx.world.isMember(chat, ctx.bot.id))
+    throw new ApiFailure(403, `Forbidden: bot is not a member of the ${chat.type} chat`);
+  return chat;
+}
+
+function parseBody(
+  ctx: MethodContext,
+  text: string,
+  parseMode: unknown,
+  max: number,
+  what: 'message' | 'caption',
+): ParsedHtml {
+  let parsed: ParsedHtml = { text, entities: [] };
+  const mode = asText(parseMode);
+  if (mode !== '') {
+    if (mode.toLowerCase() !== 'html') throw badRequest(`unsupported parse_mode ${mode}`);
+    try {
+      parsed = parseTelegramHtml(text, { strictAmpersand: ctx.strictAmpersand });
+    } catch (err) {
+      if (err instanceof HtmlParseError) throw badRequest(`can't parse entities: ${err.message}`);
+      throw err;
+    }
+  }
+  if (what === 'message' && parsed.text.trim() === '') throw badRequest('message text is empty');
+  if (parsed.text.length > max)
+    throw badRequest(what === 'message' ? 'message is too long' : 'message caption is too long');
+  return parsed;
+}
+
+/** Where a new message goes: its thread and the message it replies to. */
+function placement(ctx: MethodContext, chat: FakeChat): { threadId?: number; replyTo?: number } {
+  const out: { threadId?: number; replyTo?: number } = {};
+  const thread = ctx.params.message_thread_id;
+  if (thread !== undefined) {
+    const threadId = Number(thread);
+    const root = chat.messages.get(threadId);
+    if (!chat.isForum || root?.service?.forumTopicCreated === undefined)
+      throw badRequest('message thread not found');
+    out.threadId = threadId;
+  }
+  const reply = (ctx.params.reply_parameters ?? {}) as {
+    message_id?: unknown;
+    allow_sending_without_reply?: unknown;
+  };
+  const replyId = reply.message_id ?? ctx.params.reply_to_message_id;
+  if (replyId !== undefined) {
+    const target = chat.messages.get(Number(replyId));
+    const allowMissing =
+      reply.allow_sending_without_reply === true || ctx.params.allow_sending_without_reply === true;
+    if (target) out.replyTo = target.messageId;
+    else if (!allowMissing) throw badRequest('message to be replied not found');
+  }
+  return out;
+}
+
+function sendMessage(ctx: MethodContext): unknown {
+  const chat = resolveChat(ctx);
+  const raw = asText(ctx.params.text);
+  const parsed = parseBody(ctx, raw, ctx.params.parse_mode, MAX_TEXT, 'message');
+  const where = placement(ctx, chat);
+  ctx.spend(chat);
+  const message = ctx.world.post(chat, {
+    fromId: ctx.bot.id,
+    text: parsed.text,
+    entities: parsed.entities,
+    ...(ctx.params.parse_mode === undefined ? {} : { raw, parseMode: asText(ctx.params.parse_mode) }),
+    ...where,
+  });
+  return ctx.world.toApiMessage(message);
+}
+
+function sendDocument(ctx: MethodContext): unknown {
+  const chat = resolveChat(ctx);
+  const file = ctx.params.document;
+  if (!(file instanceof File)) throw badRequest('there is no document in the request');
+  const caption = typeof ctx.params.caption === 'string' ? ctx.params.caption : '';
+  const parsed =
+    caption === ''
+      ? { text: '', entities: [] }
+      : parseBody(ctx, caption, ctx.params.parse_mode, MAX_CAPTION, 'caption');
+  const where = placement(ctx, chat);
+  const content = (ctx.params.__files as Map<string, Buffer> | undefined)?.get('document') ?? Buffer.alloc(0);
+  if (content.length === 0) throw badRequest('file must be non-empty');
+  ctx.spend(chat);
+  const message = ctx.world.post(chat, {
+    fromId: ctx.bot.id,
+    text: parsed.text,
+    entities: parsed.entities,
+    document: { fileName: file.name, content, ...(file.type === '' ? {} : { mimeType: file.type }) },
+    ...(caption === '' ? {} : { raw: caption, parseMode: asText(ctx.params.parse_mode) }),
+    ...where,
+  });
+  return ctx.world.toApiMessage(message);
+}
+
+function editMessageText(ctx: MethodContext): unknown {
+  const chat = resolveChat(ctx);
+  const message = chat.messages.get(Number(ctx.params.message_id));
+  if (!message) throw badRequest('message to edit not found');
+  if (message.fromId !== ctx.bot.id) throw badRequest("message can't be edited");
+  if (message.document || message.service) throw badRequest('there is no text in the message to edit');
+  const raw = asText(ctx.params.text);
+  const parsed = parseBody(ctx, raw, ctx.params.parse_mode, MAX_TEXT, 'message');
+  if (parsed.text === message.text && JSON.stringify(parsed.entities) === JSON.stringify(message.entities)) {
+    throw badRequest(
+      'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+    );
+  }
+  ctx.spend(chat);
+  applyEdit(message, parsed, raw);
+  return ctx.world.toApiMessage(message);
+}
+
+function editMessageCaption(ctx: MethodContext): unknown {
+  const chat = resolveChat(ctx);
+  const message = chat.messages.get(Number(ctx.params.message_id));
+  if (!message) throw badRequest('message to edit not found');
+  if (message.fromId !== ctx.bot.id) throw badRequest("message can't be edited");
+  const raw = typeof ctx.params.caption === 'string' ? ctx.params.caption : '';
+  const parsed = parseBody(ctx, raw, ctx.params.parse_mode, MAX_CAPTION, 'caption');
+  if (parsed.text === message.text) throw badRequest('message is not modified');
+  ctx.spend(chat);
+  applyEdit(message, parsed, raw);
+  return ctx.world.toApiMessage(message);
+}
+
+function applyEdit(message: StoredMessage, parsed: ParsedHtml, raw: string): void {
+  message.edits.push(message.text);
+  message.text = parsed.text;
+  message.entities = parsed.entities;
+  message.raw = raw;
+}
+
+function getChat(ctx: MethodContext): unknown {
+  const chat = resolveChat(ctx);
+  return {
+    ...ctx.world.toApiChat(chat),
+    accent_color_id: 0,
+    max_reaction_count: 11,
+    accepted_gift_types: {},
+  };
+}
+
+function getChatMember(ctx: MethodContext): unknown {
+  const chat = resolveChat(ctx);
+  const userId = Number(ctx.params.user_id);
+  const account = ctx.world.accounts.get(userId);
+  if (!account) throw badRequest('user not found');
+  const status = chat.members.get(userId) ?? 'left';
+  const member: Record<string, unknown> = { status, user: ctx.world.toApiUser(account) };
+  if (status === 'administrator') {
+    Object.assign(member, {
+      can_be_edited: false,
+      is_anonymous: false,
+      can_manage_chat: true,
+      can_delete_messages: true,
+      can_restrict_members: true,
+      can_promote_members: false,
+      can_change_info: true,
+      can_invite_users: true,
+      can_pin_messages: true,
+      can_manage_topics: chat.isForum,
+      can_manage_video_chats: false,
+      can_post_stories: false,
+      can_edit_stories: false,
+      can_delete_stories: false,
+    });
+  }
+  return member;
+}
+
+function setMyCommands(ctx: MethodContext): unknown {
+  const commands = ctx.params.commands;
+  if (!Array.isArray(commands)) throw badRequest('parameter "commands" is required');
+  for (const c of commands as Array<{ command?: unknown; description?: unknown }>) {
+    if (typeof c.command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(c.command))
+      throw badRequest('BOT_COMMAND_INVALID');
+    if (typeof c.description !== 'string' || c.description.length === 0 || c.description.length > 256) {
+      throw badRequest('BOT_COMMAND_DESCRIPTION_INVALID');
+    }
+  }
+  ctx.commands.set(ctx.bot.id, commands);
+  return true;
+}
+
+/** Every method the fake answers besides getUpdates, keyed by lower-case name (the API ignores case). */
+export const BOT_API_METHODS: Record<string, MethodHandler> = {
+  getme: (ctx) => ({
+    ...ctx.world.toApiUser(ctx.bot),
+    can_join_groups: true,
+    can_read_all_group_messages: ctx.bot.privacyMode === false,
+    supports_inline_queries: false,
+    can_connect_to_business: false,
+    has_main_web_app: false,
+  }),
+  deletewebhook: () => true,
+  getwebhookinfo: () => ({ url: '', has_custom_certificate: false, pending_update_count: 0 }),
+  sendmessage: sendMessage,
+  senddocument: sendDocument,
+  editmessagetext: editMessageText,
+  editmessagecaption: editMessageCaption,
+  getchat: getChat,
+  getchatmember: getChatMember,
+  setmycommands: setMyCommands,
+  getmycommands: (ctx) => ctx.commands.get(ctx.bot.id) ?? [],
+};
