@@ -50,9 +50,9 @@ export function sanitizeTerminalText(text: string): string {
   });
 }
 
-/** Sanitised single token: no whitespace, so the printed grammar stays unambiguous. */
+/** Sanitised single token (no whitespace, colon or angle bracket), so the printed grammar stays unambiguous. */
 export function toConsoleToken(text: string): string {
-  const token = sanitizeTerminalText(text).replace(/\s+/g, '_').replace(/[<>]/g, '');
+  const token = sanitizeTerminalText(text).replace(/[\s:]+/g, '_').replace(/[<>]/g, '');
   return token.length > 0 ? token : '_';
 }
 

@@ -3,7 +3,7 @@ import type { TranscriptEntry } from '../../contract/chat-port-contract.ts';
 const ANSI_SGR = /\x1b\[[0-9;]*m/g;
 const HEADER = /^\[[^\]]*\] #(\d+)(?: (✎))?(?: ↳#(\d+) (\S+))?(?: ↩#(\d+))? (.*)$/;
 const HUMAN = /^<([^>]*)> (.*)$/;
-const SWARM = /^(\S+?)(: | ▸ )(.*)$/;
+const SWARM = /^([^\s:]+)(: | ▸ )(.*)$/;
 const TEXT_LINE = /^ +(?:\S+ )?│ (.*)$/;
 const FILE_LINE = /^ +(?:\S+ )?📎 (.*) → (.*)$/;
 
