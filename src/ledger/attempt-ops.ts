@@ -83,7 +83,7 @@ export function takeAnswer(core: LedgerCore, ref: AttemptRef): WriteResult | { o
 }
 
 /** Finishes an attempt successfully: done, or review when the task needs a person's approval. */
-export function complete(core: LedgerCore, ref: AttemptRef, result: string): WriteResult {
+export function complete(core: LedgerCore, ref: AttemptRef, result: string, artifacts: string[] = []): WriteResult {
   return core.write(() => {
     const f = fence(core, ref, 'result');
     if ('stale' in f) return f.stale;
@@ -101,7 +101,7 @@ export function complete(core: LedgerCore, ref: AttemptRef, result: string): Wri
       taskId: ref.taskId,
       agentId: ref.agentId,
       actor: actorOf(ref),
-      data: { attempt: ref.attempt, result },
+      data: artifacts.length ? { attempt: ref.attempt, result, artifacts } : { attempt: ref.attempt, result },
     });
     if (!toReview) releaseDependents(core, ref.taskId, actorOf(ref));
     return OK;
@@ -178,5 +178,25 @@ export function expireLeases(core: LedgerCore): number {
       requeueOrFail(core, row, error, 'system', row.owner, { silentMs }, { requeued: 'lease_expired', failed: 'task_failed' });
     }
     return rows.length;
+  });
+}
+
+/**
+ * Gives a task back without spending an attempt (the agent is shutting down cleanly), so another
+ * agent can take it at once.
+ */
+export function release(core: LedgerCore, ref: AttemptRef, reason: string): WriteResult {
+  return core.write(() => {
+    const f = fence(core, ref, 'release');
+    if ('stale' in f) return f.stale;
+    endAttempt(core, ref, 'requeued', reason);
+    core
+      .sql(
+        `UPDATE tasks SET status = 'queued', owner = NULL, lease_expires_at = NULL, question = NULL, answer = NULL,
+           attempts_base = attempts_base + 1, not_before = 0, updated_at = ? WHERE id = ?`,
+      )
+      .run(core.now(), ref.taskId);
+    core.appendEvent({ type: 'task_released', taskId: ref.taskId, agentId: ref.agentId, actor: actorOf(ref), data: { attempt: ref.attempt, reason } });
+    return OK;
   });
 }

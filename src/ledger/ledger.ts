@@ -110,8 +110,20 @@ export class Ledger {
   takeAnswer(ref: AttemptRef): ReturnType<typeof attempts.takeAnswer> {
     return attempts.takeAnswer(this.core, ref);
   }
-  complete(ref: AttemptRef, result: string): WriteResult {
-    return attempts.complete(this.core, ref, result);
+  complete(ref: AttemptRef, result: string, artifacts: string[] = []): WriteResult {
+    return attempts.complete(this.core, ref, result, artifacts);
+  }
+  release(ref: AttemptRef, reason: string): WriteResult {
+    return attempts.release(this.core, ref, reason);
+  }
+  /** Earliest time a queued task's retry backoff ends, so idle agents can wake for it. */
+  nextRetryAt(): number | null {
+    const row = this.core.sql("SELECT MIN(not_before) AS t FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before > ?").get(this.core.now()) as { t: number | null };
+    return row.t;
+  }
+  /** Highest event number; changes with every committed state change, from any connection. */
+  lastEventSeq(): number {
+    return (this.core.sql('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0;
   }
   fail(ref: AttemptRef, error: string): WriteResult {
     return attempts.fail(this.core, ref, error);

@@ -24,6 +24,12 @@ const status = (priority: number = OUTBOX_PRIORITY.low): MirrorIntent => ({
   payload: { text: '' },
 });
 
+/** One detail with the file attached per artifact the worker registered. */
+function artifacts(d: EventData, agentId: string | null): MirrorIntent[] {
+  const paths = Array.isArray(d.artifacts) ? d.artifacts.map(String) : [];
+  return paths.map((path) => detail(`📎 ${path.split('/').pop() ?? path}`, OUTBOX_PRIORITY.normal, { speaker: str(agentId), attachmentPath: path }));
+}
+
 function seconds(ms: unknown): string {
   return `${Math.round(Number(ms) / 1000)}s`;
 }
@@ -48,10 +54,15 @@ export function planMirror(type: string, agentId: string | null, actor: string, 
     case 'task_answered':
       return [status(), detail(`answer from ${actor}: ${str(d.answer)}`, N)];
     case 'task_done':
-      return [status(U), detail(`✅ result:\n${str(d.result)}`, U, { speaker: str(agentId), closesDetails: true })];
+      return [
+        status(U),
+        ...artifacts(d, agentId),
+        detail(`✅ result:\n${str(d.result)}`, U, { speaker: str(agentId), closesDetails: true }),
+      ];
     case 'task_review':
       return [
         status(U),
+        ...artifacts(d, agentId),
         detail(`📝 result for review:\n${str(d.result)}\n\n/approve ${str(d.taskId)} or /reject ${str(d.taskId)} <feedback>`, U, {
           speaker: str(agentId),
         }),
@@ -86,6 +97,8 @@ export function planMirror(type: string, agentId: string | null, actor: string, 
       return [status(U), detail(`✅ approved by ${actor}`, U, { closesDetails: true })];
     case 'task_rejected':
       return [status(U), detail(`↩️ rejected by ${actor}: ${str(d.feedback)}`, U)];
+    case 'task_released':
+      return [status(N), detail(`released by ${str(agentId)}: ${str(d.reason)}; back in the queue`, N)];
     case 'task_note':
       return [detail(`📌 note from ${actor}: ${str(d.note)}`, N)];
     case 'task_unblocked':

@@ -1,0 +1,144 @@
+import { describeError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import { runAttempt, type AttemptSettings } from './attempt-runner.ts';
+import { LedgerWatcher } from './ledger-watcher.ts';
+import type { Worker } from './worker.ts';
+
+export interface AgentRuntimeOptions {
+  id: string;
+  skills: string[];
+  capacity: number;
+  worker: Worker;
+  workRoot: string;
+  log: Logger;
+  leaseMs?: number;
+  heartbeatMs?: number;
+  progressIntervalMs?: number;
+  /** Also requeue expired leases (useful when no orchestrator runs on this ledger). */
+  sweepLeases?: boolean;
+  /** Shared watcher when several agents run in one process. */
+  watcher?: LedgerWatcher;
+}
+
+/**
+ * One agent: claims eligible tasks up to its capacity as soon as they appear and runs its worker on
+ * each. Runs inside the orchestrator's process or alone (`chat-swarm agent <id>`) on the same ledger.
+ */
+export class AgentRuntime {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly shutdown = new AbortController();
+  private readonly watcher: LedgerWatcher;
+  private readonly settings: AttemptSettings;
+  private unsubscribe: (() => void) | undefined;
+  private tick: NodeJS.Timeout | undefined;
+  private filling = false;
+  private closed = false;
+  private refill = false;
+  private lastSweepAt = 0;
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly options: AgentRuntimeOptions,
+  ) {
+    this.watcher = options.watcher ?? new LedgerWatcher(ledger);
+    const leaseMs = options.leaseMs ?? ledger.options.leaseMs;
+    this.settings = {
+      leaseMs,
+      heartbeatMs: options.heartbeatMs ?? Math.max(50, Math.floor(leaseMs / 3)),
+      progressIntervalMs: options.progressIntervalMs ?? 1_000,
+      workRoot: options.workRoot,
+      log: options.log,
+    };
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  /** Tasks this agent is working on now. */
+  get busy(): number {
+    return this.running.size;
+  }
+
+  start(): void {
+    this.ledger.registerAgent({ id: this.options.id, skills: this.options.skills, capacity: this.options.capacity, pid: process.pid });
+    this.unsubscribe = this.watcher.subscribe(() => this.fill());
+    // A slow tick for what no write announces: retry backoffs ending, leases running out.
+    this.tick = setInterval(() => {
+      this.ledger.agentHeartbeat(this.options.id);
+      this.sweep();
+      this.fill();
+    }, Math.min(1_000, this.settings.heartbeatMs));
+    this.fill();
+  }
+
+  /** Stops claiming; running attempts are stopped and their tasks released back to the queue. */
+  async stop(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe?.();
+    if (this.tick) clearInterval(this.tick);
+    this.shutdown.abort('agent stopping');
+    await Promise.allSettled(this.running.values());
+    try {
+      this.ledger.markAgentOffline(this.options.id);
+    } catch (err) {
+      this.options.log.warn('could not mark agent offline', { agent: this.options.id, error: describeError(err) });
+    }
+  }
+
+  /** Stops claiming but lets running attempts finish. */
+  async finish(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe?.();
+    if (this.tick) clearInterval(this.tick);
+    await Promise.allSettled(this.running.values());
+  }
+
+  private sweep(): void {
+    if (!this.options.sweepLeases) return;
+    const now = Date.now();
+    if (now - this.lastSweepAt < this.settings.leaseMs / 2) return;
+    this.lastSweepAt = now;
+    try {
+      this.ledger.expireLeases();
+    } catch (err) {
+      this.options.log.warn('lease sweep failed', { error: describeError(err) });
+    }
+  }
+
+  /** Claims until full or nothing is eligible. Re-entrant calls during a fill trigger one more pass. */
+  private fill(): void {
+    if (this.closed) return;
+    if (this.filling) {
+      this.refill = true;
+      return;
+    }
+    this.filling = true;
+    try {
+      do {
+        this.refill = false;
+        while (this.running.size < this.options.capacity && !this.closed) {
+          const claim = this.ledger.claimNext({ id: this.options.id, skills: this.options.skills, leaseMs: this.settings.leaseMs });
+          if (claim.kind !== 'claimed') break;
+          const ref = { taskId: claim.task.id, attempt: claim.attempt, agentId: this.options.id };
+          this.options.log.debug('claimed', { agent: this.options.id, taskId: ref.taskId, attempt: ref.attempt });
+          this.watcher.notify();
+          const key = `${ref.taskId}#${ref.attempt}`;
+          const run = runAttempt(this.ledger, this.watcher, this.options.worker, claim.task, ref, this.settings, this.shutdown.signal)
+            .catch((err: unknown) => this.options.log.error('attempt failed unexpectedly', { ...ref, error: describeError(err) }))
+            .finally(() => {
+              this.running.delete(key);
+              this.watcher.notify();
+              setImmediate(() => this.fill());
+            });
+          this.running.set(key, run);
+        }
+      } while (this.refill && !this.closed);
+    } catch (err) {
+      this.options.log.error('claiming failed', { agent: this.options.id, error: describeError(err) });
+    } finally {
+      this.filling = false;
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import type { AgentRecord, Task, TaskStatus } from '../core/types.ts';
+
+/** Plain-text rendering of tasks for the channel; adapters escape it for their format. */
+
+const STATUS_MARK: Record<TaskStatus, string> = {
+  queued: '⏳',
+  claimed: '🔧',
+  blocked: '❓',
+  review: '📝',
+  done: '✅',
+  failed: '❌',
+  cancelled: '🛑',
+};
+
+/** The task's one-line state: who has it, how far along, or why it waits. */
+export function statusSummary(task: Task): string {
+  switch (task.status) {
+    case 'queued': {
+      if (task.waitingReason) return `waiting: ${task.waitingReason}`;
+      const parts = ['queued'];
+      if (task.assignee) parts.push(`for ${task.assignee}`);
+      if (task.attempt > 0 && task.lastError) parts.push(`(retry after: ${firstLine(task.lastError)})`);
+      return parts.join(' ');
+    }
+    case 'claimed': {
+      const pct = task.progressPct !== null ? ` · ${task.progressPct}%` : '';
+      const text = task.progressText ? ` ${task.progressText}` : '';
+      return `working: ${task.owner ?? '?'} (attempt ${task.attempt})${pct}${text}`;
+    }
+    case 'blocked':
+      return `waiting for an answer: ${task.question ?? ''}`;
+    case 'review':
+      return `awaiting review: /approve ${task.id} or /reject ${task.id} <feedback>`;
+    case 'done':
+      return 'done';
+    case 'failed':
+      return `failed: ${firstLine(task.lastError ?? 'unknown error')} (/retry ${task.id})`;
+    case 'cancelled':
+      return 'cancelled';
+  }
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n', 1)[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+}
+
+/** The task's main message: heading and status line, edited in place as the task moves. */
+export function renderTaskMessage(task: Task): { heading: string; text: string } {
+  const facts: string[] = [`priority ${task.priority}`];
+  if (task.skills.length) facts.push(`skills ${task.skills.join(', ')}`);
+  if (task.dependsOn.length) facts.push(`after ${task.dependsOn.join(', ')}`);
+  if (task.review) facts.push('needs review');
+  const body = task.body ? `\n${task.body.length > 500 ? `${task.body.slice(0, 499)}…` : task.body}` : '';
+  return {
+    heading: `${STATUS_MARK[task.status]} ${task.id} · ${task.title}`,
+    text: `${statusSummary(task)}\n${facts.join(' · ')}${body}`,
+  };
+}
+
+/** One line per task, for `/status` and digests. */
+export function renderTaskLine(task: Task): string {
+  return `${STATUS_MARK[task.status]} ${task.id} · ${task.title} — ${statusSummary(task)}`;
+}
+
+/** The board: counts by state and the tasks that are not finished. */
+export function renderBoard(tasks: Task[], counts: Record<string, number>, paused: boolean): string {
+  const order: TaskStatus[] = ['queued', 'claimed', 'blocked', 'review', 'done', 'failed', 'cancelled'];
+  const summary = order.filter((s) => counts[s]).map((s) => `${s} ${counts[s]}`).join(' · ') || 'no tasks yet';
+  const open = tasks.filter((t) => !['done', 'cancelled'].includes(t.status));
+  const shown = open.slice(0, 25).map(renderTaskLine);
+  const more = open.length > shown.length ? `\n… and ${open.length - shown.length} more` : '';
+  return `${paused ? '⏸ swarm paused\n' : ''}${summary}${shown.length ? `\n${shown.join('\n')}` : ''}${more}`;
+}
+
+/** The agents list for `/agents`. */
+export function renderAgents(agents: AgentRecord[], held: Map<string, string[]>, now: number): string {
+  if (!agents.length) return 'no agents registered yet';
+  return agents
+    .map((a) => {
+      const tasks = held.get(a.id) ?? [];
+      const seen = a.lastHeartbeatAt ? `seen ${Math.max(0, Math.round((now - a.lastHeartbeatAt) / 1000))}s ago` : 'never seen';
+      const work = tasks.length ? `working on ${tasks.join(', ')}` : 'idle';
+      return `${a.id} [${a.status}] skills ${a.skills.join(', ') || '-'} · ${tasks.length}/${a.capacity} · ${work} · ${seen}`;
+    })
+    .join('\n');
+}

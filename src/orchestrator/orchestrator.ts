@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import type { ChatPort, IncomingMessage } from '../chat/chat-port.ts';
+import { handleIncoming, type AdminPolicy } from '../commands/command-handler.ts';
+import { describeError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import { OutboxPoster } from './outbox-poster.ts';
+import type { PosterOptions } from './poster-options.ts';
+
+export interface OrchestratorOptions {
+  ledger: Ledger;
+  port: ChatPort;
+  /** The channel's name in the config; the outbox addresses rows to it. */
+  channel: string;
+  admins: AdminPolicy;
+  log: Logger;
+  poster?: Partial<PosterOptions>;
+  /** How often expired leases are looked for. */
+  sweepIntervalMs?: number;
+}
+
+/** The ledger's random id, made once, so Discord nonces from two swarms sharing a bot never collide. */
+export function swarmIdOf(ledger: Ledger): string {
+  let id = ledger.getKv('swarm_id');
+  if (!id) {
+    id = randomBytes(4).toString('hex');
+    ledger.setKv('swarm_id', id);
+  }
+  return id;
+}
+
+/**
+ * The orchestrator: the only listener on the chat platform. Applies people's messages to the ledger
+ * (once each), requeues expired leases, and mirrors the ledger into the channel through the poster.
+ */
+export class Orchestrator {
+  readonly poster: OutboxPoster;
+  private sweeper: NodeJS.Timeout | undefined;
+  private started = false;
+
+  constructor(private readonly options: OrchestratorOptions) {
+    this.poster = new OutboxPoster(
+      { ledger: options.ledger, port: options.port, channel: options.channel, log: options.log, swarmId: swarmIdOf(options.ledger) },
+      options.poster,
+    );
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const { ledger, port, log } = this.options;
+    ledger.setChannels([this.options.channel]);
+    this.poster.start();
+    const every = this.options.sweepIntervalMs ?? Math.max(200, Math.floor(ledger.options.leaseMs / 4));
+    this.sweeper = setInterval(() => this.sweep(), every);
+    await port.start((msg) => this.onMessage(msg));
+    log.info('orchestrator listening', { platform: port.platform, channel: this.options.channel });
+  }
+
+  /** Requeues (or fails) claims whose agents went silent. */
+  sweep(): number {
+    try {
+      const n = this.options.ledger.expireLeases();
+      if (n) {
+        this.options.log.warn('leases expired', { count: n });
+        this.poster.kick();
+      }
+      return n;
+    } catch (err) {
+      this.options.log.error('lease sweep failed', { error: describeError(err) });
+      return 0;
+    }
+  }
+
+  /** Never throws: a message that breaks something costs a log line, not the orchestrator. */
+  async onMessage(msg: IncomingMessage): Promise<void> {
+    try {
+      const outcome = handleIncoming(this.options.ledger, this.options.channel, this.options.admins, msg);
+      this.options.log.debug('message handled', { messageId: msg.messageId, outcome });
+      this.poster.kick();
+    } catch (err) {
+      this.options.log.error('could not handle a message', { messageId: msg.messageId, error: describeError(err) });
+    }
+  }
+
+  /** Stops listening and posting. Pending posts stay in the outbox and go out after the next start. */
+  async stop(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    try {
+      await this.options.port.stop();
+    } finally {
+      await this.poster.stop();
+      this.started = false;
+    }
+  }
+}

@@ -1,0 +1,285 @@
+import Bottleneck from 'bottleneck';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { ChatPort, OutgoingMessage, SentMessage, TaskAnchor } from '../chat/chat-port.ts';
+import { splitText, truncateText } from '../chat/split-text.ts';
+import { renderTaskMessage } from '../chat/render-task.ts';
+import { ChatError, describeError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import type { OutboxRow } from '../ledger/outbox-payload.ts';
+import { buildDigests } from './digest.ts';
+import { POSTER_DEFAULTS, type PosterOptions } from './poster-options.ts';
+
+export interface OutboxPosterDeps {
+  ledger: Ledger;
+  port: ChatPort;
+  /** Name of the channel in the config; outbox rows are addressed to it. */
+  channel: string;
+  log: Logger;
+  /** Short random id of this ledger, so nonces from two swarms never collide. */
+  swarmId: string;
+}
+
+/** Longest text split into several messages before it goes out as a file instead. */
+const MAX_SPLIT_PARTS = 3;
+
+/**
+ * Drains one channel's outbox under a rate limiter: most urgent first, one send at a time, each
+ * platform message id recorded against its row. Transient failures pause the channel until the
+ * retry time (a 429's retry-after at the least); permanent ones mark the row failed with the reason.
+ */
+export class OutboxPoster {
+  private readonly options: PosterOptions;
+  private readonly limiter: Bottleneck;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private pausedUntil = 0;
+  private readonly unexpectedFailures = new Map<number, number>();
+
+  constructor(
+    private readonly deps: OutboxPosterDeps,
+    options: Partial<PosterOptions> = {},
+  ) {
+    this.options = { ...POSTER_DEFAULTS, ...options };
+    // Even spacing keeps any sliding window of `perWindowMs` under `perWindow` sends.
+    const spacing = Math.max(this.options.minIntervalMs, Math.ceil(this.options.perWindowMs / this.options.perWindow));
+    this.limiter = new Bottleneck({ maxConcurrent: 1, minTime: spacing });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the send in flight; what is still pending stays in the outbox for next time. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+  }
+
+  /** Wakes the loop at once (after a local write), instead of waiting for the idle poll. */
+  kick(): void {
+    this.wake?.();
+  }
+
+  /** Resolves when nothing is pending for this channel, or after `timeoutMs` with the count left. */
+  async drain(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const left = this.deps.ledger.outbox.pendingCount(this.deps.channel);
+      if (left === 0 || Date.now() >= deadline) return left;
+      this.kick();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let worked = false;
+      try {
+        worked = await this.step();
+      } catch (err) {
+        this.deps.log.error('poster step failed', { error: describeError(err) });
+      }
+      if (!worked && this.running) await this.sleep(this.options.idlePollMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** Sends the next due row; returns false when there was nothing to do. */
+  private async step(): Promise<boolean> {
+    const now = Date.now();
+    if (now < this.pausedUntil) {
+      await this.sleep(Math.min(this.pausedUntil - now, 1_000));
+      return true;
+    }
+    const { ledger, channel } = this.deps;
+    let due = ledger.outbox.due(channel, this.options.digestThreshold * 4);
+    if (due.length === 0) return false;
+    if (due.length > this.options.digestThreshold) {
+      this.mergeBacklog(due);
+      due = ledger.outbox.due(channel, 1);
+      if (due.length === 0) return false;
+    }
+    const row = due[0]!;
+    await this.limiter.schedule(() => this.post(row));
+    return true;
+  }
+
+  /** Under a backlog, replaces many queued messages with a few digest messages. */
+  private mergeBacklog(due: OutboxRow[]): void {
+    const { ledger, channel, port } = this.deps;
+    const view = {
+      taskOf: (id: string) => ledger.getTask(id),
+      hasMainMessage: (taskId: string) => ledger.outbox.taskMessage(taskId, channel) !== undefined,
+    };
+    const digests = buildDigests(due, view, port.limits.maxTextLength);
+    for (const d of digests) {
+      ledger.outbox.mergeIntoDigest(channel, d.rowIds, { heading: d.heading, text: d.text }, d.priority);
+    }
+    if (digests.length) this.deps.log.info('merged backlog into digests', { channel, digests: digests.length });
+  }
+
+  private nonce(row: OutboxRow, part = 0): string {
+    return `${this.deps.swarmId}-${row.id}${part ? `-${part}` : ''}`.slice(0, 25);
+  }
+
+  private async post(row: OutboxRow): Promise<void> {
+    const { ledger } = this.deps;
+    try {
+      const sent = await this.send(row);
+      ledger.outbox.markSent(row.id, sent.messageId, sent.threadId);
+      this.unexpectedFailures.delete(row.id);
+      if (row.payload.closesDetails && row.taskId) await this.closeDetails(row.taskId);
+    } catch (err) {
+      this.handleFailure(row, err);
+    }
+  }
+
+  private handleFailure(row: OutboxRow, err: unknown): void {
+    const { ledger, log } = this.deps;
+    const reason = describeError(err);
+    if (err instanceof ChatError && err.permanent) {
+      ledger.outbox.markFailed(row.id, reason);
+      log.warn('message could not be posted; marked failed', { row: row.id, reason });
+      return;
+    }
+    if (!(err instanceof ChatError)) {
+      const n = (this.unexpectedFailures.get(row.id) ?? 0) + 1;
+      this.unexpectedFailures.set(row.id, n);
+      if (n >= this.options.maxUnexpectedFailures) {
+        ledger.outbox.markFailed(row.id, `gave up after ${n} unexpected errors: ${reason}`);
+        log.error('message failed repeatedly; marked failed', { row: row.id, reason });
+        return;
+      }
+    }
+    const backoff = Math.min(this.options.maxRetryDelayMs, 500 * 2 ** Math.min(row.attempts, 10));
+    const waitMs = Math.max(err instanceof ChatError ? (err.retryAfterMs ?? 0) : 0, backoff);
+    this.pausedUntil = Date.now() + waitMs;
+    ledger.outbox.reschedule(row.id, this.pausedUntil, reason);
+    log.warn('posting failed; will retry', { row: row.id, retryInMs: waitMs, reason });
+  }
+
+  private async closeDetails(taskId: string): Promise<void> {
+    const { ledger, channel, port } = this.deps;
+    const msg = ledger.outbox.taskMessage(taskId, channel);
+    const task = ledger.getTask(taskId);
+    if (!msg || !task || !port.closeDetails) return;
+    try {
+      await port.closeDetails({ messageId: msg.messageId, taskId, title: task.title });
+      ledger.outbox.setDetailsClosed(taskId, channel, true);
+    } catch (err) {
+      this.deps.log.warn('could not close task details', { taskId, reason: describeError(err) });
+    }
+  }
+
+  private async send(row: OutboxRow): Promise<SentMessage> {
+    switch (row.kind) {
+      case 'status':
+        return this.sendStatus(row);
+      case 'detail': {
+        const anchor = row.taskId ? await this.anchorFor(row.taskId, row) : undefined;
+        return this.sendText(row, anchor);
+      }
+      default:
+        return this.sendText(row, undefined);
+    }
+  }
+
+  /** Creates the task's main message, or edits it in place to show the task's current state. */
+  private async sendStatus(row: OutboxRow): Promise<SentMessage> {
+    const { ledger, channel, port } = this.deps;
+    const task = row.taskId ? ledger.getTask(row.taskId) : undefined;
+    if (!task) throw new ChatError(`status row ${row.id} names no known task`, { permanent: true });
+    const rendered = renderTaskMessage(task);
+    const max = port.limits.maxTextLength - rendered.heading.length - 1;
+    const body = { heading: rendered.heading, text: truncateText(rendered.text, Math.max(1, max)) };
+    const existing = ledger.outbox.taskMessage(task.id, channel);
+    if (existing && port.edit) {
+      const target: SentMessage = { messageId: existing.messageId };
+      await port.edit(target, body);
+      return target;
+    }
+    const sent = await port.send({ ...body, nonce: this.nonce(row) });
+    if (!existing) ledger.outbox.setTaskMessage(task.id, channel, sent.messageId);
+    return sent;
+  }
+
+  /** The task's main message, posting it first when a detail arrives before it. */
+  private async anchorFor(taskId: string, forRow: OutboxRow): Promise<TaskAnchor | undefined> {
+    const { ledger, channel } = this.deps;
+    const task = ledger.getTask(taskId);
+    if (!task) return undefined;
+    let msg = ledger.outbox.taskMessage(taskId, channel);
+    if (!msg) {
+      const pending = ledger.outbox.pendingStatusRow(channel, taskId);
+      const statusRow: OutboxRow = pending ?? { ...forRow, kind: 'status' };
+      const sent = await this.sendStatus(statusRow);
+      if (pending) ledger.outbox.markSent(pending.id, sent.messageId, sent.threadId);
+      msg = ledger.outbox.taskMessage(taskId, channel);
+    }
+    return msg ? { messageId: msg.messageId, taskId, title: task.title } : undefined;
+  }
+
+  /** Sends text, split into a few messages or attached as a file when it is too long for one. */
+  private async sendText(row: OutboxRow, under: TaskAnchor | undefined): Promise<SentMessage> {
+    const { port } = this.deps;
+    const p = row.payload;
+    const base: Omit<OutgoingMessage, 'text' | 'nonce'> = {};
+    if (p.heading !== undefined) base.heading = p.heading;
+    if (under) base.under = under;
+    if (p.replyToMessageId !== undefined) base.replyToMessageId = p.replyToMessageId;
+    if (p.speaker) base.speaker = p.speaker;
+    if (p.attachmentPath) {
+      const attachment = await this.loadAttachment(p.attachmentPath);
+      if (attachment) base.attachment = attachment;
+    }
+    const room = port.limits.maxTextLength - (p.heading ? p.heading.length + 1 : 0) - (p.speaker ? p.speaker.length + 4 : 0);
+    const max = Math.max(100, room);
+    if (p.text.length <= max) return port.send({ ...base, text: p.text, nonce: this.nonce(row) });
+    const parts = splitText(p.text, max);
+    if (parts.length <= MAX_SPLIT_PARTS) {
+      let first: SentMessage | undefined;
+      for (const [i, part] of parts.entries()) {
+        const msg: OutgoingMessage = { ...base, text: part, nonce: this.nonce(row, i) };
+        if (i > 0) delete msg.attachment;
+        const sent = await port.send(msg);
+        first ??= sent;
+      }
+      return first!;
+    }
+    const fileName = `${row.taskId ?? 'message'}-${row.id}.txt`;
+    return port.send({
+      ...base,
+      text: `${truncateText(p.text, Math.min(max, 1_500))}\n(full text attached as ${fileName})`,
+      attachment: { fileName, content: Buffer.from(p.text, 'utf8') },
+      nonce: this.nonce(row),
+    });
+  }
+
+  private async loadAttachment(path: string): Promise<OutgoingMessage['attachment'] | undefined> {
+    try {
+      const content = await readFile(path);
+      if (content.length > this.deps.port.limits.maxAttachmentBytes) return undefined;
+      return { fileName: basename(path), content };
+    } catch (err) {
+      this.deps.log.warn('artifact could not be read; posting without it', { path, reason: describeError(err) });
+      return undefined;
+    }
+  }
+}
