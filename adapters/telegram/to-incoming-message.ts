@@ -1,0 +1,81 @@
+/**
+ * Maps a Telegram update to what the core sees: a person's message in the configured chat (and
+ * topic), a note that the group was migrated, or a reason to ignore it. Commands addressed to this
+ * bot lose their `@bot` suffix; commands for other bots are dropped.
+ * @see https://core.telegram.org/bots/features#commands
+ */
+import type { Message, Update } from 'grammy/types';
+import type { IncomingMessage } from '../../src/chat/chat-port.ts';
+
+/** What the orchestrator's bot listens for. */
+export interface IncomingFilter {
+  /** Configured chat: numeric id as text, or `@username` of a public group. */
+  chatId: string;
+  /** Only messages in this forum topic, when set. */
+  topicId?: number;
+  botId: number;
+  botUsername: string;
+}
+
+export type IncomingResult =
+  | { kind: 'message'; message: IncomingMessage }
+  | { kind: 'migrated'; toChatId: number }
+  | { kind: 'ignored'; reason: string };
+
+const ADDRESSED_COMMAND = /^\/([A-Za-z0-9_]+)@([A-Za-z0-9_]+)(?=\s|$)/;
+
+/** True when `chat` is the configured chat. */
+export function isConfiguredChat(chat: Message['chat'], chatId: string): boolean {
+  if (chatId.startsWith('@'))
+    return 'username' in chat && chat.username?.toLowerCase() === chatId.slice(1).toLowerCase();
+  return String(chat.id) === chatId;
+}
+
+/** `/cmd@this_bot args` → `/cmd args`; undefined for a command addressed to another bot. */
+export function normaliseCommand(text: string, botUsername: string): string | undefined {
+  const match = ADDRESSED_COMMAND.exec(text);
+  if (!match) return text;
+  const [whole, command, addressee] = match as unknown as [string, string, string];
+  if (addressee.toLowerCase() !== botUsername.toLowerCase()) return undefined;
+  return `/${command}${text.slice(whole.length)}`;
+}
+
+/** Maps one update; see the file comment. */
+export function toIncomingMessage(update: Update, filter: IncomingFilter): IncomingResult {
+  const message = update.message;
+  if (!message) return { kind: 'ignored', reason: 'not a new message' };
+  if (!isConfiguredChat(message.chat, filter.chatId)) return { kind: 'ignored', reason: 'other chat' };
+  if (message.migrate_to_chat_id !== undefined)
+    return { kind: 'migrated', toChatId: message.migrate_to_chat_id };
+  const from = message.from;
+  if (!from) return { kind: 'ignored', reason: 'no sender' };
+  if (from.id === filter.botId) return { kind: 'ignored', reason: 'own message' };
+  if (from.is_bot) return { kind: 'ignored', reason: 'from a bot' };
+  const threadId = message.is_topic_message ? message.message_thread_id : undefined;
+  if (filter.topicId !== undefined && threadId !== filter.topicId)
+    return { kind: 'ignored', reason: 'other topic' };
+  const raw = message.text ?? message.caption;
+  if (raw === undefined) return { kind: 'ignored', reason: 'no text' };
+  const text = normaliseCommand(raw, filter.botUsername);
+  if (text === undefined) return { kind: 'ignored', reason: 'command for another bot' };
+
+  const out: IncomingMessage = {
+    platform: 'telegram',
+    channelId: String(message.chat.id),
+    messageId: String(message.message_id),
+    author: {
+      id: String(from.id),
+      name: [from.first_name, from.last_name].filter(Boolean).join(' ') || from.username || String(from.id),
+      isBot: false,
+    },
+    text,
+    sentAt: message.date * 1_000,
+  };
+  if (threadId !== undefined) out.threadId = String(threadId);
+  // Inside a forum topic every message "replies" to the topic's first message; that is no real reply.
+  const reply = message.reply_to_message;
+  if (reply && reply.forum_topic_created === undefined && reply.message_id !== threadId) {
+    out.replyToMessageId = String(reply.message_id);
+  }
+  return { kind: 'message', message: out };
+}
