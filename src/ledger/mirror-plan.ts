@@ -31,7 +31,13 @@ function artifacts(d: EventData, agentId: string | null): MirrorIntent[] {
 }
 
 function seconds(ms: unknown): string {
-  return `${Math.round(Number(ms) / 1000)}s`;
+  const n = Number(ms);
+  return n < 10_000 ? `${(n / 1000).toFixed(1)}s` : `${Math.round(n / 1000)}s`;
+}
+
+/** Events keep the full actor (`alice [telegram:42]`); the channel shows the name. */
+function who(actor: string): string {
+  return actor.replace(/ \[[^\]]*\]$/, '');
 }
 
 /**
@@ -39,7 +45,8 @@ function seconds(ms: unknown): string {
  * or a notice at the top. Pure, so the mapping from ledger to chat is reviewable in one place.
  * Returns an empty list for events that stay in the ledger only.
  */
-export function planMirror(type: string, agentId: string | null, actor: string, d: EventData): MirrorIntent[] {
+export function planMirror(type: string, agentId: string | null, fullActor: string, d: EventData): MirrorIntent[] {
+  const actor = who(fullActor);
   const U = OUTBOX_PRIORITY.urgent;
   const N = OUTBOX_PRIORITY.normal;
   switch (type) {

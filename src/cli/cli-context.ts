@@ -1,0 +1,54 @@
+import { loadConfig } from '../config/load-config.ts';
+import type { SwarmConfig } from '../config/config-schema.ts';
+import { createLogger, type Logger } from '../core/logger.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import { openLedger } from './swarm.ts';
+
+/** Options every command takes. */
+export interface GlobalFlags {
+  db?: string | undefined;
+  config?: string | undefined;
+  json?: boolean | undefined;
+}
+
+/** Exit codes: 0 fine, 1 the check found a problem, 2 bad usage or config, 3 the run failed. */
+export const EXIT = { ok: 0, problem: 1, usage: 2, failure: 3 } as const;
+
+/** Where output goes, so commands can be tested without a terminal. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+export const processIo: CliIo = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+  env: process.env,
+};
+
+export interface CliContext {
+  config: SwarmConfig;
+  configSource: string;
+  dbPath: string;
+  log: Logger;
+  io: CliIo;
+}
+
+/** Loads config and resolves the ledger path: `--db`, else SWARM_DB, else the config's `db`. */
+export function cliContext(flags: GlobalFlags, io: CliIo): CliContext {
+  const { config, source } = loadConfig(flags.config ?? io.env.SWARM_CONFIG);
+  const dbPath = flags.db ?? io.env.SWARM_DB ?? config.db;
+  const level = (io.env.SWARM_LOG_LEVEL as SwarmConfig['logLevel'] | undefined) ?? config.logLevel;
+  return { config, configSource: source, dbPath, log: createLogger(level), io };
+}
+
+/** Runs `fn` with the ledger open and closes it afterwards. */
+export function withLedger<T>(ctx: CliContext, fn: (ledger: Ledger) => T): T {
+  const ledger = openLedger(ctx.config, ctx.dbPath);
+  try {
+    return fn(ledger);
+  } finally {
+    ledger.close();
+  }
+}

@@ -1,0 +1,67 @@
+import { createWriteStream, existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { renderAgents, renderBoard } from '../chat/render-task.ts';
+import { cliContext, EXIT, withLedger, type CliIo } from './cli-context.ts';
+
+const COMMON = { db: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } } as const;
+
+function requireLedgerFile(path: string, io: CliIo): boolean {
+  if (existsSync(path)) return true;
+  io.err(`no ledger at ${path}; pass --db PATH (or set SWARM_DB)`);
+  return false;
+}
+
+/** `chat-swarm status`: the board, as text or `--json`. */
+export function runStatus(argv: string[], io: CliIo): number {
+  const { values } = parseArgs({ args: argv, options: COMMON, strict: true });
+  const ctx = cliContext(values, io);
+  if (!requireLedgerFile(ctx.dbPath, io)) return EXIT.problem;
+  return withLedger(ctx, (ledger) => {
+    const tasks = ledger.listTasks();
+    const agents = ledger.listAgents();
+    const counts = ledger.countByStatus();
+    if (values.json) {
+      io.out(JSON.stringify({ db: ctx.dbPath, paused: ledger.isSwarmPaused(), counts, tasks, agents }));
+      return EXIT.ok;
+    }
+    const held = new Map(agents.map((a) => [a.id, ledger.heldBy(a.id).map((t) => t.id)]));
+    io.out(`ledger ${ctx.dbPath}\n${renderBoard(tasks, counts, ledger.isSwarmPaused())}\n\nagents:\n${renderAgents(agents, held, Date.now())}`);
+    return EXIT.ok;
+  });
+}
+
+/** `chat-swarm audit`: verifies the event chain and the mirror; exit 1 when anything is wrong. */
+export function runAudit(argv: string[], io: CliIo): number {
+  const { values } = parseArgs({ args: argv, options: COMMON, strict: true });
+  const ctx = cliContext(values, io);
+  if (!requireLedgerFile(ctx.dbPath, io)) return EXIT.problem;
+  return withLedger(ctx, (ledger) => {
+    const report = ledger.audit();
+    if (values.json) io.out(JSON.stringify({ db: ctx.dbPath, ...report }));
+    else {
+      io.out(`audited ${ctx.dbPath}: ${report.events} events, ${report.mirroredEvents} meant for the channel`);
+      for (const p of report.problems.slice(0, 200)) io.out(`  event ${p.seq ?? '-'}: ${p.problem}`);
+      if (report.problems.length > 200) io.out(`  … and ${report.problems.length - 200} more`);
+      io.out(report.problems.length ? `FAILED: ${report.problems.length} problem(s)` : 'OK: chain intact, every event mirrored');
+    }
+    return report.problems.length ? EXIT.problem : EXIT.ok;
+  });
+}
+
+/** `chat-swarm export`: the event log and the tasks as JSON lines (to stdout or `--out FILE`). */
+export async function runExport(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { ...COMMON, out: { type: 'string' } }, strict: true });
+  const ctx = cliContext(values, io);
+  if (!requireLedgerFile(ctx.dbPath, io)) return EXIT.problem;
+  const file = values.out ? createWriteStream(values.out) : undefined;
+  const write = (line: string): void => {
+    if (file) file.write(`${line}\n`);
+    else io.out(line);
+  };
+  withLedger(ctx, (ledger) => {
+    for (const event of ledger.events()) write(JSON.stringify({ kind: 'event', ...event }));
+    for (const task of ledger.listTasks()) write(JSON.stringify({ kind: 'task', ...task }));
+  });
+  if (file) await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  return EXIT.ok;
+}

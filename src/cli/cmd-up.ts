@@ -1,0 +1,104 @@
+import { parseArgs } from 'node:util';
+import { LedgerWatcher } from '../agents/ledger-watcher.ts';
+import { agentSchema } from '../config/config-schema.ts';
+import { ConfigError } from '../core/errors.ts';
+import { cliContext, EXIT, type CliIo } from './cli-context.ts';
+import { openChannel } from './open-channel.ts';
+import { createConfiguredAgent, openLedger, Swarm } from './swarm.ts';
+
+const COMMON = { db: { type: 'string' }, config: { type: 'string' } } as const;
+
+/** Resolves when the process is asked to stop (Ctrl-C or SIGTERM). */
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+/** `chat-swarm up`: the orchestrator and the configured agents, until Ctrl-C. */
+export async function runUp(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: COMMON, strict: true });
+  const ctx = cliContext(values, io);
+  const ledger = openLedger(ctx.config, ctx.dbPath);
+  try {
+    const channel = await openChannel(ctx.config, ledger, ctx.log, io.env);
+    const swarm = new Swarm(ledger, channel.port, ctx.config, { ...channel, log: ctx.log });
+    await swarm.start();
+    ctx.log.info('swarm up', { config: ctx.configSource, db: ctx.dbPath, agents: swarm.agents.length, platform: channel.port.platform });
+    const sig = await stopSignal();
+    ctx.log.info('stopping', { signal: sig });
+    await swarm.stop();
+    return EXIT.ok;
+  } finally {
+    ledger.close();
+  }
+}
+
+/**
+ * `chat-swarm agent <id>`: one agent in its own process on the same ledger file. The agent comes
+ * from the config, or from `--skills` and `--command`. `--until-idle` exits once nothing is left to do.
+ */
+export async function runAgent(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      ...COMMON,
+      skills: { type: 'string' },
+      command: { type: 'string' },
+      capacity: { type: 'string' },
+      'lease-ms': { type: 'string' },
+      'until-idle': { type: 'boolean' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const id = positionals[0];
+  if (!id) {
+    io.err('usage: chat-swarm agent <id> [--skills a,b --command "..." --capacity N --lease-ms MS --until-idle] [--db PATH]');
+    return EXIT.usage;
+  }
+  const ctx = cliContext(values, io);
+  const fromConfig = ctx.config.agents.find((a) => a.id === id);
+  const adHoc = agentSchema.safeParse({
+    id,
+    skills: values.skills?.split(',').filter(Boolean) ?? fromConfig?.skills ?? [],
+    capacity: values.capacity !== undefined ? Number(values.capacity) : (fromConfig?.capacity ?? 1),
+    command: values.command ?? fromConfig?.command,
+    ...(values['lease-ms'] !== undefined ? { leaseMs: Number(values['lease-ms']) } : fromConfig?.leaseMs ? { leaseMs: fromConfig.leaseMs } : {}),
+  });
+  if (!adHoc.success) {
+    throw new ConfigError(
+      fromConfig || values.command
+        ? `agent ${id}: ${adHoc.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`
+        : `no agent '${id}' in ${ctx.configSource}; add it to the config or pass --skills and --command`,
+    );
+  }
+  const ledger = openLedger(ctx.config, ctx.dbPath);
+  const watcher = new LedgerWatcher(ledger);
+  const agent = createConfiguredAgent(adHoc.data, ctx.config, ledger, ctx.log, watcher, true);
+  try {
+    agent.start();
+    ctx.log.info('agent up', { id, db: ctx.dbPath, pid: process.pid });
+    if (values['until-idle']) {
+      await untilIdle(() => agent.busy === 0 && (ledger.countByStatus().queued ?? 0) + (ledger.countByStatus().claimed ?? 0) + (ledger.countByStatus().blocked ?? 0) === 0, stopSignal());
+    } else {
+      await stopSignal();
+    }
+    await agent.stop();
+    return EXIT.ok;
+  } finally {
+    ledger.close();
+  }
+}
+
+async function untilIdle(isIdle: () => boolean, signal: Promise<string>): Promise<void> {
+  let stopped = false;
+  void signal.then(() => (stopped = true));
+  while (!stopped && !isIdle()) await new Promise((r) => setTimeout(r, 50));
+}

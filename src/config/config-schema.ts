@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+/**
+ * The swarm's config file (JSON), validated at start. Tokens are never in the file: it names the
+ * environment variable that holds each one (`tokenEnv`).
+ */
+
+const envName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable (like TELEGRAM_BOT_TOKEN), not a token');
+const agentId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (like designer-001)');
+const skill = z.string().regex(/^[a-z0-9_-]{1,64}$/, 'lowercase letters, digits, - and _');
+
+const adminsSchema = z
+  .object({
+    userIds: z.array(z.coerce.string()).default([]),
+    roleIds: z.array(z.coerce.string()).default([]),
+    everyone: z.boolean().default(false),
+  })
+  .strict()
+  .default({ userIds: [], roleIds: [], everyone: false });
+
+const pacingSchema = z
+  .object({
+    perWindow: z.number().int().positive(),
+    perWindowMs: z.number().int().positive(),
+    minIntervalMs: z.number().int().nonnegative(),
+    digestThreshold: z.number().int().min(2),
+    maxRetryDelayMs: z.number().int().positive(),
+  })
+  .partial()
+  .strict();
+
+export const consoleChannelSchema = z
+  .object({
+    platform: z.literal('console'),
+    /** The person at the keyboard may run admin commands (default true). */
+    admin: z.boolean().default(true),
+    pacing: pacingSchema.optional(),
+  })
+  .strict();
+
+export const telegramChannelSchema = z
+  .object({
+    platform: z.literal('telegram'),
+    tokenEnv: envName.default('TELEGRAM_BOT_TOKEN'),
+    chatId: z.union([z.number().int(), z.string().regex(/^-?\d+$|^@\w+$/, 'a numeric chat id like -1001234567890')]),
+    topicId: z.number().int().positive().optional(),
+    apiRoot: z.url().optional(),
+    admins: adminsSchema,
+    pacing: pacingSchema.optional(),
+  })
+  .strict();
+
+export const discordChannelSchema = z
+  .object({
+    platform: z.literal('discord'),
+    tokenEnv: envName.default('DISCORD_BOT_TOKEN'),
+    channelId: z.string().regex(/^\d{17,20}$/, 'a channel id: 17-20 digits (Developer Mode → right-click the channel → Copy ID)'),
+    guildId: z.string().regex(/^\d{17,20}$/).optional(),
+    apiBase: z.url().optional(),
+    admins: adminsSchema,
+    remoteAgentBotIds: z.array(z.string()).default([]),
+    pacing: pacingSchema.optional(),
+  })
+  .strict();
+
+export const channelSchema = z.discriminatedUnion('platform', [consoleChannelSchema, telegramChannelSchema, discordChannelSchema]);
+
+export const agentSchema = z
+  .object({
+    id: agentId,
+    skills: z.array(skill).default([]),
+    capacity: z.number().int().min(1).max(64).default(1),
+    /** Shell command run per attempt (see the worker protocol in the README). */
+    command: z.string().min(1),
+    /** Environment variable holding this agent's own bot token, so it speaks as its own bot. */
+    tokenEnv: envName.optional(),
+    env: z.record(z.string(), z.string()).default({}),
+    leaseMs: z.number().int().min(1_000).optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    db: z.string().min(1).default('./swarm.db'),
+    workDir: z.string().min(1).default('./.swarm-work'),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    channel: channelSchema.default({ platform: 'console', admin: true }),
+    ledger: z
+      .object({
+        synchronous: z.enum(['full', 'normal', 'off']).default('full'),
+        leaseMs: z.number().int().min(1_000).default(30_000),
+        retryBaseMs: z.number().int().min(0).default(2_000),
+        defaultTimeoutMs: z.number().int().min(1_000).default(30 * 60_000),
+        defaultMaxAttempts: z.number().int().min(1).max(20).default(3),
+      })
+      .strict()
+      .default({ synchronous: 'full', leaseMs: 30_000, retryBaseMs: 2_000, defaultTimeoutMs: 1_800_000, defaultMaxAttempts: 3 }),
+    agents: z.array(agentSchema).default([]),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.agents.forEach((a, i) => {
+      if (seen.has(a.id)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'id'], message: `duplicate agent id '${a.id}'` });
+      seen.add(a.id);
+    });
+  });
+
+export type SwarmConfig = z.infer<typeof configSchema>;
+export type AgentConfig = z.infer<typeof agentSchema>;
+export type ChannelConfig = z.infer<typeof channelSchema>;
