@@ -74,6 +74,11 @@ function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResul
       resolve({ ok: false, error: startFailure(err, workDir) });
       return;
     }
+    // Out of file descriptors, Node returns a child without pipes and reports the error afterwards.
+    if (!child.stdin || !child.stdout || !child.stderr) {
+      child.once('error', (err) => resolve({ ok: false, error: startFailure(err, workDir) }));
+      return;
+    }
 
     const parser = createProtocolParser();
     const output = createOutputCapture(settings.maxOutputBytes);
@@ -108,6 +113,8 @@ function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResul
     };
 
     const ask = (question: string): void => {
+      // Nobody would read the answer: stdin is closed once the command has exited.
+      if (exit) return log.debug('shell worker: question after exit ignored', { ...fields, question });
       let pending: Promise<string>;
       try {
         pending = ctx.ask(question);

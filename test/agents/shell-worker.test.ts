@@ -56,7 +56,7 @@ beforeEach(async () => {
   const realSetTimeout = globalThis.setTimeout;
   const realClearTimeout = globalThis.clearTimeout;
   // Only timers created from shell-worker.ts count; vitest keeps timers of its own.
-  vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+  vi.spyOn(globalThis, 'setTimeout').mockImplementation((fn: () => void, ms?: number) => {
     const fromWorker = new Error().stack?.includes('shell-worker.ts') ?? false;
     const timer = realSetTimeout(() => {
       workerTimers.delete(timer);
@@ -64,7 +64,7 @@ beforeEach(async () => {
     }, ms);
     if (fromWorker) workerTimers.add(timer);
     return timer;
-  }));
+  });
   vi.spyOn(globalThis, 'clearTimeout').mockImplementation((timer) => {
     workerTimers.delete(timer as NodeJS.Timeout);
     realClearTimeout(timer);
@@ -278,6 +278,12 @@ describe('createShellWorker: protocol', () => {
     await new Promise((resolve) => setImmediate(resolve));
     releaseFirst('first answer');
     expect(await pending).toEqual({ ok: true, output: 'first answer / second answer' });
+  });
+
+  it('does not ask a question once the command has exited', async () => {
+    const h = harness();
+    expect(await run(`printf '::ask anyone there?'`, h)).toEqual({ ok: true, output: '' });
+    expect(h.questions).toEqual([]);
   });
 
   it('keeps going when a context callback throws', async () => {
