@@ -31,7 +31,7 @@ const MAX_SPLIT_PARTS = 3;
  */
 export class OutboxPoster {
   private readonly options: PosterOptions;
-  private readonly limiter: Bottleneck;
+  private limiter: Bottleneck;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -43,14 +43,19 @@ export class OutboxPoster {
     options: Partial<PosterOptions> = {},
   ) {
     this.options = { ...POSTER_DEFAULTS, ...options };
-    // Even spacing keeps any sliding window of `perWindowMs` under `perWindow` sends.
+    this.limiter = this.createLimiter();
+  }
+
+  /** Even spacing keeps any sliding window of `perWindowMs` under `perWindow` sends. */
+  private createLimiter(): Bottleneck {
     const spacing = Math.max(this.options.minIntervalMs, Math.ceil(this.options.perWindowMs / this.options.perWindow));
-    this.limiter = new Bottleneck({ maxConcurrent: 1, minTime: spacing });
+    return new Bottleneck({ maxConcurrent: 1, minTime: spacing });
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.limiter = this.createLimiter();
     this.loop = this.run();
   }
 

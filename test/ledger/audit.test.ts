@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { tempLedger } from '../support/temp-ledger.ts';
+
+function ledgerWithHistory() {
+  const l = tempLedger();
+  l.createTask({ title: 'a' }, 'cli');
+  l.createTask({ title: 'b' }, 'cli');
+  const c = l.claimNext({ id: 'x', skills: [] });
+  if (c.kind !== 'claimed') throw new Error('claim');
+  l.complete({ taskId: c.task.id, attempt: c.attempt, agentId: 'x' }, 'the real result');
+  // Pretend the poster sent everything, so only tampering can fail the audit.
+  l.db.prepare("UPDATE outbox SET status = 'sent', platform_message_id = 'm' || id WHERE status = 'pending'").run();
+  return l;
+}
+
+function captureIo() {
+  const out: string[] = [];
+  return { io: { out: (t: string) => out.push(t), err: (t: string) => out.push(t), env: {} }, out };
+}
+
+describe('audit', () => {
+  it('passes an untouched ledger', () => {
+    expect(ledgerWithHistory().audit().problems).toEqual([]);
+  });
+
+  it('catches an event whose contents were edited after the fact', () => {
+    const l = ledgerWithHistory();
+    l.db.prepare(`UPDATE events SET data = replace(data, 'the real result', 'a forged result') WHERE type = 'task_done'`).run();
+    const problems = l.audit().problems;
+    expect(problems.some((p) => /do not match the hash/.test(p.problem))).toBe(true);
+  });
+
+  it('catches a removed event and a rehashed forgery that breaks the chain', () => {
+    const l = ledgerWithHistory();
+    l.db.prepare('DELETE FROM events WHERE seq = 2').run();
+    expect(l.audit().problems.some((p) => /missing|link broken/.test(p.problem))).toBe(true);
+  });
+
+  it('reports events that never reached the channel', () => {
+    const l = ledgerWithHistory();
+    l.addNote('T-1', 'unseen', 'cli');
+    expect(l.audit().problems.some((p) => /not posted yet/.test(p.problem))).toBe(true);
+  });
+
+  it('makes `chat-swarm audit` exit non-zero on a tampered ledger', async () => {
+    const l = ledgerWithHistory();
+    const { io } = captureIo();
+    expect(await main(['audit', '--db', l.path], io)).toBe(0);
+    l.db.prepare(`UPDATE events SET actor = 'someone else' WHERE seq = 1`).run();
+    const bad = captureIo();
+    expect(await main(['audit', '--db', l.path], bad.io)).toBe(1);
+    expect(bad.out.join('\n')).toMatch(/FAILED/);
+  });
+});
