@@ -110,6 +110,11 @@ export class FakeDiscord extends FakeDiscordTestApi {
     this.offline = false;
   }
 
+  /** Creates answered with an earlier message because their nonce repeated. */
+  get messagesDedupedByNonce(): number {
+    return this.messages.dedupedByNonce;
+  }
+
   /** Closes every bot's gateway socket with a resumable code; `invalidate` makes RESUME fail (op 9). */
   dropGateway(opts: { code?: number; invalidate?: boolean } = {}): void {
     this.gateway.drop(opts.code ?? 4000, opts.invalidate ?? false);

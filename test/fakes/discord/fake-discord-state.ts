@@ -75,6 +75,8 @@ export interface FakeMessage {
   content: string;
   createdAt: number;
   editedAt: number | null;
+  /** How many times the message was edited. */
+  edits: number;
   nonce: string | null;
   allowedMentions: unknown;
   attachments: FakeAttachment[];

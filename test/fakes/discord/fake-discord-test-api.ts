@@ -14,7 +14,7 @@ export interface TranscriptEntry {
   nonce: string | null;
   allowedMentions: unknown;
   attachments: Array<{ filename: string; content: Buffer }>;
-  edited: boolean;
+  edits: number;
   replyTo: string | null;
   hasThread: boolean;
 }
@@ -78,6 +78,13 @@ export class FakeDiscordTestApi {
     return (reply.body as { id: string }).id;
   }
 
+  /** Posts as a bot (by name) without going through REST, e.g. a bot that is not part of the swarm. */
+  postAsBot(botName: string, content: string, opts: { channelId?: string } = {}): string {
+    const reply = this.messages.create(this.bot(botName).id, opts.channelId ?? this.channelId, { content });
+    if (reply.status !== 200) throw new Error(`post failed: ${JSON.stringify(reply.body)}`);
+    return (reply.body as { id: string }).id;
+  }
+
   /** Messages of a channel or thread, oldest first. */
   transcript(channelId: string = this.channelId): TranscriptEntry[] {
     return (this.state.messages.get(channelId) ?? []).map((m) => {
@@ -91,7 +98,7 @@ export class FakeDiscordTestApi {
         nonce: m.nonce,
         allowedMentions: m.allowedMentions,
         attachments: m.attachments.map((a) => ({ filename: a.filename, content: a.content })),
-        edited: m.editedAt !== null,
+        edits: m.edits,
         replyTo: m.referenceId,
         hasThread: m.hasThread,
       };

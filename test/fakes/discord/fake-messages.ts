@@ -72,6 +72,7 @@ export class FakeMessages {
       content,
       createdAt: now,
       editedAt: null,
+      edits: 0,
       nonce,
       allowedMentions: input.allowed_mentions ?? null,
       attachments: files.map((f): FakeAttachment => ({ id: this.state.nextId(), filename: f.filename, size: f.content.length, content: f.content })),
@@ -99,6 +100,7 @@ export class FakeMessages {
       message.content = input.content;
     }
     message.editedAt = this.options.now();
+    message.edits += 1;
     this.dispatchMessage('MESSAGE_UPDATE', message);
     return { status: 200, body: toApiMessage(this.state, message, reader, false) };
   }

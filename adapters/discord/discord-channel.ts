@@ -1,0 +1,165 @@
+/**
+ * The Discord chat port. The orchestrator's discord.js client holds the swarm's only gateway
+ * connection (intents Guilds, GuildMessages, MessageContent); agents with their own bot token post
+ * through a REST client each and never connect to the gateway. After every start, resume and
+ * reconnect the channel's and its task threads' history is read to deliver what was missed.
+ * @see https://discord.com/developers/docs/events/gateway
+ */
+import { Client, Events, GatewayDispatchEvents, GatewayIntentBits, REST, type RateLimitData, type RESTOptions } from 'discord.js';
+import type { ChatPort, CursorStore, MessageHandler } from '../../src/chat/chat-port.ts';
+import { ChatError, describeError } from '../../src/core/errors.ts';
+import type { Logger } from '../../src/core/logger.ts';
+import { DiscordInbound } from './discord-inbound.ts';
+import { createDiscordLimiter, DEFAULT_DISCORD_RATES, type DiscordLimiter, type DiscordRateOptions } from './discord-limiter.ts';
+import { DISCORD_MAX_ATTACHMENT_BYTES, DiscordOutbound, type PostingBot } from './discord-outbound.ts';
+import { createInboundSource } from './discord-inbound-source.ts';
+import { scrubSecrets, toChatError } from './to-chat-error.ts';
+import type { RawDiscordMessage } from './to-incoming-message.ts';
+
+export interface DiscordChannelOptions {
+  /** The orchestrator's bot token. */
+  token: string;
+  /** The guild; read from the channel when omitted. */
+  guildId?: string;
+  channelId: string;
+  /** Bot tokens of agents that post under their own account, by agent id. */
+  agentTokens?: Record<string, string>;
+  /** REST base URL, e.g. `http://127.0.0.1:PORT/api` for a local fake (discord.js appends /v10). */
+  apiBase?: string;
+  /** Role ids whose members are admins; when set, authors' roles are looked up for history messages. */
+  adminRoleIds?: string[];
+  /** Bots whose messages are delivered like people's (agents on other hosts). */
+  remoteAgentBotIds?: string[];
+  /** Client-side pacing; defaults to Discord's limits with headroom. */
+  rates?: Partial<DiscordRateOptions>;
+  /** A rate-limit wait longer than this fails the call (transient, with retryAfterMs) instead of blocking. */
+  maxRateLimitWaitMs?: number;
+}
+
+export interface DiscordChannelDeps {
+  log: Logger;
+  cursors: CursorStore;
+  now?: () => number;
+}
+
+const DEFAULTS = { maxRateLimitWaitMs: 10_000, catchUpRetryMs: 2_000, requestTimeoutMs: 15_000 } as const;
+const INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent];
+
+/** Creates the Discord adapter; nothing connects until `start`. */
+export function createDiscordChannel(options: DiscordChannelOptions, deps: DiscordChannelDeps): ChatPort {
+  const secrets = [options.token, ...Object.values(options.agentTokens ?? {})];
+  const maxWaitMs = options.maxRateLimitWaitMs ?? DEFAULTS.maxRateLimitWaitMs;
+  const restOptions: Partial<RESTOptions> = {
+    ...(options.apiBase !== undefined ? { api: options.apiBase } : {}),
+    timeout: DEFAULTS.requestTimeoutMs,
+    // Short waits are sat out by the REST client's buckets; long ones go back to the poster to reschedule.
+    rejectOnRateLimit: (data: RateLimitData) => data.retryAfter > maxWaitMs,
+  };
+  const now = deps.now ?? Date.now;
+  let client: Client | undefined;
+  let limiter: DiscordLimiter | undefined;
+  let outbound: DiscordOutbound | undefined;
+  let inbound: DiscordInbound | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  const agentRests = new Map<string, REST>();
+
+  const agentBot = (speaker: string): PostingBot | undefined => {
+    const token = options.agentTokens?.[speaker];
+    if (token === undefined) return undefined;
+    let rest = agentRests.get(speaker);
+    if (!rest) {
+      rest = new REST(restOptions).setToken(token);
+      agentRests.set(speaker, rest);
+    }
+    return { key: `agent:${speaker}`, rest };
+  };
+
+  const catchUp = (): void => {
+    clearTimeout(retryTimer);
+    inbound?.catchUp().catch((err: unknown) => {
+      deps.log.warn('discord: catch-up failed, retrying', { error: scrubSecrets(describeError(err), secrets) });
+      if (inbound) retryTimer = setTimeout(catchUp, DEFAULTS.catchUpRetryMs);
+    });
+  };
+
+  const ready = (): { outbound: DiscordOutbound } => {
+    if (!outbound) throw new ChatError('the Discord channel is not started', { permanent: false });
+    return { outbound };
+  };
+
+  const port: ChatPort = {
+    platform: 'discord',
+    limits: { maxTextLength: 2_000, maxAttachmentBytes: DISCORD_MAX_ATTACHMENT_BYTES },
+
+    async start(onMessage: MessageHandler) {
+      if (client) return;
+      const c = new Client({ intents: INTENTS, rest: restOptions });
+      client = c;
+      limiter = createDiscordLimiter({ ...DEFAULT_DISCORD_RATES, ...options.rates });
+      try {
+        const readyEvent = new Promise<void>((resolve) => c.once(Events.ClientReady, () => resolve()));
+        await c.login(options.token);
+        await readyEvent;
+        const orchestrator: PostingBot = { key: 'orchestrator', rest: c.rest };
+        const source = await createInboundSource({ rest: c.rest, limiter, channelId: options.channelId, guildId: options.guildId, adminRoleIds: options.adminRoleIds ?? [] });
+        const remote = new Set(options.remoteAgentBotIds ?? []);
+        const inb = new DiscordInbound(options.channelId, source, { cursors: deps.cursors, log: deps.log, now, rules: () => ({ selfId: c.user?.id, remoteAgentBotIds: remote }) }, onMessage);
+        inbound = inb;
+        outbound = new DiscordOutbound(options.channelId, { orchestrator, agentBot, limiter, cursors: deps.cursors, secrets, onThread: (id) => inb.noteThread(id, options.channelId) });
+        c.ws.on(GatewayDispatchEvents.MessageCreate, (data: RawDiscordMessage) => void inb.live(data).catch(() => undefined));
+        c.ws.on(GatewayDispatchEvents.ThreadCreate, (data: { id: string; parent_id?: string | null }) => inb.noteThread(data.id, data.parent_id ?? null));
+        c.ws.on(GatewayDispatchEvents.GuildCreate, (data: { threads?: Array<{ id: string; parent_id?: string | null }> }) => {
+          for (const t of data.threads ?? []) inb.noteThread(t.id, t.parent_id ?? null);
+        });
+        c.on(Events.ShardReconnecting, () => inb.markDisconnected());
+        c.on(Events.ShardDisconnect, () => inb.markDisconnected());
+        c.on(Events.ShardResume, catchUp);
+        c.on(Events.ShardReady, catchUp);
+        c.on(Events.ShardError, (err) => deps.log.warn('discord: gateway error', { error: scrubSecrets(describeError(err), secrets) }));
+        await inb.catchUp();
+        deps.log.info('discord: connected', { channelId: options.channelId, bot: c.user?.tag });
+      } catch (err) {
+        await port.stop();
+        throw toStartError(err, secrets);
+      }
+    },
+
+    async stop() {
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+      inbound?.stop();
+      inbound = undefined;
+      outbound = undefined;
+      const c = client;
+      client = undefined;
+      await c?.destroy();
+      await limiter?.stop();
+      limiter = undefined;
+      for (const rest of agentRests.values()) {
+        rest.clearHashSweeper();
+        rest.clearHandlerSweeper();
+      }
+      agentRests.clear();
+    },
+
+    send: async (message) => ready().outbound.send(message),
+    edit: async (target, message) => ready().outbound.edit(target, message),
+    closeDetails: async (anchor) => ready().outbound.closeDetails(anchor),
+  };
+  return port;
+}
+
+/** Start failures with the fix a person needs: a bad token or a missing MessageContent intent. */
+function toStartError(err: unknown, secrets: readonly string[]): ChatError {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'TokenInvalid') {
+    return new ChatError('Discord rejected the bot token: reset it in the Developer Portal and set DISCORD_BOT_TOKEN', { permanent: true, platformCode: 401 });
+  }
+  if (err instanceof Error && /disallowed intents/i.test(err.message)) {
+    return new ChatError('Discord refused the MessageContent intent (close 4014): enable "Message Content Intent" on the Bot page of the Developer Portal', {
+      permanent: true,
+      platformCode: 4014,
+    });
+  }
+  return toChatError(err, 'connect', secrets);
+}
