@@ -168,7 +168,7 @@ export class FakeDiscord extends FakeDiscordTestApi {
       reply(Errors.notFound());
       return;
     }
-    const parts = url.pathname.slice('/api/v10/'.length).split('/').filter(Boolean);
+    const parts = url.pathname.slice('/api/v10/'.length).split('/').filter(Boolean).map((p) => decodeURIComponent(p));
     const auth = req.headers.authorization ?? '';
     const bot = auth.startsWith('Bot ') ? this.state.botByToken(auth.slice(4)) : undefined;
     if (!bot) {
