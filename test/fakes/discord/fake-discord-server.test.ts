@@ -109,6 +109,16 @@ describe('fake Discord REST', () => {
     expect(f.threads()).toEqual([{ id: ids[1], name: 'T-1 · b', parentId: f.channelId, archived: true }]);
   });
 
+  it('lets a test act after a message exists but before its answer is sent', async () => {
+    const f = await start();
+    const seen: number[] = [];
+    f.beforeReply = (record) => {
+      if (record.method === 'POST') seen.push(f.transcript().length);
+    };
+    await api(f, 'POST', `/channels/${f.channelId}/messages`, { content: 'x' });
+    expect(seen).toEqual([1]);
+  });
+
   it('records unknown routes and forced 429s', async () => {
     const f = await start();
     expect((await api(f, 'GET', '/nope')).status).toBe(404);

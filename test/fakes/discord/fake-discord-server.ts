@@ -58,6 +58,11 @@ export class FakeDiscord extends FakeDiscordTestApi {
   /** Requests to routes the fake does not implement; a test should expect this to stay empty. */
   readonly unknownRoutes: string[] = [];
   readonly counters = { served429: 0, forced429: 0 };
+  /**
+   * Runs after a request was handled (the message exists) and before the answer is written, e.g. to
+   * kill a client process between "Discord created it" and "the client learnt its id".
+   */
+  beforeReply: ((record: RequestRecord) => Promise<void> | void) | undefined;
   readonly gateway: FakeGateway;
   private readonly limiter: FakeRateLimiter;
   private readonly forced: Forced429[] = [];
@@ -204,6 +209,8 @@ export class FakeDiscord extends FakeDiscordTestApi {
       reply(Errors.notFound(), decision.headers);
       return;
     }
+    record.status = result.status;
+    if (this.beforeReply) await this.beforeReply(record);
     reply(result, decision.headers);
   }
 
