@@ -43,12 +43,16 @@ const channelList = z.array(z.string().min(1)).min(1);
 export class LedgerCore {
   private readonly statements = new Map<string, Database.Statement>();
   private channelsCache: string[] | undefined;
+  // One transaction wrapper for every write; better-sqlite3 turns nested calls into savepoints.
+  private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
   constructor(
     readonly db: Database.Database,
     readonly clock: Clock,
     readonly options: LedgerOptions,
-  ) {}
+  ) {
+    this.runInTransaction = db.transaction((fn: () => unknown) => fn());
+  }
 
   /** A prepared statement, compiled once per SQL text. */
   sql(text: string): Database.Statement {
@@ -62,7 +66,7 @@ export class LedgerCore {
 
   /** Runs `fn` as one write transaction taken with BEGIN IMMEDIATE (a savepoint when nested). */
   write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.runInTransaction.immediate(fn) as T;
   }
 
   now(): number {
@@ -144,16 +148,9 @@ export class LedgerCore {
     if (kind === 'status' && taskId) {
       // One pending status row per task is enough: it renders the live state when sent.
       const older = this.sql(
-        "SELECT id, priority FROM outbox WHERE channel = ? AND task_id = ? AND kind = 'status' AND status = 'pending'",
-      ).all(channel, taskId) as { id: number; priority: number }[];
-      for (const row of older) {
-        effectivePriority = Math.min(effectivePriority, row.priority);
-      }
-      if (older.length) {
-        this.sql(
-          "UPDATE outbox SET status = 'superseded' WHERE channel = ? AND task_id = ? AND kind = 'status' AND status = 'pending'",
-        ).run(channel, taskId);
-      }
+        "UPDATE outbox SET status = 'superseded' WHERE task_id = ? AND channel = ? AND kind = 'status' AND status = 'pending' RETURNING priority",
+      ).all(taskId, channel) as { priority: number }[];
+      for (const row of older) effectivePriority = Math.min(effectivePriority, row.priority);
     }
     const info = this.sql(
       'INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at) VALUES (?,?,?,?,?,?,?)',

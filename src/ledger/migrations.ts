@@ -105,6 +105,7 @@ export const MIGRATIONS: readonly string[] = [
     sent_at             INTEGER
   );
   CREATE INDEX outbox_pending ON outbox (channel, priority, id) WHERE status = 'pending';
+  CREATE INDEX outbox_pending_status ON outbox (task_id, channel) WHERE status = 'pending' AND kind = 'status';
   CREATE INDEX outbox_event ON outbox (event_seq);
   CREATE INDEX outbox_message ON outbox (platform_message_id);
 

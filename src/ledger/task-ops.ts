@@ -104,10 +104,10 @@ export function createTask(core: LedgerCore, input: NewTask, actor: string): Cre
 }
 
 function isPaused(core: LedgerCore, agentId: string): boolean {
-  const swarm = core.sql("SELECT value FROM kv WHERE key = 'swarm_paused'").get() as { value: string } | undefined;
-  if (swarm?.value === '1') return true;
-  const agent = core.sql('SELECT status FROM agents WHERE id = ?').get(agentId) as { status: string } | undefined;
-  return agent?.status === 'paused';
+  const row = core
+    .sql("SELECT (SELECT value FROM kv WHERE key = 'swarm_paused') AS swarm, (SELECT status FROM agents WHERE id = ?) AS agent")
+    .get(agentId) as { swarm: string | null; agent: string | null };
+  return row.swarm === '1' || row.agent === 'paused';
 }
 
 function takeClaim(core: LedgerCore, row: TaskRow, agent: ClaimingAgent): ClaimResult {

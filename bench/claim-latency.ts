@@ -1,0 +1,49 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Ledger } from '../src/ledger/ledger.ts';
+import { benchDir, percentile, report } from './bench-util.ts';
+
+/**
+ * Created-to-claimed latency across processes: idle agents run in their own processes; this
+ * process creates tasks one at a time and reads, from the ledger, when each was claimed.
+ */
+export async function runLatencyBench(samples: number, agents: number): Promise<void> {
+  const { dir, remove } = benchDir();
+  const db = join(dir, 'swarm.db');
+  const ledger = Ledger.open(db, { synchronous: 'normal' });
+  const children = Array.from({ length: agents }, (_, i) =>
+    spawn(process.execPath, ['--import', 'tsx', 'bench/processes/latency-agent.ts', db, `lat-${i}`, join(dir, 'work')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  try {
+    await Promise.all(children.map((c) => new Promise<void>((resolve) => c.stdout.once('data', () => resolve()))));
+    await new Promise((r) => setTimeout(r, 500));
+    const latencies: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const { task } = ledger.createTask({ title: `latency ${i}` }, 'bench');
+      const createdAt = task.createdAt;
+      const deadline = Date.now() + 10_000;
+      let startedAt: number | undefined;
+      while (startedAt === undefined && Date.now() < deadline) {
+        const row = ledger.db.prepare('SELECT started_at FROM attempts WHERE task_id = ? AND attempt = 1').get(task.id) as { started_at: number } | undefined;
+        if (row) startedAt = row.started_at;
+        else await new Promise((r) => setImmediate(r));
+      }
+      if (startedAt === undefined) throw new Error(`task ${task.id} was not claimed within 10 s`);
+      latencies.push(startedAt - createdAt);
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+    }
+    latencies.sort((a, b) => a - b);
+    report(
+      `created-to-claimed across processes (${agents} idle agent processes, ${samples} tasks)`,
+      `p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms`,
+      `npm run bench -- latency --samples ${samples} --agents ${agents}`,
+    );
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    ledger.close();
+    remove();
+  }
+}

@@ -1,0 +1,18 @@
+import { execFileSync } from 'node:child_process';
+import { benchDir, report } from './bench-util.ts';
+
+/** Peak RSS of a process holding a ledger of `count` tasks (measured in a fresh child process). */
+export async function runRssBench(count: number): Promise<void> {
+  const { dir, remove } = benchDir();
+  try {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/processes/rss-probe.ts', dir, String(count)], { encoding: 'utf8' });
+    const { tasks, maxRssKb } = JSON.parse(out.trim().split('\n').pop()!) as { tasks: number; maxRssKb: number };
+    report(
+      `peak RSS with ${tasks} tasks in the ledger (create, 1,000 claims, board, audit)`,
+      `${(maxRssKb / 1024).toFixed(0)} MiB`,
+      `npm run bench -- rss --tasks ${count}`,
+    );
+  } finally {
+    remove();
+  }
+}

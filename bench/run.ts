@@ -1,0 +1,16 @@
+import { parseArgs } from 'node:util';
+import { runLatencyBench } from './claim-latency.ts';
+import { runLedgerBench } from './ledger-throughput.ts';
+import { runRssBench } from './peak-rss.ts';
+
+// `npm run bench [-- ledger|latency|rss] [--tasks N]`: prints each figure with the command that made it.
+const { positionals, values } = parseArgs({
+  args: process.argv.slice(2),
+  options: { tasks: { type: 'string' }, samples: { type: 'string' }, agents: { type: 'string' } },
+  allowPositionals: true,
+});
+const which = positionals[0] ?? 'all';
+process.stdout.write(`chat-swarm benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);
+if (which === 'all' || which === 'ledger') runLedgerBench(Number(values.tasks ?? 2_000));
+if (which === 'all' || which === 'latency') await runLatencyBench(Number(values.samples ?? 200), Number(values.agents ?? 4));
+if (which === 'all' || which === 'rss') await runRssBench(Number(values.tasks ?? 100_000));
