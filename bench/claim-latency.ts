@@ -12,12 +12,18 @@ export async function runLatencyBench(samples: number, agents: number): Promise<
   const db = join(dir, 'swarm.db');
   const ledger = Ledger.open(db, { synchronous: 'normal' });
   const children = Array.from({ length: agents }, (_, i) =>
-    spawn(process.execPath, ['--import', 'tsx', 'bench/processes/latency-agent.ts', db, `lat-${i}`, join(dir, 'work')], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }),
+    spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/processes/latency-agent.ts', db, `lat-${i}`, join(dir, 'work')],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    ),
   );
   try {
-    await Promise.all(children.map((c) => new Promise<void>((resolve) => c.stdout.once('data', () => resolve()))));
+    await Promise.all(
+      children.map((c) => new Promise<void>((resolve) => c.stdout.once('data', () => resolve()))),
+    );
     await new Promise((r) => setTimeout(r, 500));
     const latencies: number[] = [];
     for (let i = 0; i < samples; i++) {
@@ -26,7 +32,9 @@ export async function runLatencyBench(samples: number, agents: number): Promise<
       const deadline = Date.now() + 10_000;
       let startedAt: number | undefined;
       while (startedAt === undefined && Date.now() < deadline) {
-        const row = ledger.db.prepare('SELECT started_at FROM attempts WHERE task_id = ? AND attempt = 1').get(task.id) as { started_at: number } | undefined;
+        const row = ledger.db
+          .prepare('SELECT started_at FROM attempts WHERE task_id = ? AND attempt = 1')
+          .get(task.id) as { started_at: number } | undefined;
         if (row) startedAt = row.started_at;
         else await new Promise((r) => setImmediate(r));
       }
@@ -42,7 +50,9 @@ export async function runLatencyBench(samples: number, agents: number): Promise<
     );
   } finally {
     for (const c of children) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    await Promise.all(
+      children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))),
+    );
     ledger.close();
     remove();
   }

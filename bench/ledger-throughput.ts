@@ -41,19 +41,38 @@ function bareCycles(path: string, tasks: number, sync: Sync): number {
   db.transaction(() => {
     for (let i = 1; i <= tasks; i++) insert.run(`T-${i}`, i, `bench ${i}`, 60_000, 3, Date.now(), Date.now());
   })();
-  const pick = db.prepare(`SELECT id, attempt FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before <= ? ORDER BY priority DESC, seq LIMIT 1`);
-  const claim = db.prepare(`UPDATE tasks SET status = 'claimed', attempt = ?, owner = ?, lease_expires_at = ?, updated_at = ? WHERE id = ? AND status = 'queued'`);
-  const attempt = db.prepare(`INSERT INTO attempts (task_id, attempt, agent_id, started_at, lease_expires_at, last_heartbeat_at) VALUES (?,?,?,?,?,?)`);
+  const pick = db.prepare(
+    `SELECT id, attempt FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before <= ? ORDER BY priority DESC, seq LIMIT 1`,
+  );
+  const claim = db.prepare(
+    `UPDATE tasks SET status = 'claimed', attempt = ?, owner = ?, lease_expires_at = ?, updated_at = ? WHERE id = ? AND status = 'queued'`,
+  );
+  const attempt = db.prepare(
+    `INSERT INTO attempts (task_id, attempt, agent_id, started_at, lease_expires_at, last_heartbeat_at) VALUES (?,?,?,?,?,?)`,
+  );
   const lastEvent = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
-  const event = db.prepare(`INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash) VALUES (?,?,?,?,?,?,?,1,?,?)`);
-  const supersede = db.prepare(`UPDATE outbox SET status = 'superseded' WHERE task_id = ? AND channel = 'main' AND kind = 'status' AND status = 'pending'`);
-  const outbox = db.prepare(`INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at) VALUES ('main',?,?,?,?,?,?)`);
-  const done = db.prepare(`UPDATE tasks SET status = 'done', result = ?, owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`);
-  const endAttempt = db.prepare(`UPDATE attempts SET ended_at = ?, outcome = 'done' WHERE task_id = ? AND attempt = ?`);
+  const event = db.prepare(
+    `INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash) VALUES (?,?,?,?,?,?,?,1,?,?)`,
+  );
+  const supersede = db.prepare(
+    `UPDATE outbox SET status = 'superseded' WHERE task_id = ? AND channel = 'main' AND kind = 'status' AND status = 'pending'`,
+  );
+  const outbox = db.prepare(
+    `INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at) VALUES ('main',?,?,?,?,?,?)`,
+  );
+  const done = db.prepare(
+    `UPDATE tasks SET status = 'done', result = ?, owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`,
+  );
+  const endAttempt = db.prepare(
+    `UPDATE attempts SET ended_at = ?, outcome = 'done' WHERE task_id = ? AND attempt = ?`,
+  );
   const writeEvent = (now: number, type: string, taskId: string, data: string, detail: string): void => {
     const last = lastEvent.get() as { seq: number; hash: string } | undefined;
     const seq = (last?.seq ?? 0) + 1;
-    const hash = createHash('sha256').update(last?.hash ?? '').update(data).digest('hex');
+    const hash = createHash('sha256')
+      .update(last?.hash ?? '')
+      .update(data)
+      .digest('hex');
     event.run(seq, now, type, taskId, 'bench-agent', 'agent:bench-agent', data, last?.hash ?? '', hash);
     supersede.run(taskId);
     outbox.run('status', seq, taskId, 2, '{"text":""}', now);
@@ -84,7 +103,11 @@ function bareCycles(path: string, tasks: number, sync: Sync): number {
 }
 
 /** Runs both loops in the same process, alternating, and reports the ratio of the medians. */
-export function benchLedgerThroughput(tasks: number, sync: Sync, rounds = 3): { ledger: number; bare: number; ratio: number } {
+export function benchLedgerThroughput(
+  tasks: number,
+  sync: Sync,
+  rounds = 3,
+): { ledger: number; bare: number; ratio: number } {
   const ledgerRuns: number[] = [];
   const bareRuns: number[] = [];
   for (let r = 0; r < rounds; r++) {

@@ -5,8 +5,15 @@ import { benchDir, report } from './bench-util.ts';
 export async function runRssBench(count: number): Promise<void> {
   const { dir, remove } = benchDir();
   try {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/processes/rss-probe.ts', dir, String(count)], { encoding: 'utf8' });
-    const { tasks, maxRssKb } = JSON.parse(out.trim().split('\n').pop()!) as { tasks: number; maxRssKb: number };
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/processes/rss-probe.ts', dir, String(count)],
+      { encoding: 'utf8' },
+    );
+    const { tasks, maxRssKb } = JSON.parse(out.trim().split('\n').pop()!) as {
+      tasks: number;
+      maxRssKb: number;
+    };
     report(
       `peak RSS with ${tasks} tasks in the ledger (create, 1,000 claims, board, audit)`,
       `${(maxRssKb / 1024).toFixed(0)} MiB`,

@@ -12,5 +12,6 @@ const { positionals, values } = parseArgs({
 const which = positionals[0] ?? 'all';
 process.stdout.write(`chat-swarm benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);
 if (which === 'all' || which === 'ledger') runLedgerBench(Number(values.tasks ?? 2_000));
-if (which === 'all' || which === 'latency') await runLatencyBench(Number(values.samples ?? 200), Number(values.agents ?? 4));
+if (which === 'all' || which === 'latency')
+  await runLatencyBench(Number(values.samples ?? 200), Number(values.agents ?? 4));
 if (which === 'all' || which === 'rss') await runRssBench(Number(values.tasks ?? 100_000));

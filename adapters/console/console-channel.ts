@@ -1,7 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
-import type { ChatLimits, ChatPort, CursorStore, IncomingMessage, MessageHandler, OutgoingMessage, SentMessage } from '../../src/chat/chat-port.ts';
+import type {
+  ChatLimits,
+  ChatPort,
+  CursorStore,
+  IncomingMessage,
+  MessageHandler,
+  OutgoingMessage,
+  SentMessage,
+} from '../../src/chat/chat-port.ts';
 import { ChatError } from '../../src/core/errors.ts';
 import { silentLogger, type Logger } from '../../src/core/logger.ts';
 import { systemClock, type Clock } from '../../src/core/types.ts';
@@ -54,7 +62,10 @@ const CURSOR_KEY = 'console:lastMessageId';
 const MAX_REMEMBERED = 10_000;
 
 /** Creates the console channel (platform 'console'): prints to `output`, reads one message per line of `input`. */
-export function createConsoleChannel(options: ConsoleChannelOptions = {}, deps: ConsoleChannelDeps = {}): ConsoleChannel {
+export function createConsoleChannel(
+  options: ConsoleChannelOptions = {},
+  deps: ConsoleChannelDeps = {},
+): ConsoleChannel {
   const input = deps.input ?? process.stdin;
   const output = deps.output ?? process.stdout;
   const env = deps.env ?? process.env;
@@ -81,9 +92,14 @@ export function createConsoleChannel(options: ConsoleChannelOptions = {}, deps: 
     return String(lastId);
   };
   const print = (view: Omit<ConsoleMessageView, 'time'>): void => {
-    output.write(renderConsoleMessage({ ...view, time: formatClockTime(clock.now(), options.utc) }, { color }));
+    output.write(
+      renderConsoleMessage({ ...view, time: formatClockTime(clock.now(), options.utc) }, { color }),
+    );
   };
-  const remember = (id: string, view: Pick<ConsoleMessageView, 'who' | 'heading' | 'text' | 'under'>): void => {
+  const remember = (
+    id: string,
+    view: Pick<ConsoleMessageView, 'who' | 'heading' | 'text' | 'under'>,
+  ): void => {
     remembered.set(id, view);
     if (remembered.size > MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
   };
@@ -113,7 +129,14 @@ export function createConsoleChannel(options: ConsoleChannelOptions = {}, deps: 
     const messageId = nextId();
     const replyTo = parsed.replyToMessageId;
     const threadId = replyTo === undefined ? undefined : remembered.get(replyTo)?.under?.messageId;
-    if (echoInput) print({ messageId, kind: 'human', who: user.name, text: parsed.text, ...(replyTo !== undefined && { replyToMessageId: replyTo }) });
+    if (echoInput)
+      print({
+        messageId,
+        kind: 'human',
+        who: user.name,
+        text: parsed.text,
+        ...(replyTo !== undefined && { replyToMessageId: replyTo }),
+      });
     queue.push({
       platform: 'console',
       channelId: options.channelId ?? defaults.channelId,
@@ -129,7 +152,12 @@ export function createConsoleChannel(options: ConsoleChannelOptions = {}, deps: 
 
   const writeAttachment = async (messageId: string, fileName: string, content: Buffer): Promise<string> => {
     // Only the base name, with a safe alphabet: a worker's file name must not climb out of the directory.
-    const safe = path.basename(fileName).replace(/[^\w.-]/g, '_').replace(/^\.+/, '_').slice(0, 100) || 'file';
+    const safe =
+      path
+        .basename(fileName)
+        .replace(/[^\w.-]/g, '_')
+        .replace(/^\.+/, '_')
+        .slice(0, 100) || 'file';
     const target = path.join(attachmentDir, `${messageId}-${safe}`);
     try {
       await mkdir(attachmentDir, { recursive: true });
@@ -137,14 +165,18 @@ export function createConsoleChannel(options: ConsoleChannelOptions = {}, deps: 
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const transient = code === 'EMFILE' || code === 'ENFILE' || code === 'EBUSY' || code === 'EAGAIN';
-      throw new ChatError(`cannot write attachment ${safe}: ${code ?? String(err)}`, { permanent: !transient, cause: err });
+      throw new ChatError(`cannot write attachment ${safe}: ${code ?? String(err)}`, {
+        permanent: !transient,
+        cause: err,
+      });
     }
     return target;
   };
 
   const checkLength = (heading: string | undefined, text: string): void => {
     const length = (heading?.length ?? 0) + text.length;
-    if (length > limits.maxTextLength) throw new ChatError(`message too long: ${length} > ${limits.maxTextLength}`, { permanent: true });
+    if (length > limits.maxTextLength)
+      throw new ChatError(`message too long: ${length} > ${limits.maxTextLength}`, { permanent: true });
   };
 
   return {
@@ -181,11 +213,16 @@ export function createConsoleChannel(options: ConsoleChannelOptions = {}, deps: 
       checkLength(message.heading, message.text);
       const file = message.attachment;
       if (file && file.content.length > limits.maxAttachmentBytes) {
-        throw new ChatError(`attachment too large: ${file.content.length} > ${limits.maxAttachmentBytes} bytes`, { permanent: true });
+        throw new ChatError(
+          `attachment too large: ${file.content.length} > ${limits.maxAttachmentBytes} bytes`,
+          { permanent: true },
+        );
       }
       const messageId = nextId();
       const under = message.under && { messageId: message.under.messageId, taskId: message.under.taskId };
-      const attachments = file ? [{ fileName: file.fileName, path: await writeAttachment(messageId, file.fileName, file.content) }] : [];
+      const attachments = file
+        ? [{ fileName: file.fileName, path: await writeAttachment(messageId, file.fileName, file.content) }]
+        : [];
       const view = {
         who: message.speaker ?? botName,
         text: message.text,

@@ -31,7 +31,13 @@ export interface ConsoleStyle {
   color: boolean;
 }
 
-const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', cyan: '\x1b[36m', yellow: '\x1b[33m' } as const;
+const ANSI = {
+  reset: '\x1b[0m',
+  bold: '\x1b[1m',
+  dim: '\x1b[2m',
+  cyan: '\x1b[36m',
+  yellow: '\x1b[33m',
+} as const;
 
 // C0 controls except tab and newline, DEL, C1 controls (0x9b is a one-byte CSI on some terminals),
 // and bidi overrides that would reorder what the reader sees.
@@ -52,14 +58,18 @@ export function sanitizeTerminalText(text: string): string {
 
 /** Sanitised single token (no whitespace, colon or angle bracket), so the printed grammar stays unambiguous. */
 export function toConsoleToken(text: string): string {
-  const token = sanitizeTerminalText(text).replace(/[\s:]+/g, '_').replace(/[<>]/g, '');
+  const token = sanitizeTerminalText(text)
+    .replace(/[\s:]+/g, '_')
+    .replace(/[<>]/g, '');
   return token.length > 0 ? token : '_';
 }
 
 /** `HH:MM:SS` in local time (or UTC), for the start of each header line. */
 export function formatClockTime(ms: number, utc = false): string {
   const d = new Date(ms);
-  const parts = utc ? [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()] : [d.getHours(), d.getMinutes(), d.getSeconds()];
+  const parts = utc
+    ? [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
+    : [d.getHours(), d.getMinutes(), d.getSeconds()];
   return parts.map((n) => String(n).padStart(2, '0')).join(':');
 }
 

@@ -5,12 +5,25 @@
  * reconnect the channel's and its task threads' history is read to deliver what was missed.
  * @see https://discord.com/developers/docs/events/gateway
  */
-import { Client, Events, GatewayDispatchEvents, GatewayIntentBits, REST, type RateLimitData, type RESTOptions } from 'discord.js';
+import {
+  Client,
+  Events,
+  GatewayDispatchEvents,
+  GatewayIntentBits,
+  REST,
+  type RateLimitData,
+  type RESTOptions,
+} from 'discord.js';
 import type { ChatPort, CursorStore, MessageHandler } from '../../src/chat/chat-port.ts';
 import { ChatError, describeError } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/core/logger.ts';
 import { DiscordInbound } from './discord-inbound.ts';
-import { createDiscordLimiter, DEFAULT_DISCORD_RATES, type DiscordLimiter, type DiscordRateOptions } from './discord-limiter.ts';
+import {
+  createDiscordLimiter,
+  DEFAULT_DISCORD_RATES,
+  type DiscordLimiter,
+  type DiscordRateOptions,
+} from './discord-limiter.ts';
 import { DISCORD_MAX_ATTACHMENT_BYTES, DiscordOutbound, type PostingBot } from './discord-outbound.ts';
 import { createInboundSource } from './discord-inbound-source.ts';
 import { scrubSecrets, toChatError } from './to-chat-error.ts';
@@ -77,7 +90,9 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
   const catchUp = (): void => {
     clearTimeout(retryTimer);
     inbound?.catchUp().catch((err: unknown) => {
-      deps.log.warn('discord: catch-up failed, retrying', { error: scrubSecrets(describeError(err), secrets) });
+      deps.log.warn('discord: catch-up failed, retrying', {
+        error: scrubSecrets(describeError(err), secrets),
+      });
       if (inbound) retryTimer = setTimeout(catchUp, DEFAULTS.catchUpRetryMs);
     });
   };
@@ -101,21 +116,54 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
         await c.login(options.token);
         await readyEvent;
         const orchestrator: PostingBot = { key: 'orchestrator', rest: c.rest };
-        const source = await createInboundSource({ rest: c.rest, limiter, channelId: options.channelId, guildId: options.guildId, adminRoleIds: options.adminRoleIds ?? [] });
-        const remote = new Set(options.remoteAgentBotIds ?? []);
-        const inb = new DiscordInbound(options.channelId, source, { cursors: deps.cursors, log: deps.log, now, rules: () => ({ selfId: c.user?.id, remoteAgentBotIds: remote }) }, onMessage);
-        inbound = inb;
-        outbound = new DiscordOutbound(options.channelId, { orchestrator, agentBot, limiter, cursors: deps.cursors, secrets, onThread: (id) => inb.noteThread(id, options.channelId) });
-        c.ws.on(GatewayDispatchEvents.MessageCreate, (data: RawDiscordMessage) => void inb.live(data).catch(() => undefined));
-        c.ws.on(GatewayDispatchEvents.ThreadCreate, (data: { id: string; parent_id?: string | null }) => inb.noteThread(data.id, data.parent_id ?? null));
-        c.ws.on(GatewayDispatchEvents.GuildCreate, (data: { threads?: Array<{ id: string; parent_id?: string | null }> }) => {
-          for (const t of data.threads ?? []) inb.noteThread(t.id, t.parent_id ?? null);
+        const source = await createInboundSource({
+          rest: c.rest,
+          limiter,
+          channelId: options.channelId,
+          guildId: options.guildId,
+          adminRoleIds: options.adminRoleIds ?? [],
         });
+        const remote = new Set(options.remoteAgentBotIds ?? []);
+        const inb = new DiscordInbound(
+          options.channelId,
+          source,
+          {
+            cursors: deps.cursors,
+            log: deps.log,
+            now,
+            rules: () => ({ selfId: c.user?.id, remoteAgentBotIds: remote }),
+          },
+          onMessage,
+        );
+        inbound = inb;
+        outbound = new DiscordOutbound(options.channelId, {
+          orchestrator,
+          agentBot,
+          limiter,
+          cursors: deps.cursors,
+          secrets,
+          onThread: (id) => inb.noteThread(id, options.channelId),
+        });
+        c.ws.on(
+          GatewayDispatchEvents.MessageCreate,
+          (data: RawDiscordMessage) => void inb.live(data).catch(() => undefined),
+        );
+        c.ws.on(GatewayDispatchEvents.ThreadCreate, (data: { id: string; parent_id?: string | null }) =>
+          inb.noteThread(data.id, data.parent_id ?? null),
+        );
+        c.ws.on(
+          GatewayDispatchEvents.GuildCreate,
+          (data: { threads?: Array<{ id: string; parent_id?: string | null }> }) => {
+            for (const t of data.threads ?? []) inb.noteThread(t.id, t.parent_id ?? null);
+          },
+        );
         c.on(Events.ShardReconnecting, () => inb.markDisconnected());
         c.on(Events.ShardDisconnect, () => inb.markDisconnected());
         c.on(Events.ShardResume, catchUp);
         c.on(Events.ShardReady, catchUp);
-        c.on(Events.ShardError, (err) => deps.log.warn('discord: gateway error', { error: scrubSecrets(describeError(err), secrets) }));
+        c.on(Events.ShardError, (err) =>
+          deps.log.warn('discord: gateway error', { error: scrubSecrets(describeError(err), secrets) }),
+        );
         await inb.catchUp();
         deps.log.info('discord: connected', { channelId: options.channelId, bot: c.user?.tag });
       } catch (err) {
@@ -153,13 +201,19 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
 function toStartError(err: unknown, secrets: readonly string[]): ChatError {
   const code = (err as { code?: unknown }).code;
   if (code === 'TokenInvalid') {
-    return new ChatError('Discord rejected the bot token: reset it in the Developer Portal and set DISCORD_BOT_TOKEN', { permanent: true, platformCode: 401 });
+    return new ChatError(
+      'Discord rejected the bot token: reset it in the Developer Portal and set DISCORD_BOT_TOKEN',
+      { permanent: true, platformCode: 401 },
+    );
   }
   if (err instanceof Error && /disallowed intents/i.test(err.message)) {
-    return new ChatError('Discord refused the MessageContent intent (close 4014): enable "Message Content Intent" on the Bot page of the Developer Portal', {
-      permanent: true,
-      platformCode: 4014,
-    });
+    return new ChatError(
+      'Discord refused the MessageContent intent (close 4014): enable "Message Content Intent" on the Bot page of the Developer Portal',
+      {
+        permanent: true,
+        platformCode: 4014,
+      },
+    );
   }
   return toChatError(err, 'connect', secrets);
 }

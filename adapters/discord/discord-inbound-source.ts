@@ -18,31 +18,44 @@ export async function createInboundSource(opts: {
 }): Promise<InboundSource> {
   const { rest, limiter, channelId } = opts;
   // Reads have their own buckets on Discord; pace them apart from the sends to the same channel.
-  const read = <T>(containerId: string, fn: () => Promise<unknown>): Promise<T> => limiter.schedule('orchestrator', `read:${containerId}`, fn) as Promise<T>;
+  const read = <T>(containerId: string, fn: () => Promise<unknown>): Promise<T> =>
+    limiter.schedule('orchestrator', `read:${containerId}`, fn) as Promise<T>;
   const channel = await read<{ guild_id?: string }>(channelId, () => rest.get(Routes.channel(channelId)));
   const guildId = opts.guildId ?? channel.guild_id;
   const roles = new Map<string, { at: number; roleIds: string[] | undefined }>();
   return {
     historyAfter: (containerId, afterId) =>
-      read<RawDiscordMessage[]>(containerId, () => rest.get(Routes.channelMessages(containerId), { query: new URLSearchParams({ after: afterId, limit: '100' }) })),
+      read<RawDiscordMessage[]>(containerId, () =>
+        rest.get(Routes.channelMessages(containerId), {
+          query: new URLSearchParams({ after: afterId, limit: '100' }),
+        }),
+      ),
     async newestMessageId(containerId) {
-      const list = await read<RawDiscordMessage[]>(containerId, () => rest.get(Routes.channelMessages(containerId), { query: new URLSearchParams({ limit: '1' }) }));
+      const list = await read<RawDiscordMessage[]>(containerId, () =>
+        rest.get(Routes.channelMessages(containerId), { query: new URLSearchParams({ limit: '1' }) }),
+      );
       return list[0]?.id;
     },
     async activeThreadIds() {
       if (guildId === undefined) return [];
-      const active = await read<{ threads: Array<{ id: string; parent_id?: string | null }> }>(guildId, () => rest.get(Routes.guildActiveThreads(guildId)));
+      const active = await read<{ threads: Array<{ id: string; parent_id?: string | null }> }>(guildId, () =>
+        rest.get(Routes.guildActiveThreads(guildId)),
+      );
       return active.threads.filter((t) => t.parent_id === channelId).map((t) => t.id);
     },
     async parentOf(containerId) {
-      const c = await read<{ parent_id?: string | null }>(containerId, () => rest.get(Routes.channel(containerId)));
+      const c = await read<{ parent_id?: string | null }>(containerId, () =>
+        rest.get(Routes.channel(containerId)),
+      );
       return c.parent_id ?? undefined;
     },
     async roleIdsOf(userId) {
       if (opts.adminRoleIds.length === 0 || guildId === undefined) return undefined;
       const cached = roles.get(userId);
       if (cached && Date.now() - cached.at < ROLE_CACHE_MS) return cached.roleIds;
-      const member = await read<{ roles?: string[] }>(guildId, () => rest.get(Routes.guildMember(guildId, userId))).catch(() => undefined);
+      const member = await read<{ roles?: string[] }>(guildId, () =>
+        rest.get(Routes.guildMember(guildId, userId)),
+      ).catch(() => undefined);
       roles.set(userId, { at: Date.now(), roleIds: member?.roles });
       return member?.roles;
     },

@@ -7,7 +7,12 @@
 import type { CursorStore, MessageHandler } from '../../src/chat/chat-port.ts';
 import type { Logger } from '../../src/core/logger.ts';
 import { describeError } from '../../src/core/errors.ts';
-import { isFromListenedAuthor, toIncomingMessage, type ListenRules, type RawDiscordMessage } from './to-incoming-message.ts';
+import {
+  isFromListenedAuthor,
+  toIncomingMessage,
+  type ListenRules,
+  type RawDiscordMessage,
+} from './to-incoming-message.ts';
 
 /** What the inbound side needs from Discord, so it can be driven without a client. */
 export interface InboundSource {
@@ -96,13 +101,17 @@ export class DiscordInbound {
       } else {
         // First run on this channel: start from now rather than replaying the channel's past. An
         // empty channel starts a minute back, so clock skew cannot hide a message posted meanwhile.
-        after = (await this.source.newestMessageId(containerId)) ?? snowflakeAt(this.deps.now() - FIRST_RUN_LOOKBACK_MS);
+        after =
+          (await this.source.newestMessageId(containerId)) ??
+          snowflakeAt(this.deps.now() - FIRST_RUN_LOOKBACK_MS);
         this.deps.cursors.set(cursorKey(containerId), after);
         return;
       }
     }
     for (let page = 0; page < 50 && !this.stopped; page++) {
-      const batch = (await this.source.historyAfter(containerId, after)).sort((a, b) => (newer(a.id, b.id) ? 1 : -1));
+      const batch = (await this.source.historyAfter(containerId, after)).sort((a, b) =>
+        newer(a.id, b.id) ? 1 : -1,
+      );
       for (const raw of batch) {
         await this.deliver(raw, { threadId });
         after = raw.id;
@@ -126,7 +135,10 @@ export class DiscordInbound {
       await this.onMessage(message);
     } catch (err) {
       // A failing handler is reported and the next message still comes (the core dedupes anyway).
-      this.deps.log.error('discord: message handler failed', { messageId: raw.id, error: describeError(err) });
+      this.deps.log.error('discord: message handler failed', {
+        messageId: raw.id,
+        error: describeError(err),
+      });
     }
   }
 

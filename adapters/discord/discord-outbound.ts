@@ -9,7 +9,12 @@ import type { CursorStore, OutgoingMessage, SentMessage, TaskAnchor } from '../.
 import { ChatError } from '../../src/core/errors.ts';
 import { truncateText } from '../../src/chat/split-text.ts';
 import type { DiscordLimiter } from './discord-limiter.ts';
-import { DISCORD_MAX_CONTENT, renderDiscordContent, splitDiscordContent, type RenderInput } from './discord-render.ts';
+import {
+  DISCORD_MAX_CONTENT,
+  renderDiscordContent,
+  splitDiscordContent,
+  type RenderInput,
+} from './discord-render.ts';
 import { toChatError } from './to-chat-error.ts';
 
 /** A bot account that can post: the orchestrator's, or an agent's own. */
@@ -57,7 +62,9 @@ export class DiscordOutbound {
     }
     if (message.attachment) {
       if (message.attachment.content.length > DISCORD_MAX_ATTACHMENT_BYTES) {
-        throw new ChatError(`attachment ${message.attachment.fileName} is larger than Discord's 10 MiB`, { permanent: true });
+        throw new ChatError(`attachment ${message.attachment.fileName} is larger than Discord's 10 MiB`, {
+          permanent: true,
+        });
       }
       files.push({ name: message.attachment.fileName, data: message.attachment.content });
     }
@@ -80,7 +87,10 @@ export class DiscordOutbound {
       };
       const partFiles = i === 0 ? files : [];
       const sent = await this.call(bot, containerId, 'send message', () =>
-        bot.rest.post(Routes.channelMessages(containerId), { body, ...(partFiles.length > 0 ? { files: partFiles } : {}) }),
+        bot.rest.post(Routes.channelMessages(containerId), {
+          body,
+          ...(partFiles.length > 0 ? { files: partFiles } : {}),
+        }),
       );
       first ??= sent as ApiMessage;
     }
@@ -98,7 +108,9 @@ export class DiscordOutbound {
     }
     const bot = this.deps.orchestrator;
     await this.call(bot, containerId, 'edit message', () =>
-      bot.rest.patch(Routes.channelMessage(containerId, target.messageId), { body: { content, allowed_mentions: { parse: [] } } }),
+      bot.rest.patch(Routes.channelMessage(containerId, target.messageId), {
+        body: { content, allowed_mentions: { parse: [] } },
+      }),
     );
   }
 
@@ -108,7 +120,9 @@ export class DiscordOutbound {
     if (!this.threads.has(threadId) && this.deps.cursors.get(threadKey(threadId)) === undefined) return;
     const bot = this.deps.orchestrator;
     try {
-      await this.call(bot, threadId, 'archive thread', () => bot.rest.patch(Routes.channel(threadId), { body: { archived: true } }));
+      await this.call(bot, threadId, 'archive thread', () =>
+        bot.rest.patch(Routes.channel(threadId), { body: { archived: true } }),
+      );
     } catch (err) {
       // A thread deleted by a moderator is as closed as it gets.
       if (err instanceof ChatError && err.platformCode === 10003) return;
@@ -127,7 +141,9 @@ export class DiscordOutbound {
     const bot = this.deps.orchestrator;
     try {
       await this.call(bot, this.channelId, 'start thread', () =>
-        bot.rest.post(Routes.threads(this.channelId, threadId), { body: { name, auto_archive_duration: 10_080 } }),
+        bot.rest.post(Routes.threads(this.channelId, threadId), {
+          body: { name, auto_archive_duration: 10_080 },
+        }),
       );
     } catch (err) {
       // 160004: the thread exists already (started by an earlier run that did not record it).
@@ -139,7 +155,12 @@ export class DiscordOutbound {
     return threadId;
   }
 
-  private async call<T>(bot: PostingBot, containerId: string, action: string, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(
+    bot: PostingBot,
+    containerId: string,
+    action: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await this.deps.limiter.schedule(bot.key, containerId, fn);
     } catch (err) {

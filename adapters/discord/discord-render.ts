@@ -22,7 +22,8 @@ export interface RenderInput {
 /** Renders a message to Discord content (may exceed 2000; see `splitDiscordContent`). */
 export function renderDiscordContent(input: RenderInput): string {
   const lines: string[] = [];
-  if (input.speaker !== undefined) lines.push(`-# ${escapeDiscordMarkdown(truncateText(oneLine(input.speaker), MAX_LABEL))}`);
+  if (input.speaker !== undefined)
+    lines.push(`-# ${escapeDiscordMarkdown(truncateText(oneLine(input.speaker), MAX_LABEL))}`);
   if (input.heading !== undefined && input.heading !== '') {
     lines.push(`**${escapeDiscordMarkdown(truncateText(oneLine(input.heading), MAX_LABEL))}**`);
   }
@@ -41,7 +42,11 @@ function headerLength(content: string, input: RenderInput): number {
  * Splits rendered content into parts of at most `max` characters, keeping the label lines in the
  * first part, preferring to cut after a newline, and never between a backslash and what it escapes.
  */
-export function splitDiscordContent(content: string, input: RenderInput, max = DISCORD_MAX_CONTENT): string[] {
+export function splitDiscordContent(
+  content: string,
+  input: RenderInput,
+  max = DISCORD_MAX_CONTENT,
+): string[] {
   const parts: string[] = [];
   let rest = content;
   let minCut = Math.min(headerLength(content, input), max - 1);

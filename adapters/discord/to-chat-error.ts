@@ -19,24 +19,37 @@ export function toChatError(err: unknown, action: string, secrets: readonly stri
   if (err instanceof ChatError) return err;
   const say = (text: string): string => scrubSecrets(`Discord ${action} failed: ${text}`, secrets);
   if (err instanceof RateLimitError) {
-    return new ChatError(say(`rate limited for ${Math.ceil(err.retryAfter)} ms (${err.global ? 'global' : err.route})`), {
-      permanent: false,
-      retryAfterMs: Math.max(1, Math.ceil(err.retryAfter)),
-      platformCode: 429,
-    });
+    return new ChatError(
+      say(`rate limited for ${Math.ceil(err.retryAfter)} ms (${err.global ? 'global' : err.route})`),
+      {
+        permanent: false,
+        retryAfterMs: Math.max(1, Math.ceil(err.retryAfter)),
+        platformCode: 429,
+      },
+    );
   }
   if (err instanceof DiscordAPIError) {
     const permanent = err.status !== 429 && err.status < 500;
     const hint = err.status === 401 ? ' (the bot token was rejected: check DISCORD_BOT_TOKEN)' : '';
-    return new ChatError(say(`${err.message} (HTTP ${err.status}, code ${err.code})${hint}`), { permanent, platformCode: err.code });
+    return new ChatError(say(`${err.message} (HTTP ${err.status}, code ${err.code})${hint}`), {
+      permanent,
+      platformCode: err.code,
+    });
   }
   if (err instanceof HTTPError) {
-    return new ChatError(say(`HTTP ${err.status} ${err.message}`), { permanent: err.status < 500 && err.status !== 408, platformCode: err.status });
+    return new ChatError(say(`HTTP ${err.status} ${err.message}`), {
+      permanent: err.status < 500 && err.status !== 408,
+      platformCode: err.status,
+    });
   }
   if (err instanceof Error) {
     const code = networkCode(err);
-    const what = err.name === 'AbortError' ? 'timed out' : code !== undefined ? `network error ${code}` : err.message;
-    return new ChatError(say(what), { permanent: false, ...(code !== undefined ? { platformCode: code } : {}) });
+    const what =
+      err.name === 'AbortError' ? 'timed out' : code !== undefined ? `network error ${code}` : err.message;
+    return new ChatError(say(what), {
+      permanent: false,
+      ...(code !== undefined ? { platformCode: code } : {}),
+    });
   }
   return new ChatError(say(String(err)), { permanent: false });
 }

@@ -8,7 +8,14 @@ import { Ledger } from '../../src/ledger/ledger.ts';
 const [dbPath, agentId, workRoot] = process.argv.slice(2);
 if (!dbPath || !agentId || !workRoot) throw new Error('usage: latency-agent <db> <agent-id> <work-root>');
 const ledger = Ledger.open(dbPath, { synchronous: 'normal' });
-const agent = new AgentRuntime(ledger, { id: agentId, skills: [], capacity: 1, worker: createFunctionWorker(() => 'ok'), workRoot, log: silentLogger });
+const agent = new AgentRuntime(ledger, {
+  id: agentId,
+  skills: [],
+  capacity: 1,
+  worker: createFunctionWorker(() => 'ok'),
+  workRoot,
+  log: silentLogger,
+});
 agent.start();
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {

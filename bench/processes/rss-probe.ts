@@ -10,12 +10,14 @@ const ledger = Ledger.open(join(dir!, 'rss.db'), { synchronous: 'normal' });
 const batch = 5_000;
 for (let done = 0; done < count; done += batch) {
   ledger.transaction(() => {
-    for (let i = done; i < Math.min(count, done + batch); i++) ledger.createTask({ title: `task ${i}`, skills: i % 3 ? ['code'] : ['docs'] }, 'bench');
+    for (let i = done; i < Math.min(count, done + batch); i++)
+      ledger.createTask({ title: `task ${i}`, skills: i % 3 ? ['code'] : ['docs'] }, 'bench');
   });
 }
 for (let i = 0; i < 1_000; i++) {
   const c = ledger.claimNext({ id: 'rss-agent', skills: ['code', 'docs'] });
-  if (c.kind === 'claimed') ledger.complete({ taskId: c.task.id, attempt: c.attempt, agentId: 'rss-agent' }, 'ok');
+  if (c.kind === 'claimed')
+    ledger.complete({ taskId: c.task.id, attempt: c.attempt, agentId: 'rss-agent' }, 'ok');
 }
 renderBoard(ledger.listTasks({ status: ['queued', 'claimed'], limit: 5_000 }), ledger.countByStatus(), false);
 ledger.audit();

@@ -62,14 +62,22 @@ export class AgentRuntime {
   }
 
   start(): void {
-    this.ledger.registerAgent({ id: this.options.id, skills: this.options.skills, capacity: this.options.capacity, pid: process.pid });
+    this.ledger.registerAgent({
+      id: this.options.id,
+      skills: this.options.skills,
+      capacity: this.options.capacity,
+      pid: process.pid,
+    });
     this.unsubscribe = this.watcher.subscribe(() => this.fill());
     // A slow tick for what no write announces: retry backoffs ending, leases running out.
-    this.tick = setInterval(() => {
-      this.ledger.agentHeartbeat(this.options.id);
-      this.sweep();
-      this.fill();
-    }, Math.min(1_000, this.settings.heartbeatMs));
+    this.tick = setInterval(
+      () => {
+        this.ledger.agentHeartbeat(this.options.id);
+        this.sweep();
+        this.fill();
+      },
+      Math.min(1_000, this.settings.heartbeatMs),
+    );
     this.fill();
   }
 
@@ -83,7 +91,10 @@ export class AgentRuntime {
     try {
       this.ledger.markAgentOffline(this.options.id);
     } catch (err) {
-      this.options.log.warn('could not mark agent offline', { agent: this.options.id, error: describeError(err) });
+      this.options.log.warn('could not mark agent offline', {
+        agent: this.options.id,
+        error: describeError(err),
+      });
     }
   }
 
@@ -119,14 +130,32 @@ export class AgentRuntime {
       do {
         this.refill = false;
         while (this.running.size < this.options.capacity && !this.closed) {
-          const claim = this.ledger.claimNext({ id: this.options.id, skills: this.options.skills, leaseMs: this.settings.leaseMs });
+          const claim = this.ledger.claimNext({
+            id: this.options.id,
+            skills: this.options.skills,
+            leaseMs: this.settings.leaseMs,
+          });
           if (claim.kind !== 'claimed') break;
           const ref = { taskId: claim.task.id, attempt: claim.attempt, agentId: this.options.id };
-          this.options.log.debug('claimed', { agent: this.options.id, taskId: ref.taskId, attempt: ref.attempt });
+          this.options.log.debug('claimed', {
+            agent: this.options.id,
+            taskId: ref.taskId,
+            attempt: ref.attempt,
+          });
           this.watcher.notify();
           const key = `${ref.taskId}#${ref.attempt}`;
-          const run = runAttempt(this.ledger, this.watcher, this.options.worker, claim.task, ref, this.settings, this.shutdown.signal)
-            .catch((err: unknown) => this.options.log.error('attempt failed unexpectedly', { ...ref, error: describeError(err) }))
+          const run = runAttempt(
+            this.ledger,
+            this.watcher,
+            this.options.worker,
+            claim.task,
+            ref,
+            this.settings,
+            this.shutdown.signal,
+          )
+            .catch((err: unknown) =>
+              this.options.log.error('attempt failed unexpectedly', { ...ref, error: describeError(err) }),
+            )
             .finally(() => {
               this.running.delete(key);
               this.watcher.notify();

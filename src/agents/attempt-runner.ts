@@ -53,13 +53,21 @@ export async function runAttempt(
   const checkOwnership = (): void => {
     const now = ledger.getTask(ref.taskId);
     if (!now) return;
-    const ours = (now.status === 'claimed' || now.status === 'blocked') && now.attempt === ref.attempt && now.owner === ref.agentId;
-    if (!ours) stop('lost', now.status === 'cancelled' ? 'cancelled' : `task moved on (${now.status}, attempt ${now.attempt})`);
+    const ours =
+      (now.status === 'claimed' || now.status === 'blocked') &&
+      now.attempt === ref.attempt &&
+      now.owner === ref.agentId;
+    if (!ours)
+      stop(
+        'lost',
+        now.status === 'cancelled' ? 'cancelled' : `task moved on (${now.status}, attempt ${now.attempt})`,
+      );
   };
   const beat = setInterval(() => {
     try {
       const res = ledger.heartbeat(ref, settings.leaseMs);
-      if (!res.ok) stop('lost', res.status === 'cancelled' ? 'cancelled' : `lease lost (task is ${res.status})`);
+      if (!res.ok)
+        stop('lost', res.status === 'cancelled' ? 'cancelled' : `lease lost (task is ${res.status})`);
     } catch (err) {
       log.warn('heartbeat failed', { taskId: ref.taskId, error: describeError(err) });
     }
@@ -75,7 +83,10 @@ export async function runAttempt(
   let timeoutTimer: NodeJS.Timeout | undefined;
   const armTimeout = (): void => {
     timeoutStartedAt = Date.now();
-    timeoutTimer = setTimeout(() => stop('timeout', `timed out after ${Math.round(task.timeoutMs / 1000)}s`), timeLeftMs);
+    timeoutTimer = setTimeout(
+      () => stop('timeout', `timed out after ${Math.round(task.timeoutMs / 1000)}s`),
+      timeLeftMs,
+    );
   };
   const pauseTimeout = (): void => {
     if (timeoutTimer) clearTimeout(timeoutTimer);

@@ -103,7 +103,9 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
   const checkSize = (heading: string | undefined, text: string): void => {
     const length = (heading?.length ?? 0) + text.length;
     if (length > limits.maxTextLength) {
-      throw new ChatError(`message too long: ${length} > ${limits.maxTextLength} characters`, { permanent: true });
+      throw new ChatError(`message too long: ${length} > ${limits.maxTextLength} characters`, {
+        permanent: true,
+      });
     }
   };
 
@@ -127,7 +129,9 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
     })();
   };
 
-  const post = (entry: Omit<MemoryTranscriptEntry, 'messageId' | 'edits' | 'sentAt'>): MemoryTranscriptEntry => {
+  const post = (
+    entry: Omit<MemoryTranscriptEntry, 'messageId' | 'edits' | 'sentAt'>,
+  ): MemoryTranscriptEntry => {
     const full: MemoryTranscriptEntry = { ...entry, messageId: newId(), edits: 0, sentAt: clock.now() };
     entries.push(full);
     return full;
@@ -154,7 +158,9 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
       injectedFailure();
       checkSize(message.heading, message.text);
       if (message.attachment && message.attachment.content.length > limits.maxAttachmentBytes) {
-        throw new ChatError(`attachment too large: ${message.attachment.content.length} bytes`, { permanent: true });
+        throw new ChatError(`attachment too large: ${message.attachment.content.length} bytes`, {
+          permanent: true,
+        });
       }
       const under = message.under?.messageId;
       const entry = post({
@@ -170,14 +176,17 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
         ...(message.replyToMessageId !== undefined && { replyToMessageId: message.replyToMessageId }),
         ...(message.attachment && { attachment: { ...message.attachment } }),
       });
-      return under === undefined ? { messageId: entry.messageId } : { messageId: entry.messageId, threadId: under };
+      return under === undefined
+        ? { messageId: entry.messageId }
+        : { messageId: entry.messageId, threadId: under };
     },
 
     async edit(target, message) {
       injectedFailure();
       const entry = entries.find((e) => e.messageId === target.messageId);
       if (!entry) throw new ChatError(`unknown message ${target.messageId}`, { permanent: true });
-      if (!entry.fromSwarm) throw new ChatError(`cannot edit message ${target.messageId} of another author`, { permanent: true });
+      if (!entry.fromSwarm)
+        throw new ChatError(`cannot edit message ${target.messageId} of another author`, { permanent: true });
       checkSize(message.heading, message.text);
       if (entry.heading === message.heading && entry.text === message.text) return;
       if (message.heading === undefined) delete entry.heading;
@@ -217,8 +226,13 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
     },
 
     postAsBot(text, opts = {}) {
-      return post({ authorId: opts.authorId ?? 'other-bot', authorName: opts.name ?? 'Other bot', isBot: true, fromSwarm: false, text })
-        .messageId;
+      return post({
+        authorId: opts.authorId ?? 'other-bot',
+        authorName: opts.name ?? 'Other bot',
+        isBot: true,
+        fromSwarm: false,
+        text,
+      }).messageId;
     },
 
     transcript: () => entries.map((e) => ({ ...e })),

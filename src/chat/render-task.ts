@@ -66,7 +66,11 @@ export function renderTaskLine(task: Task): string {
 /** The board: counts by state and the tasks that are not finished. */
 export function renderBoard(tasks: Task[], counts: Record<string, number>, paused: boolean): string {
   const order: TaskStatus[] = ['queued', 'claimed', 'blocked', 'review', 'done', 'failed', 'cancelled'];
-  const summary = order.filter((s) => counts[s]).map((s) => `${s} ${counts[s]}`).join(' · ') || 'no tasks yet';
+  const summary =
+    order
+      .filter((s) => counts[s])
+      .map((s) => `${s} ${counts[s]}`)
+      .join(' · ') || 'no tasks yet';
   const open = tasks.filter((t) => !['done', 'cancelled'].includes(t.status));
   const shown = open.slice(0, 25).map(renderTaskLine);
   const more = open.length > shown.length ? `\n… and ${open.length - shown.length} more` : '';
@@ -79,7 +83,9 @@ export function renderAgents(agents: AgentRecord[], held: Map<string, string[]>,
   return agents
     .map((a) => {
       const tasks = held.get(a.id) ?? [];
-      const seen = a.lastHeartbeatAt ? `seen ${Math.max(0, Math.round((now - a.lastHeartbeatAt) / 1000))}s ago` : 'never seen';
+      const seen = a.lastHeartbeatAt
+        ? `seen ${Math.max(0, Math.round((now - a.lastHeartbeatAt) / 1000))}s ago`
+        : 'never seen';
       const work = tasks.length ? `working on ${tasks.join(', ')}` : 'idle';
       return `${a.id} [${a.status}] skills ${a.skills.join(', ') || '-'} · ${tasks.length}/${a.capacity} · ${work} · ${seen}`;
     })

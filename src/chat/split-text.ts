@@ -9,7 +9,12 @@ const isLowSurrogate = (code: number): boolean => code >= 0xdc00 && code <= 0xdf
 
 /** True when cutting `text` before index `at` would separate a surrogate pair. */
 function splitsPair(text: string, at: number): boolean {
-  return at > 0 && at < text.length && isHighSurrogate(text.charCodeAt(at - 1)) && isLowSurrogate(text.charCodeAt(at));
+  return (
+    at > 0 &&
+    at < text.length &&
+    isHighSurrogate(text.charCodeAt(at - 1)) &&
+    isLowSurrogate(text.charCodeAt(at))
+  );
 }
 
 // Break kinds in order of preference; each tests whether a break starts at index `at`.
@@ -43,7 +48,8 @@ function chunkEnd(text: string, pos: number, maxLength: number): number {
  * interleaved with whitespace-only runs, possibly empty. Returns [] for '' and [text] when it fits.
  */
 export function splitText(text: string, maxLength: number): string[] {
-  if (!Number.isInteger(maxLength) || maxLength < 2) throw new RangeError(`maxLength must be an integer >= 2, got ${maxLength}`);
+  if (!Number.isInteger(maxLength) || maxLength < 2)
+    throw new RangeError(`maxLength must be an integer >= 2, got ${maxLength}`);
   const chunks: string[] = [];
   let pos = 0;
   while (pos < text.length) {

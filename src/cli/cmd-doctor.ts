@@ -15,13 +15,20 @@ function print(report: DoctorReport, io: CliIo): void {
 
 /** `chat-swarm doctor`: checks the configured platform (token, chat, permissions), with fixes. */
 export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
   const ctx = cliContext(values, io);
   const channel = ctx.config.channel;
   let report: DoctorReport;
   switch (channel.platform) {
     case 'console':
-      report = { platform: 'console', checks: [{ name: 'channel', ok: true, detail: 'console channel: nothing to check' }] };
+      report = {
+        platform: 'console',
+        checks: [{ name: 'channel', ok: true, detail: 'console channel: nothing to check' }],
+      };
       break;
     case 'telegram': {
       const { diagnoseTelegram } = await import('../../adapters/telegram/index.ts');

@@ -28,7 +28,12 @@ export const STARTER_CONFIG = {
 
 /** `chat-swarm init`: writes a starter config (refuses to overwrite unless --force). */
 export function runInit(argv: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({ args: argv, options: { force: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { force: { type: 'boolean' } },
+    allowPositionals: true,
+    strict: true,
+  });
   const file = resolve(positionals[0] ?? DEFAULT_CONFIG_FILE);
   if (existsSync(file) && !values.force) {
     io.err(`${file} exists; pass --force to overwrite it`);

@@ -25,7 +25,9 @@ export function runStatus(argv: string[], io: CliIo): number {
       return EXIT.ok;
     }
     const held = new Map(agents.map((a) => [a.id, ledger.heldBy(a.id).map((t) => t.id)]));
-    io.out(`ledger ${ctx.dbPath}\n${renderBoard(tasks, counts, ledger.isSwarmPaused())}\n\nagents:\n${renderAgents(agents, held, Date.now())}`);
+    io.out(
+      `ledger ${ctx.dbPath}\n${renderBoard(tasks, counts, ledger.isSwarmPaused())}\n\nagents:\n${renderAgents(agents, held, Date.now())}`,
+    );
     return EXIT.ok;
   });
 }
@@ -39,10 +41,16 @@ export function runAudit(argv: string[], io: CliIo): number {
     const report = ledger.audit();
     if (values.json) io.out(JSON.stringify({ db: ctx.dbPath, ...report }));
     else {
-      io.out(`audited ${ctx.dbPath}: ${report.events} events, ${report.mirroredEvents} meant for the channel`);
+      io.out(
+        `audited ${ctx.dbPath}: ${report.events} events, ${report.mirroredEvents} meant for the channel`,
+      );
       for (const p of report.problems.slice(0, 200)) io.out(`  event ${p.seq ?? '-'}: ${p.problem}`);
       if (report.problems.length > 200) io.out(`  … and ${report.problems.length - 200} more`);
-      io.out(report.problems.length ? `FAILED: ${report.problems.length} problem(s)` : 'OK: chain intact, every event mirrored');
+      io.out(
+        report.problems.length
+          ? `FAILED: ${report.problems.length} problem(s)`
+          : 'OK: chain intact, every event mirrored',
+      );
     }
     return report.problems.length ? EXIT.problem : EXIT.ok;
   });
@@ -62,6 +70,9 @@ export async function runExport(argv: string[], io: CliIo): Promise<number> {
     for (const event of ledger.events()) write(JSON.stringify({ kind: 'event', ...event }));
     for (const task of ledger.listTasks()) write(JSON.stringify({ kind: 'task', ...task }));
   });
-  if (file) await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  if (file)
+    await new Promise<void>((resolve, reject) =>
+      file.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
   return EXIT.ok;
 }

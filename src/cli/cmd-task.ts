@@ -50,7 +50,12 @@ function toChatCommand(title: string, v: Record<string, string | boolean | undef
 
 /** `chat-swarm task …`: lets another program enqueue and inspect work without any socket. */
 export function runTask(argv: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
   const [sub, ...rest] = positionals;
   if (values.help || !sub) {
     io.out(USAGE);
@@ -87,7 +92,11 @@ export function runTask(argv: string[], io: CliIo): number {
         return EXIT.ok;
       }
       case 'list': {
-        const wanted = values.status?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+        const wanted =
+          values.status
+            ?.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean) ?? [];
         const bad = wanted.filter((s) => !(TASK_STATUSES as readonly string[]).includes(s));
         if (bad.length) {
           io.err(`unknown status ${bad.join(', ')}; use any of ${TASK_STATUSES.join(', ')}`);

@@ -30,7 +30,12 @@ export async function runUp(argv: string[], io: CliIo): Promise<number> {
     const channel = await openChannel(ctx.config, ledger, ctx.log, io.env);
     const swarm = new Swarm(ledger, channel.port, ctx.config, { ...channel, log: ctx.log });
     await swarm.start();
-    ctx.log.info('swarm up', { config: ctx.configSource, db: ctx.dbPath, agents: swarm.agents.length, platform: channel.port.platform });
+    ctx.log.info('swarm up', {
+      config: ctx.configSource,
+      db: ctx.dbPath,
+      agents: swarm.agents.length,
+      platform: channel.port.platform,
+    });
     const sig = await stopSignal();
     ctx.log.info('stopping', { signal: sig });
     await swarm.stop();
@@ -60,7 +65,9 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
   });
   const id = positionals[0];
   if (!id) {
-    io.err('usage: chat-swarm agent <id> [--skills a,b --command "..." --capacity N --lease-ms MS --until-idle] [--db PATH]');
+    io.err(
+      'usage: chat-swarm agent <id> [--skills a,b --command "..." --capacity N --lease-ms MS --until-idle] [--db PATH]',
+    );
     return EXIT.usage;
   }
   const ctx = cliContext(values, io);
@@ -70,7 +77,11 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
     skills: values.skills?.split(',').filter(Boolean) ?? fromConfig?.skills ?? [],
     capacity: values.capacity !== undefined ? Number(values.capacity) : (fromConfig?.capacity ?? 1),
     command: values.command ?? fromConfig?.command,
-    ...(values['lease-ms'] !== undefined ? { leaseMs: Number(values['lease-ms']) } : fromConfig?.leaseMs ? { leaseMs: fromConfig.leaseMs } : {}),
+    ...(values['lease-ms'] !== undefined
+      ? { leaseMs: Number(values['lease-ms']) }
+      : fromConfig?.leaseMs
+        ? { leaseMs: fromConfig.leaseMs }
+        : {}),
   });
   if (!adHoc.success) {
     throw new ConfigError(
@@ -86,7 +97,15 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
     agent.start();
     ctx.log.info('agent up', { id, db: ctx.dbPath, pid: process.pid });
     if (values['until-idle']) {
-      await untilIdle(() => agent.busy === 0 && (ledger.countByStatus().queued ?? 0) + (ledger.countByStatus().claimed ?? 0) + (ledger.countByStatus().blocked ?? 0) === 0, stopSignal());
+      await untilIdle(
+        () =>
+          agent.busy === 0 &&
+          (ledger.countByStatus().queued ?? 0) +
+            (ledger.countByStatus().claimed ?? 0) +
+            (ledger.countByStatus().blocked ?? 0) ===
+            0,
+        stopSignal(),
+      );
     } else {
       await stopSignal();
     }

@@ -14,7 +14,10 @@ export interface OpenedChannel {
 }
 
 /** Agent id → bot token, for agents whose config names a token variable. */
-export function agentTokens(config: SwarmConfig, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function agentTokens(
+  config: SwarmConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const tokens: Record<string, string> = {};
   for (const agent of config.agents) {
     if (agent.tokenEnv) tokens[agent.id] = tokenFromEnv(agent.tokenEnv, `agent ${agent.id}`, env);
@@ -32,13 +35,22 @@ function pacingFor(channel: ChannelConfig): Partial<PosterOptions> {
  * Builds the configured chat port. Adapters are loaded with a dynamic import, so the core never
  * imports a chat library and a console swarm never loads discord.js or grammY.
  */
-export async function openChannel(config: SwarmConfig, ledger: Ledger, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<OpenedChannel> {
+export async function openChannel(
+  config: SwarmConfig,
+  ledger: Ledger,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<OpenedChannel> {
   const channel = config.channel;
   switch (channel.platform) {
     case 'console': {
       const { createConsoleChannel } = await import('../../adapters/console/console-channel.ts');
       const port = createConsoleChannel({}, { logger: log, cursors: ledgerCursorStore(ledger, 'console') });
-      return { port, admins: { userIds: [], roleIds: [], everyone: channel.admin }, pacing: pacingFor(channel) };
+      return {
+        port,
+        admins: { userIds: [], roleIds: [], everyone: channel.admin },
+        pacing: pacingFor(channel),
+      };
     }
     case 'telegram': {
       const { createTelegramChannel } = await import('../../adapters/telegram/index.ts');

@@ -56,9 +56,17 @@ export class Swarm {
     opts: { admins: AdminPolicy; pacing: Partial<PosterOptions>; log: Logger; agents?: AgentRuntime[] },
   ) {
     this.watcher = new LedgerWatcher(ledger);
-    this.orchestrator = new Orchestrator({ ledger, port, channel: 'main', admins: opts.admins, log: opts.log, poster: opts.pacing });
+    this.orchestrator = new Orchestrator({
+      ledger,
+      port,
+      channel: 'main',
+      admins: opts.admins,
+      log: opts.log,
+      poster: opts.pacing,
+    });
     this.agents =
-      opts.agents ?? config.agents.map((a) => createConfiguredAgent(a, config, ledger, opts.log, this.watcher, false));
+      opts.agents ??
+      config.agents.map((a) => createConfiguredAgent(a, config, ledger, opts.log, this.watcher, false));
   }
 
   async start(): Promise<void> {

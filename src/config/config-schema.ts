@@ -7,8 +7,13 @@ import { z } from 'zod';
 
 const envName = z
   .string()
-  .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the NAME of an environment variable (like TELEGRAM_BOT_TOKEN), not a token');
-const agentId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (like designer-001)');
+  .regex(
+    /^[A-Z_][A-Z0-9_]*$/,
+    'must be the NAME of an environment variable (like TELEGRAM_BOT_TOKEN), not a token',
+  );
+const agentId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (like designer-001)');
 const skill = z.string().regex(/^[a-z0-9_-]{1,64}$/, 'lowercase letters, digits, - and _');
 
 const adminsSchema = z
@@ -44,7 +49,10 @@ export const telegramChannelSchema = z
   .object({
     platform: z.literal('telegram'),
     tokenEnv: envName.default('TELEGRAM_BOT_TOKEN'),
-    chatId: z.union([z.number().int(), z.string().regex(/^-?\d+$|^@\w+$/, 'a numeric chat id like -1001234567890')]),
+    chatId: z.union([
+      z.number().int(),
+      z.string().regex(/^-?\d+$|^@\w+$/, 'a numeric chat id like -1001234567890'),
+    ]),
     topicId: z.number().int().positive().optional(),
     apiRoot: z.url().optional(),
     admins: adminsSchema,
@@ -56,8 +64,16 @@ export const discordChannelSchema = z
   .object({
     platform: z.literal('discord'),
     tokenEnv: envName.default('DISCORD_BOT_TOKEN'),
-    channelId: z.string().regex(/^\d{17,20}$/, 'a channel id: 17-20 digits (Developer Mode → right-click the channel → Copy ID)'),
-    guildId: z.string().regex(/^\d{17,20}$/).optional(),
+    channelId: z
+      .string()
+      .regex(
+        /^\d{17,20}$/,
+        'a channel id: 17-20 digits (Developer Mode → right-click the channel → Copy ID)',
+      ),
+    guildId: z
+      .string()
+      .regex(/^\d{17,20}$/)
+      .optional(),
     apiBase: z.url().optional(),
     admins: adminsSchema,
     remoteAgentBotIds: z.array(z.string()).default([]),
@@ -65,7 +81,11 @@ export const discordChannelSchema = z
   })
   .strict();
 
-export const channelSchema = z.discriminatedUnion('platform', [consoleChannelSchema, telegramChannelSchema, discordChannelSchema]);
+export const channelSchema = z.discriminatedUnion('platform', [
+  consoleChannelSchema,
+  telegramChannelSchema,
+  discordChannelSchema,
+]);
 
 export const agentSchema = z
   .object({
@@ -92,18 +112,29 @@ export const configSchema = z
         synchronous: z.enum(['full', 'normal', 'off']).default('full'),
         leaseMs: z.number().int().min(1_000).default(30_000),
         retryBaseMs: z.number().int().min(0).default(2_000),
-        defaultTimeoutMs: z.number().int().min(1_000).default(30 * 60_000),
+        defaultTimeoutMs: z
+          .number()
+          .int()
+          .min(1_000)
+          .default(30 * 60_000),
         defaultMaxAttempts: z.number().int().min(1).max(20).default(3),
       })
       .strict()
-      .default({ synchronous: 'full', leaseMs: 30_000, retryBaseMs: 2_000, defaultTimeoutMs: 1_800_000, defaultMaxAttempts: 3 }),
+      .default({
+        synchronous: 'full',
+        leaseMs: 30_000,
+        retryBaseMs: 2_000,
+        defaultTimeoutMs: 1_800_000,
+        defaultMaxAttempts: 3,
+      }),
     agents: z.array(agentSchema).default([]),
   })
   .strict()
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
     cfg.agents.forEach((a, i) => {
-      if (seen.has(a.id)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'id'], message: `duplicate agent id '${a.id}'` });
+      if (seen.has(a.id))
+        ctx.addIssue({ code: 'custom', path: ['agents', i, 'id'], message: `duplicate agent id '${a.id}'` });
       seen.add(a.id);
     });
   });

@@ -10,7 +10,9 @@ export const DEFAULT_CONFIG_FILE = 'chat-swarm.json';
 export function parseConfig(raw: unknown, source: string): SwarmConfig {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(`${source} is not a valid chat-swarm config:\n${z.prettifyError(parsed.error)}\nSee README.md, "Configuration".`);
+    throw new ConfigError(
+      `${source} is not a valid chat-swarm config:\n${z.prettifyError(parsed.error)}\nSee README.md, "Configuration".`,
+    );
   }
   return parsed.data;
 }
@@ -22,7 +24,8 @@ export function parseConfig(raw: unknown, source: string): SwarmConfig {
 export function loadConfig(path: string | undefined): { config: SwarmConfig; source: string } {
   const file = resolve(path ?? DEFAULT_CONFIG_FILE);
   if (!existsSync(file)) {
-    if (path !== undefined) throw new ConfigError(`config file ${file} does not exist; create one with: chat-swarm init`);
+    if (path !== undefined)
+      throw new ConfigError(`config file ${file} does not exist; create one with: chat-swarm init`);
     return { config: parseConfig({}, 'the built-in default config'), source: 'built-in default' };
   }
   let raw: unknown;
@@ -38,7 +41,9 @@ export function loadConfig(path: string | undefined): { config: SwarmConfig; sou
 export function tokenFromEnv(envName: string, what: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[envName]?.trim();
   if (!value) {
-    throw new ConfigError(`${what} needs a bot token in the environment variable ${envName}, which is not set; run: export ${envName}=<token>`);
+    throw new ConfigError(
+      `${what} needs a bot token in the environment variable ${envName}, which is not set; run: export ${envName}=<token>`,
+    );
   }
   return value;
 }

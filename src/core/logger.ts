@@ -10,7 +10,10 @@ const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LEVELS)[number];
 
 /** Matches anything that looks like a bot token so a stray one is masked before it is written. */
-const TOKEN_PATTERNS = [/\b\d{6,}:[A-Za-z0-9_-]{30,}\b/g, /\b[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{20,}\b/g];
+const TOKEN_PATTERNS = [
+  /\b\d{6,}:[A-Za-z0-9_-]{30,}\b/g,
+  /\b[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{20,}\b/g,
+];
 
 /** Masks Telegram- and Discord-shaped tokens in a string. */
 export function redactSecrets(text: string): string {

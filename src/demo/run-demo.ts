@@ -36,11 +36,19 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   mkdirSync(dirname(resolve(options.dbPath)), { recursive: true });
   const config = parseConfig(
-    { db: options.dbPath, workDir: options.workDir, ledger: { synchronous: 'full', leaseMs: 10_000, retryBaseMs: 500 }, agents: DEMO_AGENTS },
+    {
+      db: options.dbPath,
+      workDir: options.workDir,
+      ledger: { synchronous: 'full', leaseMs: 10_000, retryBaseMs: 500 },
+      agents: DEMO_AGENTS,
+    },
     'the demo config',
   );
   const ledger = openLedger(config, options.dbPath);
-  const port = createConsoleChannel({ user: { id: 'console' } }, { logger: options.log, cursors: ledgerCursorStore(ledger, 'console') });
+  const port = createConsoleChannel(
+    { user: { id: 'console' } },
+    { logger: options.log, cursors: ledgerCursorStore(ledger, 'console') },
+  );
   const swarm = new Swarm(ledger, port, config, {
     admins: { userIds: [], roleIds: [], everyone: true },
     pacing: { perWindow: 1_000, perWindowMs: 1_000 },
@@ -74,7 +82,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       if (blocked && !answeredAt) {
         answeredAt = Date.now() + (options.interactive ? 20_000 : 1_000);
         if (options.interactive) {
-          options.out(`\n>>> ${blocked.id} asks a question. Reply with:  >#<message number> your answer   (auto-answer "${DEMO_ANSWER}" in 20s)\n`);
+          options.out(
+            `\n>>> ${blocked.id} asks a question. Reply with:  >#<message number> your answer   (auto-answer "${DEMO_ANSWER}" in 20s)\n`,
+          );
         }
       }
       if (blocked && answeredAt && Date.now() >= answeredAt) {
@@ -97,11 +107,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const audit = ledger.audit();
   ledger.close();
   options.out(summary(tasks, options.dbPath, audit.problems.length));
-  return { ok: audit.problems.length === 0 && tasks.every((t) => t.status === 'done'), tasks, auditProblems: audit.problems.length };
+  return {
+    ok: audit.problems.length === 0 && tasks.every((t) => t.status === 'done'),
+    tasks,
+    auditProblems: audit.problems.length,
+  };
 }
 
 function summary(tasks: Task[], dbPath: string, problems: number): string {
-  const lines = tasks.map((t) => `  ${t.id.padEnd(5)} ${t.status.padEnd(9)} attempts ${t.attempt}  ${t.title}`);
+  const lines = tasks.map(
+    (t) => `  ${t.id.padEnd(5)} ${t.status.padEnd(9)} attempts ${t.attempt}  ${t.title}`,
+  );
   return [
     '',
     '── summary ──────────────────────────────────────────',

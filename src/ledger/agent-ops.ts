@@ -36,7 +36,8 @@ function toAgent(row: AgentRow): AgentRecord {
 export function registerAgent(core: LedgerCore, reg: AgentRegistration): void {
   core.write(() => {
     const now = core.now();
-    const existing = core.sql('SELECT status FROM agents WHERE id = ?').get(reg.id) as { status: string } | undefined;
+    const existing = core.sql('SELECT status FROM agents WHERE id = ?').get(reg.id) as
+      { status: string } | undefined;
     const status = existing?.status === 'paused' ? 'paused' : 'active';
     core
       .sql(

@@ -7,14 +7,26 @@ const OK: WriteResult = { ok: true };
 const actorOf = (ref: AttemptRef): string => `agent:${ref.agentId}`;
 
 /** Exponential backoff with ±20% jitter, so many failing tasks do not retry in lockstep. */
-export function retryDelayMs(tryNumber: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function retryDelayMs(
+  tryNumber: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const raw = Math.min(maxMs, baseMs * 2 ** Math.max(0, tryNumber - 1));
   return Math.round(raw * (0.8 + 0.4 * random()));
 }
 
-function endAttempt(core: LedgerCore, ref: { taskId: string; attempt: number }, outcome: string, error: string | null): void {
+function endAttempt(
+  core: LedgerCore,
+  ref: { taskId: string; attempt: number },
+  outcome: string,
+  error: string | null,
+): void {
   core
-    .sql('UPDATE attempts SET ended_at = ?, outcome = ?, error = ? WHERE task_id = ? AND attempt = ? AND ended_at IS NULL')
+    .sql(
+      'UPDATE attempts SET ended_at = ?, outcome = ?, error = ? WHERE task_id = ? AND attempt = ? AND ended_at IS NULL',
+    )
     .run(core.now(), outcome, error, ref.taskId, ref.attempt);
 }
 
@@ -27,7 +39,9 @@ export function heartbeat(core: LedgerCore, ref: AttemptRef, leaseMs?: number): 
     const until = now + (leaseMs ?? core.options.leaseMs);
     core.sql('UPDATE tasks SET lease_expires_at = ? WHERE id = ?').run(until, ref.taskId);
     core
-      .sql('UPDATE attempts SET lease_expires_at = ?, last_heartbeat_at = ? WHERE task_id = ? AND attempt = ?')
+      .sql(
+        'UPDATE attempts SET lease_expires_at = ?, last_heartbeat_at = ? WHERE task_id = ? AND attempt = ?',
+      )
       .run(until, now, ref.taskId, ref.attempt);
     core.sql('UPDATE agents SET last_heartbeat_at = ? WHERE id = ?').run(now, ref.agentId);
     return OK;
@@ -42,15 +56,22 @@ export function progress(core: LedgerCore, ref: AttemptRef, pct: number | null, 
     const clamped = pct === null ? null : Math.max(0, Math.min(100, Math.round(pct)));
     const now = core.now();
     core
-      .sql('UPDATE tasks SET progress_pct = ?, progress_text = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?')
+      .sql(
+        'UPDATE tasks SET progress_pct = ?, progress_text = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?',
+      )
       .run(clamped, text, now + core.options.leaseMs, now, ref.taskId);
-    core.sql('UPDATE attempts SET last_heartbeat_at = ?, lease_expires_at = ? WHERE task_id = ? AND attempt = ?').run(
-      now,
-      now + core.options.leaseMs,
-      ref.taskId,
-      ref.attempt,
-    );
-    core.appendEvent({ type: 'task_progress', taskId: ref.taskId, agentId: ref.agentId, actor: actorOf(ref), data: { pct: clamped, text } });
+    core
+      .sql(
+        'UPDATE attempts SET last_heartbeat_at = ?, lease_expires_at = ? WHERE task_id = ? AND attempt = ?',
+      )
+      .run(now, now + core.options.leaseMs, ref.taskId, ref.attempt);
+    core.appendEvent({
+      type: 'task_progress',
+      taskId: ref.taskId,
+      agentId: ref.agentId,
+      actor: actorOf(ref),
+      data: { pct: clamped, text },
+    });
     return OK;
   });
 }
@@ -63,7 +84,13 @@ export function ask(core: LedgerCore, ref: AttemptRef, question: string): WriteR
     core
       .sql("UPDATE tasks SET status = 'blocked', question = ?, answer = NULL, updated_at = ? WHERE id = ?")
       .run(question, core.now(), ref.taskId);
-    core.appendEvent({ type: 'task_asked', taskId: ref.taskId, agentId: ref.agentId, actor: actorOf(ref), data: { question } });
+    core.appendEvent({
+      type: 'task_asked',
+      taskId: ref.taskId,
+      agentId: ref.agentId,
+      actor: actorOf(ref),
+      data: { question },
+    });
     return OK;
   });
 }
@@ -72,7 +99,10 @@ export function ask(core: LedgerCore, ref: AttemptRef, question: string): WriteR
  * Hands the agent the answer to its question, once: returns it and clears it, or null while the
  * task is still blocked. A stale attempt gets `stale`.
  */
-export function takeAnswer(core: LedgerCore, ref: AttemptRef): WriteResult | { ok: true; answer: string | null } {
+export function takeAnswer(
+  core: LedgerCore,
+  ref: AttemptRef,
+): WriteResult | { ok: true; answer: string | null } {
   return core.write(() => {
     const f = fence(core, ref, 'take_answer');
     if ('stale' in f) return f.stale;
@@ -83,7 +113,12 @@ export function takeAnswer(core: LedgerCore, ref: AttemptRef): WriteResult | { o
 }
 
 /** Finishes an attempt successfully: done, or review when the task needs a person's approval. */
-export function complete(core: LedgerCore, ref: AttemptRef, result: string, artifacts: string[] = []): WriteResult {
+export function complete(
+  core: LedgerCore,
+  ref: AttemptRef,
+  result: string,
+  artifacts: string[] = [],
+): WriteResult {
   return core.write(() => {
     const f = fence(core, ref, 'result');
     if ('stale' in f) return f.stale;
@@ -121,7 +156,11 @@ function requeueOrFail(
   const left = attemptsLeft(row);
   const now = core.now();
   if (left > 0) {
-    const retryInMs = retryDelayMs(row.attempt - row.attempts_base, core.options.retryBaseMs, core.options.retryMaxMs);
+    const retryInMs = retryDelayMs(
+      row.attempt - row.attempts_base,
+      core.options.retryBaseMs,
+      core.options.retryMaxMs,
+    );
     core
       .sql(
         `UPDATE tasks SET status = 'queued', owner = NULL, lease_expires_at = NULL, question = NULL, answer = NULL,
@@ -143,9 +182,21 @@ function requeueOrFail(
       )
       .run(error, now, row.id);
     if (eventTypes.failed !== eventTypes.requeued) {
-      core.appendEvent({ type: eventTypes.requeued, taskId: row.id, agentId, actor, data: { ...extra, attempt: row.attempt, error, requeued: false, attemptsLeft: 0 } });
+      core.appendEvent({
+        type: eventTypes.requeued,
+        taskId: row.id,
+        agentId,
+        actor,
+        data: { ...extra, attempt: row.attempt, error, requeued: false, attemptsLeft: 0 },
+      });
     }
-    core.appendEvent({ type: 'task_failed', taskId: row.id, agentId, actor, data: { attempt: row.attempt, error } });
+    core.appendEvent({
+      type: 'task_failed',
+      taskId: row.id,
+      agentId,
+      actor,
+      data: { attempt: row.attempt, error },
+    });
     markDependentsWaiting(core, row.id, 'failed', actor);
   }
 }
@@ -156,7 +207,15 @@ export function fail(core: LedgerCore, ref: AttemptRef, error: string): WriteRes
     const f = fence(core, ref, 'failure');
     if ('stale' in f) return f.stale;
     endAttempt(core, ref, 'failed', error);
-    requeueOrFail(core, f.row, error, actorOf(ref), ref.agentId, {}, { requeued: 'attempt_failed', failed: 'attempt_failed' });
+    requeueOrFail(
+      core,
+      f.row,
+      error,
+      actorOf(ref),
+      ref.agentId,
+      {},
+      { requeued: 'attempt_failed', failed: 'attempt_failed' },
+    );
     return OK;
   });
 }
@@ -175,7 +234,15 @@ export function expireLeases(core: LedgerCore): number {
       const silentMs = now - (att?.last_heartbeat_at ?? now);
       const error = `lease expired: ${row.owner ?? 'agent'} silent for ${Math.round(silentMs / 1000)}s`;
       endAttempt(core, { taskId: row.id, attempt: row.attempt }, 'expired', error);
-      requeueOrFail(core, row, error, 'system', row.owner, { silentMs }, { requeued: 'lease_expired', failed: 'task_failed' });
+      requeueOrFail(
+        core,
+        row,
+        error,
+        'system',
+        row.owner,
+        { silentMs },
+        { requeued: 'lease_expired', failed: 'task_failed' },
+      );
     }
     return rows.length;
   });
@@ -196,7 +263,13 @@ export function release(core: LedgerCore, ref: AttemptRef, reason: string): Writ
            attempts_base = attempts_base + 1, not_before = 0, updated_at = ? WHERE id = ?`,
       )
       .run(core.now(), ref.taskId);
-    core.appendEvent({ type: 'task_released', taskId: ref.taskId, agentId: ref.agentId, actor: actorOf(ref), data: { attempt: ref.attempt, reason } });
+    core.appendEvent({
+      type: 'task_released',
+      taskId: ref.taskId,
+      agentId: ref.agentId,
+      actor: actorOf(ref),
+      data: { attempt: ref.attempt, reason },
+    });
     return OK;
   });
 }

@@ -49,7 +49,8 @@ export function auditLedger(db: Database.Database): AuditReport {
   const mirroredSeqs: number[] = [];
   for (const row of db.prepare('SELECT * FROM events ORDER BY seq').iterate() as IterableIterator<EventRow>) {
     events++;
-    if (row.seq !== expectedSeq) problems.push({ seq: row.seq, problem: `expected event ${expectedSeq} here: events are missing` });
+    if (row.seq !== expectedSeq)
+      problems.push({ seq: row.seq, problem: `expected event ${expectedSeq} here: events are missing` });
     if (row.prev_hash !== prevHash) problems.push({ seq: row.seq, problem: 'previous-hash link broken' });
     const computed = hashEvent(row.prev_hash, {
       seq: row.seq,
@@ -60,7 +61,8 @@ export function auditLedger(db: Database.Database): AuditReport {
       actor: row.actor,
       dataJson: row.data,
     });
-    if (computed !== row.hash) problems.push({ seq: row.seq, problem: `contents do not match the hash (edited after the fact?)` });
+    if (computed !== row.hash)
+      problems.push({ seq: row.seq, problem: `contents do not match the hash (edited after the fact?)` });
     if (row.mirrored === 1) {
       mirroredEvents++;
       mirroredSeqs.push(row.seq);
@@ -69,7 +71,9 @@ export function auditLedger(db: Database.Database): AuditReport {
     expectedSeq = row.seq + 1;
   }
 
-  const rowsOf = db.prepare('SELECT id, channel, kind, task_id, status, merged_into, last_error FROM outbox WHERE event_seq = ?');
+  const rowsOf = db.prepare(
+    'SELECT id, channel, kind, task_id, status, merged_into, last_error FROM outbox WHERE event_seq = ?',
+  );
   const digestSent = db.prepare("SELECT 1 FROM outbox WHERE id = ? AND status = 'sent'");
   const laterStatusSent = db.prepare(
     "SELECT 1 FROM outbox WHERE channel = ? AND task_id = ? AND kind = 'status' AND status = 'sent' AND id > ? LIMIT 1",
@@ -85,7 +89,8 @@ export function auditLedger(db: Database.Database): AuditReport {
       if (r.status === 'sent') continue;
       if (r.status === 'merged' && r.merged_into !== null && digestSent.get(r.merged_into)) continue;
       if (r.status === 'superseded' && laterStatusSent.get(r.channel, r.task_id, r.id)) continue;
-      if (r.status === 'failed') problems.push({ seq, problem: `${where} failed to post: ${r.last_error ?? 'unknown error'}` });
+      if (r.status === 'failed')
+        problems.push({ seq, problem: `${where} failed to post: ${r.last_error ?? 'unknown error'}` });
       else problems.push({ seq, problem: `${where} not posted yet (${r.status})` });
     }
   }

@@ -17,17 +17,22 @@ function requireStatus(row: TaskRow, allowed: TaskStatus[], verb: string): void 
 
 function endCurrentAttempt(core: LedgerCore, row: TaskRow, outcome: string, error: string | null): void {
   core
-    .sql('UPDATE attempts SET ended_at = ?, outcome = ?, error = ? WHERE task_id = ? AND attempt = ? AND ended_at IS NULL')
+    .sql(
+      'UPDATE attempts SET ended_at = ?, outcome = ?, error = ? WHERE task_id = ? AND attempt = ? AND ended_at IS NULL',
+    )
     .run(core.now(), outcome, error, row.id, row.attempt);
 }
 
 export function cancelTask(core: LedgerCore, taskId: string, actor: string, reason?: string): void {
   core.write(() => {
     const row = core.requireTask(taskId);
-    if (FINAL_STATUSES.has(row.status as TaskStatus)) throw new LedgerError('bad_state', `${taskId} is already ${row.status}`);
+    if (FINAL_STATUSES.has(row.status as TaskStatus))
+      throw new LedgerError('bad_state', `${taskId} is already ${row.status}`);
     endCurrentAttempt(core, row, 'cancelled', reason ?? null);
     core
-      .sql(`UPDATE tasks SET status = 'cancelled', owner = NULL, lease_expires_at = NULL, question = NULL, updated_at = ? WHERE id = ?`)
+      .sql(
+        `UPDATE tasks SET status = 'cancelled', owner = NULL, lease_expires_at = NULL, question = NULL, updated_at = ? WHERE id = ?`,
+      )
       .run(core.now(), taskId);
     core.appendEvent({ type: 'task_cancelled', taskId, actor, data: reason ? { reason } : {} });
     markDependentsWaiting(core, taskId, 'cancelled', actor);
@@ -43,7 +48,9 @@ export function retryTask(core: LedgerCore, taskId: string, actor: string): void
     } else {
       requireStatus(row, ['failed', 'cancelled'], 'retry');
       core
-        .sql(`UPDATE tasks SET status = 'queued', attempts_base = attempt, not_before = 0, updated_at = ? WHERE id = ?`)
+        .sql(
+          `UPDATE tasks SET status = 'queued', attempts_base = attempt, not_before = 0, updated_at = ? WHERE id = ?`,
+        )
         .run(core.now(), taskId);
       clearDependentsWaiting(core, taskId);
     }
@@ -91,7 +98,9 @@ export function approveTask(core: LedgerCore, taskId: string, actor: string): vo
     const row = core.requireTask(taskId);
     requireStatus(row, ['review'], 'approve');
     core.sql(`UPDATE tasks SET status = 'done', updated_at = ? WHERE id = ?`).run(core.now(), taskId);
-    core.sql(`UPDATE attempts SET outcome = 'done' WHERE task_id = ? AND attempt = ?`).run(taskId, row.attempt);
+    core
+      .sql(`UPDATE attempts SET outcome = 'done' WHERE task_id = ? AND attempt = ?`)
+      .run(taskId, row.attempt);
     core.appendEvent({ type: 'task_approved', taskId, actor });
     releaseDependents(core, taskId, actor);
   });
@@ -116,7 +125,9 @@ export function addNote(core: LedgerCore, taskId: string, note: string, actor: s
   core.write(() => {
     const row = core.requireTask(taskId);
     const notes = [...(JSON.parse(row.notes) as string[]), note];
-    core.sql('UPDATE tasks SET notes = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(notes), core.now(), taskId);
+    core
+      .sql('UPDATE tasks SET notes = ?, updated_at = ? WHERE id = ?')
+      .run(JSON.stringify(notes), core.now(), taskId);
     core.appendEvent({ type: 'task_note', taskId, actor, data: { note } });
   });
 }
@@ -125,7 +136,8 @@ export function addNote(core: LedgerCore, taskId: string, note: string, actor: s
 export function answerTask(core: LedgerCore, taskId: string, answer: string, actor: string): void {
   core.write(() => {
     const row = core.requireTask(taskId);
-    if (row.status !== 'blocked') throw new LedgerError('bad_state', `${taskId} has no open question (it is ${row.status})`);
+    if (row.status !== 'blocked')
+      throw new LedgerError('bad_state', `${taskId} has no open question (it is ${row.status})`);
     core
       .sql(`UPDATE tasks SET status = 'claimed', question = NULL, answer = ?, updated_at = ? WHERE id = ?`)
       .run(answer, core.now(), taskId);
@@ -138,12 +150,16 @@ export function setPaused(core: LedgerCore, paused: boolean, actor: string, agen
   core.write(() => {
     if (agentId === undefined) {
       core
-        .sql("INSERT INTO kv (key, value) VALUES ('swarm_paused', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        .sql(
+          "INSERT INTO kv (key, value) VALUES ('swarm_paused', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )
         .run(paused ? '1' : '0');
       core.appendEvent({ type: paused ? 'swarm_paused' : 'swarm_resumed', actor });
       return;
     }
-    const changed = core.sql('UPDATE agents SET status = ? WHERE id = ?').run(paused ? 'paused' : 'active', agentId).changes;
+    const changed = core
+      .sql('UPDATE agents SET status = ? WHERE id = ?')
+      .run(paused ? 'paused' : 'active', agentId).changes;
     if (changed === 0) throw new LedgerError('unknown_agent', `no agent ${agentId}; /agents lists them`);
     core.appendEvent({ type: paused ? 'agent_paused' : 'agent_resumed', agentId, actor });
   });

@@ -9,19 +9,31 @@ export function releaseDependents(core: LedgerCore, taskId: string, actor: strin
     )
     .all(taskId) as { id: string; deps_pending: number }[];
   for (const dep of dependents) {
-    core.sql('UPDATE tasks SET deps_pending = deps_pending - 1, updated_at = ? WHERE id = ?').run(core.now(), dep.id);
-    if (dep.deps_pending === 1) core.appendEvent({ type: 'task_unblocked', taskId: dep.id, actor, data: { after: taskId } });
+    core
+      .sql('UPDATE tasks SET deps_pending = deps_pending - 1, updated_at = ? WHERE id = ?')
+      .run(core.now(), dep.id);
+    if (dep.deps_pending === 1)
+      core.appendEvent({ type: 'task_unblocked', taskId: dep.id, actor, data: { after: taskId } });
   }
 }
 
 /** After a task failed or was cancelled: its queued dependents wait, visibly, with the reason. */
-export function markDependentsWaiting(core: LedgerCore, taskId: string, outcome: string, actor: string): void {
+export function markDependentsWaiting(
+  core: LedgerCore,
+  taskId: string,
+  outcome: string,
+  actor: string,
+): void {
   const dependents = core
-    .sql(`SELECT t.id FROM task_deps d JOIN tasks t ON t.id = d.task_id WHERE d.depends_on = ? AND t.status = 'queued'`)
+    .sql(
+      `SELECT t.id FROM task_deps d JOIN tasks t ON t.id = d.task_id WHERE d.depends_on = ? AND t.status = 'queued'`,
+    )
     .all(taskId) as { id: string }[];
   const reason = `dependency ${taskId} ${outcome}; /retry ${taskId} or /cancel the dependent task`;
   for (const dep of dependents) {
-    core.sql('UPDATE tasks SET waiting_reason = ?, updated_at = ? WHERE id = ?').run(reason, core.now(), dep.id);
+    core
+      .sql('UPDATE tasks SET waiting_reason = ?, updated_at = ? WHERE id = ?')
+      .run(reason, core.now(), dep.id);
     core.appendEvent({ type: 'task_waiting', taskId: dep.id, actor, data: { reason } });
   }
 }

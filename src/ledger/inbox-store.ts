@@ -23,7 +23,9 @@ export class InboxStore {
   }
 
   setOutcome(platform: string, messageId: string, outcome: string): void {
-    this.core.sql('UPDATE inbox SET outcome = ? WHERE platform = ? AND message_id = ?').run(outcome, platform, messageId);
+    this.core
+      .sql('UPDATE inbox SET outcome = ? WHERE platform = ? AND message_id = ?')
+      .run(outcome, platform, messageId);
   }
 
   count(): number {

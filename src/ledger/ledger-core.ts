@@ -84,15 +84,18 @@ export class LedgerCore {
   }
 
   dependsOn(id: string): string[] {
-    return (this.sql('SELECT depends_on FROM task_deps WHERE task_id = ? ORDER BY depends_on').all(id) as {
-      depends_on: string;
-    }[]).map((r) => r.depends_on);
+    return (
+      this.sql('SELECT depends_on FROM task_deps WHERE task_id = ? ORDER BY depends_on').all(id) as {
+        depends_on: string;
+      }[]
+    ).map((r) => r.depends_on);
   }
 
   /** Channels the mirror writes to; set by the orchestrator from its config, 'main' until then. */
   channels(): string[] {
     if (!this.channelsCache) {
-      const row = this.sql("SELECT value FROM kv WHERE key = 'mirror_channels'").get() as { value: string } | undefined;
+      const row = this.sql("SELECT value FROM kv WHERE key = 'mirror_channels'").get() as
+        { value: string } | undefined;
       const parsed = row ? channelList.safeParse(JSON.parse(row.value)) : undefined;
       this.channelsCache = parsed?.success ? parsed.data : ['main'];
     }
@@ -101,9 +104,9 @@ export class LedgerCore {
 
   setChannels(names: string[]): void {
     const valid = channelList.parse(names);
-    this.sql("INSERT INTO kv (key, value) VALUES ('mirror_channels', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(
-      JSON.stringify(valid),
-    );
+    this.sql(
+      "INSERT INTO kv (key, value) VALUES ('mirror_channels', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    ).run(JSON.stringify(valid));
     this.channelsCache = valid;
   }
 
@@ -114,19 +117,37 @@ export class LedgerCore {
   appendEvent(input: AppendEventInput): number {
     const at = this.now();
     const last = this.sql('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
-      | { seq: number; hash: string }
-      | undefined;
+      { seq: number; hash: string } | undefined;
     const seq = (last?.seq ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS_HASH;
     const taskId = input.taskId ?? null;
     const agentId = input.agentId ?? null;
     const data = input.data ?? {};
     const dataJson = JSON.stringify(data);
-    const hash = hashEvent(prevHash, { seq, at, type: input.type, taskId, agentId, actor: input.actor, dataJson });
+    const hash = hashEvent(prevHash, {
+      seq,
+      at,
+      type: input.type,
+      taskId,
+      agentId,
+      actor: input.actor,
+      dataJson,
+    });
     const intents = planMirror(input.type, agentId, input.actor, { ...data, taskId });
     this.sql(
       'INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)',
-    ).run(seq, at, input.type, taskId, agentId, input.actor, dataJson, intents.length > 0 ? 1 : 0, prevHash, hash);
+    ).run(
+      seq,
+      at,
+      input.type,
+      taskId,
+      agentId,
+      input.actor,
+      dataJson,
+      intents.length > 0 ? 1 : 0,
+      prevHash,
+      hash,
+    );
     for (const channel of this.channels()) {
       for (const intent of intents) {
         this.addOutbox(channel, intent.kind, intent.priority, intent.payload, { eventSeq: seq, taskId });
@@ -154,7 +175,15 @@ export class LedgerCore {
     }
     const info = this.sql(
       'INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at) VALUES (?,?,?,?,?,?,?)',
-    ).run(channel, kind, refs.eventSeq ?? null, taskId, effectivePriority, JSON.stringify(payload), this.now());
+    ).run(
+      channel,
+      kind,
+      refs.eventSeq ?? null,
+      taskId,
+      effectivePriority,
+      JSON.stringify(payload),
+      this.now(),
+    );
     return Number(info.lastInsertRowid);
   }
 }

@@ -1,5 +1,12 @@
 import type Database from 'better-sqlite3';
-import { systemClock, type AgentRecord, type Clock, type SwarmEvent, type Task, type TaskStatus } from '../core/types.ts';
+import {
+  systemClock,
+  type AgentRecord,
+  type Clock,
+  type SwarmEvent,
+  type Task,
+  type TaskStatus,
+} from '../core/types.ts';
 import * as agents from './agent-ops.ts';
 import * as attempts from './attempt-ops.ts';
 import { auditLedger, type AuditReport } from './audit.ts';
@@ -9,7 +16,14 @@ import { LEDGER_DEFAULTS, LedgerCore, type LedgerOptions } from './ledger-core.t
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
 import { OutboxStore } from './outbox-store.ts';
 import * as tasks from './task-ops.ts';
-import type { AttemptRef, ClaimingAgent, ClaimResult, CreateResult, NewTask, WriteResult } from './task-ops.ts';
+import type {
+  AttemptRef,
+  ClaimingAgent,
+  ClaimResult,
+  CreateResult,
+  NewTask,
+  WriteResult,
+} from './task-ops.ts';
 import { toTask, type TaskRow } from './task-row.ts';
 
 export interface OpenLedgerOptions extends OpenDatabaseOptions, Partial<LedgerOptions> {
@@ -40,7 +54,8 @@ export class Ledger {
   static open(path: string, options: OpenLedgerOptions = {}): Ledger {
     const { clock, synchronous, busyTimeoutMs, readonly, ...rest } = options;
     const tunables: LedgerOptions = { ...LEDGER_DEFAULTS };
-    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (tunables as unknown as Record<string, unknown>)[k] = v;
+    for (const [k, v] of Object.entries(rest))
+      if (v !== undefined) (tunables as unknown as Record<string, unknown>)[k] = v;
     const dbOptions: OpenDatabaseOptions = {};
     if (synchronous !== undefined) dbOptions.synchronous = synchronous;
     if (busyTimeoutMs !== undefined) dbOptions.busyTimeoutMs = busyTimeoutMs;
@@ -86,7 +101,10 @@ export class Ledger {
     return rows.map((r) => toTask(r, this.core.dependsOn(r.id)));
   }
   countByStatus(): Record<string, number> {
-    const rows = this.core.sql('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as { status: string; n: number }[];
+    const rows = this.core.sql('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as {
+      status: string;
+      n: number;
+    }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
@@ -118,7 +136,11 @@ export class Ledger {
   }
   /** Earliest time a queued task's retry backoff ends, so idle agents can wake for it. */
   nextRetryAt(): number | null {
-    const row = this.core.sql("SELECT MIN(not_before) AS t FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before > ?").get(this.core.now()) as { t: number | null };
+    const row = this.core
+      .sql(
+        "SELECT MIN(not_before) AS t FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before > ?",
+      )
+      .get(this.core.now()) as { t: number | null };
     return row.t;
   }
   /** Highest event number; changes with every committed state change, from any connection. */
@@ -165,7 +187,8 @@ export class Ledger {
     control.setPaused(this.core, false, actor, agentId);
   }
   isSwarmPaused(): boolean {
-    const row = this.core.sql("SELECT value FROM kv WHERE key = 'swarm_paused'").get() as { value: string } | undefined;
+    const row = this.core.sql("SELECT value FROM kv WHERE key = 'swarm_paused'").get() as
+      { value: string } | undefined;
     return row?.value === '1';
   }
 
@@ -188,7 +211,9 @@ export class Ledger {
   }
   /** Tasks an agent currently holds (claimed or blocked). */
   heldBy(agentId: string): Task[] {
-    const rows = this.core.sql("SELECT * FROM tasks WHERE owner = ? AND status IN ('claimed','blocked') ORDER BY seq").all(agentId) as TaskRow[];
+    const rows = this.core
+      .sql("SELECT * FROM tasks WHERE owner = ? AND status IN ('claimed','blocked') ORDER BY seq")
+      .all(agentId) as TaskRow[];
     return rows.map((r) => toTask(r, this.core.dependsOn(r.id)));
   }
 
@@ -197,9 +222,21 @@ export class Ledger {
   events(options: { taskId?: string; afterSeq?: number } = {}): SwarmEvent[] {
     const rows = (
       options.taskId
-        ? this.core.sql('SELECT * FROM events WHERE task_id = ? AND seq > ? ORDER BY seq').all(options.taskId, options.afterSeq ?? 0)
+        ? this.core
+            .sql('SELECT * FROM events WHERE task_id = ? AND seq > ? ORDER BY seq')
+            .all(options.taskId, options.afterSeq ?? 0)
         : this.core.sql('SELECT * FROM events WHERE seq > ? ORDER BY seq').all(options.afterSeq ?? 0)
-    ) as { seq: number; at: number; type: string; task_id: string | null; agent_id: string | null; actor: string; data: string; prev_hash: string; hash: string }[];
+    ) as {
+      seq: number;
+      at: number;
+      type: string;
+      task_id: string | null;
+      agent_id: string | null;
+      actor: string;
+      data: string;
+      prev_hash: string;
+      hash: string;
+    }[];
     return rows.map((r) => ({
       seq: r.seq,
       at: r.at,
@@ -214,10 +251,13 @@ export class Ledger {
   }
 
   getKv(key: string): string | undefined {
-    return (this.core.sql('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    return (this.core.sql('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)
+      ?.value;
   }
   setKv(key: string, value: string): void {
-    this.core.sql('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.core
+      .sql('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
   }
 
   audit(): AuditReport {

@@ -11,7 +11,12 @@ export interface MirrorIntent {
 /** Event data the plan reads; each event type fills what it has. */
 export type EventData = Record<string, unknown>;
 
-const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+const str = (v: unknown): string => {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+};
 
 function detail(text: string, priority: number, extra: Partial<OutboxPayload> = {}): MirrorIntent {
   return { kind: 'detail', priority, payload: { text, ...extra } };
@@ -27,7 +32,12 @@ const status = (priority: number = OUTBOX_PRIORITY.low): MirrorIntent => ({
 /** One detail with the file attached per artifact the worker registered. */
 function artifacts(d: EventData, agentId: string | null): MirrorIntent[] {
   const paths = Array.isArray(d.artifacts) ? d.artifacts.map(String) : [];
-  return paths.map((path) => detail(`📎 ${path.split('/').pop() ?? path}`, OUTBOX_PRIORITY.normal, { speaker: str(agentId), attachmentPath: path }));
+  return paths.map((path) =>
+    detail(`📎 ${path.split('/').pop() ?? path}`, OUTBOX_PRIORITY.normal, {
+      speaker: str(agentId),
+      attachmentPath: path,
+    }),
+  );
 }
 
 function seconds(ms: unknown): string {
@@ -45,7 +55,12 @@ function who(actor: string): string {
  * or a notice at the top. Pure, so the mapping from ledger to chat is reviewable in one place.
  * Returns an empty list for events that stay in the ledger only.
  */
-export function planMirror(type: string, agentId: string | null, fullActor: string, d: EventData): MirrorIntent[] {
+export function planMirror(
+  type: string,
+  agentId: string | null,
+  fullActor: string,
+  d: EventData,
+): MirrorIntent[] {
   const actor = who(fullActor);
   const U = OUTBOX_PRIORITY.urgent;
   const N = OUTBOX_PRIORITY.normal;
@@ -53,11 +68,17 @@ export function planMirror(type: string, agentId: string | null, fullActor: stri
     case 'task_created':
       return [status(N)];
     case 'task_claimed':
-      return [status(), detail(`claimed (try ${str(d.try)} of ${str(d.maxAttempts)})`, N, { speaker: str(agentId) })];
+      return [
+        status(),
+        detail(`claimed (try ${str(d.try)} of ${str(d.maxAttempts)})`, N, { speaker: str(agentId) }),
+      ];
     case 'task_progress':
       return [status()];
     case 'task_asked':
-      return [status(U), detail(`❓ ${str(d.question)}\n(reply to this message to answer)`, U, { speaker: str(agentId) })];
+      return [
+        status(U),
+        detail(`❓ ${str(d.question)}\n(reply to this message to answer)`, U, { speaker: str(agentId) }),
+      ];
     case 'task_answered':
       return [status(), detail(`answer from ${actor}: ${str(d.answer)}`, N)];
     case 'task_done':
@@ -70,19 +91,30 @@ export function planMirror(type: string, agentId: string | null, fullActor: stri
       return [
         status(U),
         ...artifacts(d, agentId),
-        detail(`📝 result for review:\n${str(d.result)}\n\n/approve ${str(d.taskId)} or /reject ${str(d.taskId)} <feedback>`, U, {
-          speaker: str(agentId),
-        }),
+        detail(
+          `📝 result for review:\n${str(d.result)}\n\n/approve ${str(d.taskId)} or /reject ${str(d.taskId)} <feedback>`,
+          U,
+          {
+            speaker: str(agentId),
+          },
+        ),
       ];
     case 'attempt_failed':
       return [
         status(U),
-        detail(`⚠️ attempt ${str(d.attempt)} failed: ${str(d.error)}\nretrying in ${seconds(d.retryInMs)} (${str(d.attemptsLeft)} left)`, U, {
-          speaker: str(agentId),
-        }),
+        detail(
+          `⚠️ attempt ${str(d.attempt)} failed: ${str(d.error)}\nretrying in ${seconds(d.retryInMs)} (${str(d.attemptsLeft)} left)`,
+          U,
+          {
+            speaker: str(agentId),
+          },
+        ),
       ];
     case 'task_failed':
-      return [status(U), detail(`❌ failed after attempt ${str(d.attempt)}: ${str(d.error)}`, U, { closesDetails: true })];
+      return [
+        status(U),
+        detail(`❌ failed after attempt ${str(d.attempt)}: ${str(d.error)}`, U, { closesDetails: true }),
+      ];
     case 'lease_expired':
       return [
         status(U),
@@ -93,7 +125,10 @@ export function planMirror(type: string, agentId: string | null, fullActor: stri
         ),
       ];
     case 'task_cancelled':
-      return [status(U), detail(`🛑 cancelled by ${actor}${d.reason ? `: ${str(d.reason)}` : ''}`, U, { closesDetails: true })];
+      return [
+        status(U),
+        detail(`🛑 cancelled by ${actor}${d.reason ? `: ${str(d.reason)}` : ''}`, U, { closesDetails: true }),
+      ];
     case 'task_retried':
       return [status(N), detail(`🔁 retry requested by ${actor}`, N)];
     case 'task_assigned':
@@ -114,7 +149,10 @@ export function planMirror(type: string, agentId: string | null, fullActor: stri
       return [status(N), detail(`waiting: ${str(d.reason)}`, N)];
     case 'stale_write_refused':
       return [
-        detail(`ignored a late ${str(d.op)} from ${str(agentId)} (attempt ${str(d.attempt)}; current attempt ${str(d.current)})`, N),
+        detail(
+          `ignored a late ${str(d.op)} from ${str(agentId)} (attempt ${str(d.attempt)}; current attempt ${str(d.current)})`,
+          N,
+        ),
       ];
     case 'agent_paused':
     case 'agent_resumed':

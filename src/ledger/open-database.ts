@@ -21,7 +21,9 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   try {
     db = new Database(path, { readonly: options.readonly ?? false });
   } catch (cause) {
-    throw new LedgerError('ledger_open', `cannot open ledger ${path}: ${(cause as Error).message}`, { cause });
+    throw new LedgerError('ledger_open', `cannot open ledger ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   try {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
@@ -34,7 +36,9 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   } catch (cause) {
     db.close();
     if (cause instanceof LedgerError) throw cause;
-    throw new LedgerError('ledger_open', `cannot prepare ledger ${path}: ${(cause as Error).message}`, { cause });
+    throw new LedgerError('ledger_open', `cannot prepare ledger ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   return db;
 }

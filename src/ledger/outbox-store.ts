@@ -1,6 +1,12 @@
 import { LedgerError } from '../core/errors.ts';
 import type { LedgerCore } from './ledger-core.ts';
-import { OUTBOX_KINDS, outboxPayloadSchema, type OutboxKind, type OutboxPayload, type OutboxRow } from './outbox-payload.ts';
+import {
+  OUTBOX_KINDS,
+  outboxPayloadSchema,
+  type OutboxKind,
+  type OutboxPayload,
+  type OutboxRow,
+} from './outbox-payload.ts';
 
 interface RawOutboxRow {
   id: number;
@@ -19,7 +25,8 @@ function toOutboxRow(raw: RawOutboxRow): OutboxRow {
     throw new LedgerError('ledger_corrupt', `outbox row ${raw.id}: unknown kind '${raw.kind}'`);
   }
   const payload = outboxPayloadSchema.safeParse(JSON.parse(raw.payload));
-  if (!payload.success) throw new LedgerError('ledger_corrupt', `outbox row ${raw.id}: bad payload`, { cause: payload.error });
+  if (!payload.success)
+    throw new LedgerError('ledger_corrupt', `outbox row ${raw.id}: bad payload`, { cause: payload.error });
   return {
     id: raw.id,
     channel: raw.channel,
@@ -56,12 +63,18 @@ export class OutboxStore {
 
   /** All pending rows, due or not. */
   pendingCount(channel: string): number {
-    return (this.core.sql("SELECT COUNT(*) AS n FROM outbox WHERE channel = ? AND status = 'pending'").get(channel) as { n: number }).n;
+    return (
+      this.core
+        .sql("SELECT COUNT(*) AS n FROM outbox WHERE channel = ? AND status = 'pending'")
+        .get(channel) as { n: number }
+    ).n;
   }
 
   /** Earliest next_try_at among pending rows, for sleeping until then. */
   nextDueAt(channel: string): number | null {
-    const row = this.core.sql("SELECT MIN(next_try_at) AS t FROM outbox WHERE channel = ? AND status = 'pending'").get(channel) as {
+    const row = this.core
+      .sql("SELECT MIN(next_try_at) AS t FROM outbox WHERE channel = ? AND status = 'pending'")
+      .get(channel) as {
       t: number | null;
     };
     return row.t;
@@ -80,13 +93,17 @@ export class OutboxStore {
 
   markSent(id: number, messageId: string, threadId?: string): void {
     this.core
-      .sql("UPDATE outbox SET status = 'sent', platform_message_id = ?, thread_id = ?, sent_at = ?, attempts = attempts + 1 WHERE id = ?")
+      .sql(
+        "UPDATE outbox SET status = 'sent', platform_message_id = ?, thread_id = ?, sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+      )
       .run(messageId, threadId ?? null, this.core.now(), id);
   }
 
   /** A permanent failure: kept with its reason, never retried. */
   markFailed(id: number, error: string): void {
-    this.core.sql("UPDATE outbox SET status = 'failed', last_error = ?, attempts = attempts + 1 WHERE id = ?").run(error, id);
+    this.core
+      .sql("UPDATE outbox SET status = 'failed', last_error = ?, attempts = attempts + 1 WHERE id = ?")
+      .run(error, id);
   }
 
   /** A transient failure: tried again at `nextTryAt`. */
@@ -100,42 +117,50 @@ export class OutboxStore {
   mergeIntoDigest(channel: string, ids: number[], payload: OutboxPayload, priority: number): number {
     return this.core.write(() => {
       const digestId = this.core.addOutbox(channel, 'digest', priority, payload);
-      const stmt = this.core.sql("UPDATE outbox SET status = 'merged', merged_into = ? WHERE id = ? AND status = 'pending'");
+      const stmt = this.core.sql(
+        "UPDATE outbox SET status = 'merged', merged_into = ? WHERE id = ? AND status = 'pending'",
+      );
       for (const id of ids) stmt.run(digestId, id);
       return digestId;
     });
   }
 
   taskMessage(taskId: string, channel: string): TaskMessage | undefined {
-    const row = this.core.sql('SELECT message_id, thread_id, closed FROM task_messages WHERE task_id = ? AND channel = ?').get(taskId, channel) as
-      | { message_id: string; thread_id: string | null; closed: number }
-      | undefined;
+    const row = this.core
+      .sql('SELECT message_id, thread_id, closed FROM task_messages WHERE task_id = ? AND channel = ?')
+      .get(taskId, channel) as { message_id: string; thread_id: string | null; closed: number } | undefined;
     return row ? { messageId: row.message_id, threadId: row.thread_id, closed: row.closed === 1 } : undefined;
   }
 
   setTaskMessage(taskId: string, channel: string, messageId: string): void {
     this.core
-      .sql('INSERT INTO task_messages (task_id, channel, message_id) VALUES (?,?,?) ON CONFLICT DO UPDATE SET message_id = excluded.message_id')
+      .sql(
+        'INSERT INTO task_messages (task_id, channel, message_id) VALUES (?,?,?) ON CONFLICT DO UPDATE SET message_id = excluded.message_id',
+      )
       .run(taskId, channel, messageId);
   }
 
   setTaskThread(taskId: string, channel: string, threadId: string): void {
-    this.core.sql('UPDATE task_messages SET thread_id = ? WHERE task_id = ? AND channel = ?').run(threadId, taskId, channel);
+    this.core
+      .sql('UPDATE task_messages SET thread_id = ? WHERE task_id = ? AND channel = ?')
+      .run(threadId, taskId, channel);
   }
 
   setDetailsClosed(taskId: string, channel: string, closed: boolean): void {
-    this.core.sql('UPDATE task_messages SET closed = ? WHERE task_id = ? AND channel = ?').run(closed ? 1 : 0, taskId, channel);
+    this.core
+      .sql('UPDATE task_messages SET closed = ? WHERE task_id = ? AND channel = ?')
+      .run(closed ? 1 : 0, taskId, channel);
   }
 
   /** Which task a platform message the swarm posted belongs to (for replies that answer questions). */
   taskOfMessage(messageId: string): string | undefined {
     const row =
-      (this.core.sql('SELECT task_id FROM outbox WHERE platform_message_id = ? AND task_id IS NOT NULL LIMIT 1').get(messageId) as
-        | { task_id: string }
-        | undefined) ??
-      (this.core.sql('SELECT task_id FROM task_messages WHERE message_id = ? OR thread_id = ? LIMIT 1').get(messageId, messageId) as
-        | { task_id: string }
-        | undefined);
+      (this.core
+        .sql('SELECT task_id FROM outbox WHERE platform_message_id = ? AND task_id IS NOT NULL LIMIT 1')
+        .get(messageId) as { task_id: string } | undefined) ??
+      (this.core
+        .sql('SELECT task_id FROM task_messages WHERE message_id = ? OR thread_id = ? LIMIT 1')
+        .get(messageId, messageId) as { task_id: string } | undefined);
     return row?.task_id;
   }
 }

@@ -27,7 +27,8 @@ export interface AttemptRef {
   agentId: string;
 }
 
-export type WriteResult = { ok: true } | { ok: false; reason: 'stale'; status: string; currentAttempt: number };
+export type WriteResult =
+  { ok: true } | { ok: false; reason: 'stale'; status: string; currentAttempt: number };
 
 export type ClaimResult =
   | { kind: 'claimed'; task: Task; attempt: number; leaseExpiresAt: number }
@@ -52,11 +53,15 @@ export function loadTask(core: LedgerCore, id: string): Task | undefined {
 /** Creates a task, or returns the existing one when its key was used before (idempotent create). */
 export function createTask(core: LedgerCore, input: NewTask, actor: string): CreateResult {
   if (input.key !== undefined && AUTO_ID.test(input.key)) {
-    throw new LedgerError('bad_key', `key '${input.key}' looks like an automatic task id; choose another key`);
+    throw new LedgerError(
+      'bad_key',
+      `key '${input.key}' looks like an automatic task id; choose another key`,
+    );
   }
   return core.write(() => {
     if (input.key !== undefined) {
-      const existing = core.sql('SELECT id FROM tasks WHERE idempotency_key = ?').get(input.key) as { id: string } | undefined;
+      const existing = core.sql('SELECT id FROM tasks WHERE idempotency_key = ?').get(input.key) as
+        { id: string } | undefined;
       if (existing) return { created: false, task: loadTask(core, existing.id)! };
     }
     const deps = [...new Set(input.dependsOn ?? [])];
@@ -97,15 +102,23 @@ export function createTask(core: LedgerCore, input: NewTask, actor: string): Cre
         now,
         now,
       );
-    for (const dep of deps) core.sql('INSERT INTO task_deps (task_id, depends_on) VALUES (?, ?)').run(id, dep);
-    core.appendEvent({ type: 'task_created', taskId: id, actor, data: { title: input.title, dependsOn: deps } });
+    for (const dep of deps)
+      core.sql('INSERT INTO task_deps (task_id, depends_on) VALUES (?, ?)').run(id, dep);
+    core.appendEvent({
+      type: 'task_created',
+      taskId: id,
+      actor,
+      data: { title: input.title, dependsOn: deps },
+    });
     return { created: true, task: loadTask(core, id)! };
   });
 }
 
 function isPaused(core: LedgerCore, agentId: string): boolean {
   const row = core
-    .sql("SELECT (SELECT value FROM kv WHERE key = 'swarm_paused') AS swarm, (SELECT status FROM agents WHERE id = ?) AS agent")
+    .sql(
+      "SELECT (SELECT value FROM kv WHERE key = 'swarm_paused') AS swarm, (SELECT status FROM agents WHERE id = ?) AS agent",
+    )
     .get(agentId) as { swarm: string | null; agent: string | null };
   return row.swarm === '1' || row.agent === 'paused';
 }
@@ -157,11 +170,13 @@ export function claimNext(core: LedgerCore, agent: ClaimingAgent): ClaimResult {
 export function claimTask(core: LedgerCore, taskId: string, agent: ClaimingAgent): ClaimResult {
   return core.write(() => {
     const row = core.requireTask(taskId);
-    if (row.status === 'claimed' || row.status === 'blocked' || row.status === 'review') return { kind: 'taken' };
+    if (row.status === 'claimed' || row.status === 'blocked' || row.status === 'review')
+      return { kind: 'taken' };
     if (row.status !== 'queued') return { kind: 'not_eligible', reason: `task is ${row.status}` };
     if (isPaused(core, agent.id)) return { kind: 'paused' };
     if (row.deps_pending > 0) return { kind: 'not_eligible', reason: 'waiting for dependencies' };
-    if (row.assignee && row.assignee !== agent.id) return { kind: 'not_eligible', reason: `assigned to ${row.assignee}` };
+    if (row.assignee && row.assignee !== agent.id)
+      return { kind: 'not_eligible', reason: `assigned to ${row.assignee}` };
     const missing = (JSON.parse(row.skills) as string[]).filter((s) => !agent.skills.includes(s));
     if (missing.length) return { kind: 'not_eligible', reason: `missing skills: ${missing.join(', ')}` };
     if (row.not_before > core.now()) return { kind: 'not_eligible', reason: 'retry backoff has not elapsed' };
@@ -173,7 +188,11 @@ export function claimTask(core: LedgerCore, taskId: string, agent: ClaimingAgent
  * Checks that `ref` is the task's current attempt. A stale write is refused and recorded as an
  * event, so a zombie that wakes after its lease ran out cannot overwrite the new owner's work.
  */
-export function fence(core: LedgerCore, ref: AttemptRef, op: string): { row: TaskRow } | { stale: WriteResult } {
+export function fence(
+  core: LedgerCore,
+  ref: AttemptRef,
+  op: string,
+): { row: TaskRow } | { stale: WriteResult } {
   const row = core.requireTask(ref.taskId);
   const live = row.status === 'claimed' || row.status === 'blocked';
   if (live && row.attempt === ref.attempt && row.owner === ref.agentId) return { row };

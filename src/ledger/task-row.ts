@@ -43,14 +43,17 @@ function parseList(json: string, field: string, taskId: string): string[] {
   try {
     return stringList.parse(JSON.parse(json));
   } catch (cause) {
-    throw new LedgerError('ledger_corrupt', `task ${taskId}: stored ${field} is not a list of strings`, { cause });
+    throw new LedgerError('ledger_corrupt', `task ${taskId}: stored ${field} is not a list of strings`, {
+      cause,
+    });
   }
 }
 
 /** Converts a stored row into the core Task shape, validating its JSON columns. */
 export function toTask(row: TaskRow, dependsOn: string[]): Task {
   const status = statusSchema.safeParse(row.status);
-  if (!status.success) throw new LedgerError('ledger_corrupt', `task ${row.id}: unknown status '${row.status}'`);
+  if (!status.success)
+    throw new LedgerError('ledger_corrupt', `task ${row.id}: unknown status '${row.status}'`);
   return {
     id: row.id,
     title: row.title,

@@ -40,7 +40,13 @@ export class Orchestrator {
 
   constructor(private readonly options: OrchestratorOptions) {
     this.poster = new OutboxPoster(
-      { ledger: options.ledger, port: options.port, channel: options.channel, log: options.log, swarmId: swarmIdOf(options.ledger) },
+      {
+        ledger: options.ledger,
+        port: options.port,
+        channel: options.channel,
+        log: options.log,
+        swarmId: swarmIdOf(options.ledger),
+      },
       options.poster,
     );
   }
@@ -79,7 +85,10 @@ export class Orchestrator {
       this.options.log.debug('message handled', { messageId: msg.messageId, outcome });
       this.poster.kick();
     } catch (err) {
-      this.options.log.error('could not handle a message', { messageId: msg.messageId, error: describeError(err) });
+      this.options.log.error('could not handle a message', {
+        messageId: msg.messageId,
+        error: describeError(err),
+      });
     }
   }
 

@@ -48,7 +48,10 @@ export class OutboxPoster {
 
   /** Even spacing keeps any sliding window of `perWindowMs` under `perWindow` sends. */
   private createLimiter(): Bottleneck {
-    const spacing = Math.max(this.options.minIntervalMs, Math.ceil(this.options.perWindowMs / this.options.perWindow));
+    const spacing = Math.max(
+      this.options.minIntervalMs,
+      Math.ceil(this.options.perWindowMs / this.options.perWindow),
+    );
     return new Bottleneck({ maxConcurrent: 1, minTime: spacing });
   }
 
@@ -137,7 +140,8 @@ export class OutboxPoster {
     for (const d of digests) {
       ledger.outbox.mergeIntoDigest(channel, d.rowIds, { heading: d.heading, text: d.text }, d.priority);
     }
-    if (digests.length) this.deps.log.info('merged backlog into digests', { channel, digests: digests.length });
+    if (digests.length)
+      this.deps.log.info('merged backlog into digests', { channel, digests: digests.length });
   }
 
   private nonce(row: OutboxRow, part = 0): string {
@@ -254,7 +258,10 @@ export class OutboxPoster {
       const attachment = await this.loadAttachment(p.attachmentPath);
       if (attachment) base.attachment = attachment;
     }
-    const room = port.limits.maxTextLength - (p.heading ? p.heading.length + 1 : 0) - (p.speaker ? p.speaker.length + 4 : 0);
+    const room =
+      port.limits.maxTextLength -
+      (p.heading ? p.heading.length + 1 : 0) -
+      (p.speaker ? p.speaker.length + 4 : 0);
     const max = Math.max(100, room);
     if (p.text.length <= max) return port.send({ ...base, text: p.text, nonce: this.nonce(row) });
     const parts = splitText(p.text, max);
@@ -283,7 +290,10 @@ export class OutboxPoster {
       if (content.length > this.deps.port.limits.maxAttachmentBytes) return undefined;
       return { fileName: basename(path), content };
     } catch (err) {
-      this.deps.log.warn('artifact could not be read; posting without it', { path, reason: describeError(err) });
+      this.deps.log.warn('artifact could not be read; posting without it', {
+        path,
+        reason: describeError(err),
+      });
       return undefined;
     }
   }

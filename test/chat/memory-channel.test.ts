@@ -19,7 +19,11 @@ describe('memory channel', () => {
       [a, 'one'],
       [b, 'two'],
     ]);
-    expect(got[0]).toMatchObject({ platform: 'memory', sentAt: 1_700_000_000_000, author: { id: 'u1', name: 'Ann', isBot: false } });
+    expect(got[0]).toMatchObject({
+      platform: 'memory',
+      sentAt: 1_700_000_000_000,
+      author: { id: 'u1', name: 'Ann', isBot: false },
+    });
     expect(got[1]!.replyToMessageId).toBe(a);
     await channel.stop();
   });
@@ -53,11 +57,15 @@ describe('memory channel', () => {
   it('refuses text over the limit and oversized attachments as permanent errors', async () => {
     const channel = createMemoryChannel({ limits: { maxTextLength: 10, maxAttachmentBytes: 4 } });
     expect(channel.limits).toEqual({ maxTextLength: 10, maxAttachmentBytes: 4 });
-    await expect(channel.send({ heading: 'abcde', text: 'fghijk', nonce: 'n' })).rejects.toMatchObject({ permanent: true });
+    await expect(channel.send({ heading: 'abcde', text: 'fghijk', nonce: 'n' })).rejects.toMatchObject({
+      permanent: true,
+    });
     await expect(
       channel.send({ text: 'ok', nonce: 'n', attachment: { fileName: 'a.bin', content: Buffer.alloc(5) } }),
     ).rejects.toMatchObject({ permanent: true });
-    await expect(channel.send({ heading: 'abcde', text: 'fghij', nonce: 'n' })).resolves.toHaveProperty('messageId');
+    await expect(channel.send({ heading: 'abcde', text: 'fghij', nonce: 'n' })).resolves.toHaveProperty(
+      'messageId',
+    );
   });
 
   it("refuses to edit unknown messages and people's messages", async () => {
@@ -69,7 +77,12 @@ describe('memory channel', () => {
 
   it('records nonces, speakers, closed details and counts only real edits', async () => {
     const channel = createMemoryChannel();
-    const main = await channel.send({ heading: 'T-1 queued', text: 'title', nonce: 'a', speaker: 'designer-001' });
+    const main = await channel.send({
+      heading: 'T-1 queued',
+      text: 'title',
+      nonce: 'a',
+      speaker: 'designer-001',
+    });
     await channel.edit(main, { heading: 'T-1 queued', text: 'title' });
     await channel.edit(main, { text: 'no heading now' });
     await channel.closeDetails({ messageId: main.messageId, taskId: 'T-1', title: 'title' });

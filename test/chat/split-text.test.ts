@@ -3,7 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { splitText, truncateText } from '../../src/chat/split-text.ts';
 
 // Pieces that exercise every break kind, whitespace runs and surrogate pairs.
-const piece = fc.constantFrom('a', 'bc', 'word', ' ', '  ', '\t', '\n', '\n\n', '\n\n\n', '😀', '𝒳y', 'é', '\u00a0');
+const piece = fc.constantFrom(
+  'a',
+  'bc',
+  'word',
+  ' ',
+  '  ',
+  '\t',
+  '\n',
+  '\n\n',
+  '\n\n\n',
+  '😀',
+  '𝒳y',
+  'é',
+  '\u00a0',
+);
 const textArb = fc.array(piece, { maxLength: 200 }).map((parts) => parts.join(''));
 const maxArb = fc.integer({ min: 2, max: 60 });
 
@@ -23,7 +37,8 @@ function reconstructs(text: string, chunks: string[]): boolean {
   return /^\s*$/.test(text.slice(at));
 }
 
-const hasLoneSurrogate = (s: string): boolean => /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+const hasLoneSurrogate = (s: string): boolean =>
+  /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 
 describe('splitText', () => {
   it('keeps every chunk non-empty and within maxLength', () => {
@@ -43,12 +58,19 @@ describe('splitText', () => {
 
   it('never splits a surrogate pair', () => {
     fc.assert(
-      fc.property(textArb, maxArb, (text, max) => splitText(text, max).every((chunk) => !hasLoneSurrogate(chunk))),
+      fc.property(textArb, maxArb, (text, max) =>
+        splitText(text, max).every((chunk) => !hasLoneSurrogate(chunk)),
+      ),
     );
   });
 
   it('returns the text unchanged when it fits, and nothing for empty text', () => {
-    fc.assert(fc.property(textArb, (text) => text.length === 0 || splitText(text, Math.max(2, text.length))[0] === text));
+    fc.assert(
+      fc.property(
+        textArb,
+        (text) => text.length === 0 || splitText(text, Math.max(2, text.length))[0] === text,
+      ),
+    );
     expect(splitText('', 10)).toEqual([]);
     expect(splitText('  indented', 10)).toEqual(['  indented']);
   });

@@ -100,7 +100,8 @@ export interface ChatHarness {
 }
 
 /** Text that would be markup or a mention if an adapter forgot to escape it. */
-export const HOSTILE_TEXT = '<b>&amp; *bold* _x_ **y** `code` ~~s~~ ||spoiler|| [link](http://x.test) @everyone <@123> <@&456>';
+export const HOSTILE_TEXT =
+  '<b>&amp; *bold* _x_ **y** `code` ~~s~~ ||spoiler|| [link](http://x.test) @everyone <@123> <@&456>';
 
 let nonceCounter = 0;
 function nextNonce(): string {
@@ -138,7 +139,11 @@ export function describeChatPortContract(name: string, makeHarness: () => Promis
         async () => (await h.transcript()).find((e) => e.messageId === messageId),
         timeout(),
       );
-    const anchorFor = (sent: SentMessage): TaskAnchor => ({ messageId: sent.messageId, taskId: 'T-1', title: 'Contract task' });
+    const anchorFor = (sent: SentMessage): TaskAnchor => ({
+      messageId: sent.messageId,
+      taskId: 'T-1',
+      title: 'Contract task',
+    });
 
     it('stop() before start() resolves, twice', async () => {
       await port.stop();
@@ -190,7 +195,11 @@ export function describeChatPortContract(name: string, makeHarness: () => Promis
 
     it('shows the heading apart from the text', async () => {
       await port.start(async () => {});
-      const sent = await port.send({ heading: 'T-3 claimed *by* <designer>', text: 'body line\nsecond line', nonce: nextNonce() });
+      const sent = await port.send({
+        heading: 'T-3 claimed *by* <designer>',
+        text: 'body line\nsecond line',
+        nonce: nextNonce(),
+      });
       const entry = await entryFor(sent.messageId);
       expect(entry.heading).toBe('T-3 claimed *by* <designer>');
       expect(entry.text).toBe('body line\nsecond line');
@@ -252,7 +261,11 @@ export function describeChatPortContract(name: string, makeHarness: () => Promis
     it('a human reply carries replyToMessageId', async () => {
       const inbox = createMessageCollector();
       await port.start(inbox.handler);
-      const question = await port.send({ speaker: 'designer-001', text: 'Which colour?', nonce: nextNonce() });
+      const question = await port.send({
+        speaker: 'designer-001',
+        text: 'Which colour?',
+        nonce: nextNonce(),
+      });
       const id = await h.postAsHuman('blue', { replyTo: question.messageId });
       const got = await inbox.waitForId(id, timeout());
       expect(got.replyToMessageId).toBe(question.messageId);
@@ -344,7 +357,12 @@ export function describeChatPortContract(name: string, makeHarness: () => Promis
 
     it('shows the speaker name for an agent without its own bot', async () => {
       await port.start(async () => {});
-      const sent = await port.send({ speaker: 'designer-001', heading: 'T-3', text: 'claimed', nonce: nextNonce() });
+      const sent = await port.send({
+        speaker: 'designer-001',
+        heading: 'T-3',
+        text: 'claimed',
+        nonce: nextNonce(),
+      });
       const entry = await entryFor(sent.messageId);
       expect(entry.speaker).toBe('designer-001');
       expect(entry.heading).toBe('T-3');
@@ -365,7 +383,11 @@ export function describeChatPortContract(name: string, makeHarness: () => Promis
     it('attaches a file and shows its name', async () => {
       await port.start(async () => {});
       const content = Buffer.from('line 1\nline 2\n');
-      const sent = await port.send({ text: 'full output attached', attachment: { fileName: 'output.txt', content }, nonce: nextNonce() });
+      const sent = await port.send({
+        text: 'full output attached',
+        attachment: { fileName: 'output.txt', content },
+        nonce: nextNonce(),
+      });
       const entry = await entryFor(sent.messageId);
       expect(entry.attachments).toContain('output.txt');
     });

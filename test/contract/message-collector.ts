@@ -34,7 +34,11 @@ export function createMessageCollector(): MessageCollector {
       messages.push(message);
     },
     waitForId: (messageId, timeoutMs) =>
-      waitFor(`delivery of message ${messageId}`, () => messages.find((m) => m.messageId === messageId), timeoutMs),
+      waitFor(
+        `delivery of message ${messageId}`,
+        () => messages.find((m) => m.messageId === messageId),
+        timeoutMs,
+      ),
     count: (messageId) => messages.filter((m) => m.messageId === messageId).length,
   };
 }

@@ -10,7 +10,9 @@ function ledgerWithHistory() {
   if (c.kind !== 'claimed') throw new Error('claim');
   l.complete({ taskId: c.task.id, attempt: c.attempt, agentId: 'x' }, 'the real result');
   // Pretend the poster sent everything, so only tampering can fail the audit.
-  l.db.prepare("UPDATE outbox SET status = 'sent', platform_message_id = 'm' || id WHERE status = 'pending'").run();
+  l.db
+    .prepare("UPDATE outbox SET status = 'sent', platform_message_id = 'm' || id WHERE status = 'pending'")
+    .run();
   return l;
 }
 
@@ -26,7 +28,11 @@ describe('audit', () => {
 
   it('catches an event whose contents were edited after the fact', () => {
     const l = ledgerWithHistory();
-    l.db.prepare(`UPDATE events SET data = replace(data, 'the real result', 'a forged result') WHERE type = 'task_done'`).run();
+    l.db
+      .prepare(
+        `UPDATE events SET data = replace(data, 'the real result', 'a forged result') WHERE type = 'task_done'`,
+      )
+      .run();
     const problems = l.audit().problems;
     expect(problems.some((p) => /do not match the hash/.test(p.problem))).toBe(true);
   });

@@ -16,7 +16,9 @@ describe('claims across processes', () => {
     for (let i = 0; i < TASKS; i++) setup.createTask({ title: `race ${i}` }, 'test');
     setup.close();
 
-    const children = Array.from({ length: PROCESSES }, (_, i) => collect(spawnTs('test/support/processes/claim-racer.ts', [db, `racer-${i}`])));
+    const children = Array.from({ length: PROCESSES }, (_, i) =>
+      collect(spawnTs('test/support/processes/claim-racer.ts', [db, `racer-${i}`])),
+    );
     // Let the processes load, then start them together.
     await new Promise((r) => setTimeout(r, 1_500));
     writeFileSync(`${db}.go`, '');
@@ -27,11 +29,17 @@ describe('claims across processes', () => {
     expect(completed).toHaveLength(TASKS);
     expect(new Set(completed).size).toBe(TASKS);
     const check = Ledger.open(db);
-    const attempts = check.db.prepare('SELECT task_id, COUNT(*) AS n FROM attempts GROUP BY task_id HAVING n > 1').all();
+    const attempts = check.db
+      .prepare('SELECT task_id, COUNT(*) AS n FROM attempts GROUP BY task_id HAVING n > 1')
+      .all();
     expect(attempts).toEqual([]);
     expect(check.countByStatus()).toEqual({ done: TASKS });
     // More than one process did real work, or this was not a race at all.
-    const workers = new Set(check.db.prepare('SELECT DISTINCT agent_id FROM attempts').all().map((r: any) => r.agent_id));
+    const workers = new Set(
+      (check.db.prepare('SELECT DISTINCT agent_id FROM attempts').all() as { agent_id: string }[]).map(
+        (r) => r.agent_id,
+      ),
+    );
     expect(workers.size).toBeGreaterThan(1);
     expect(check.audit().problems.filter((p) => !p.problem.includes('not posted yet'))).toEqual([]);
     check.close();
@@ -42,7 +50,9 @@ describe('claims across processes', () => {
     const db = join(dir, 'swarm.db');
     Ledger.open(db).close();
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => collect(spawnTs('test/support/processes/claim-racer.ts', [db, `maker-${i}`, 'create-key']))),
+      Array.from({ length: 8 }, (_, i) =>
+        collect(spawnTs('test/support/processes/claim-racer.ts', [db, `maker-${i}`, 'create-key'])),
+      ),
     );
     const lines = results.map((r) => r.stdout.trim());
     expect(lines.filter((l) => l.startsWith('created'))).toHaveLength(1);

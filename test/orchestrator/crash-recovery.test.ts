@@ -25,7 +25,13 @@ describe('crash recovery', () => {
     expect(ledger.audit().problems.length).toBeGreaterThan(0);
 
     const port = createMemoryChannel();
-    const orch = new Orchestrator({ ledger, port, channel: 'main', admins: { userIds: [], roleIds: [], everyone: true }, log: silentLogger });
+    const orch = new Orchestrator({
+      ledger,
+      port,
+      channel: 'main',
+      admins: { userIds: [], roleIds: [], everyone: true },
+      log: silentLogger,
+    });
     await orch.start();
     cleanups.push(() => orch.stop());
     expect(await orch.poster.drain(10_000)).toBe(0);
@@ -48,7 +54,16 @@ describe('crash recovery', () => {
     setup.createTask({ title: 'survive a crash', maxAttempts: 3 }, 'test');
     setup.close();
 
-    const doomed = spawnCli(['agent', 'doomed-1', '--db', db, '--command', 'sleep 3; echo too late', '--lease-ms', '1000']);
+    const doomed = spawnCli([
+      'agent',
+      'doomed-1',
+      '--db',
+      db,
+      '--command',
+      'sleep 3; echo too late',
+      '--lease-ms',
+      '1000',
+    ]);
     const doomedDone = collect(doomed);
     const ledger = Ledger.open(db);
     cleanups.push(() => ledger.close());
@@ -57,7 +72,17 @@ describe('crash recovery', () => {
     await doomedDone;
 
     const rescuer = await collect(
-      spawnCli(['agent', 'rescuer-1', '--db', db, '--command', 'echo "rescued by $SWARM_AGENT_ID"', '--lease-ms', '1000', '--until-idle']),
+      spawnCli([
+        'agent',
+        'rescuer-1',
+        '--db',
+        db,
+        '--command',
+        'echo "rescued by $SWARM_AGENT_ID"',
+        '--lease-ms',
+        '1000',
+        '--until-idle',
+      ]),
     );
     expect(rescuer.code, rescuer.stderr).toBe(0);
     const task = ledger.getTask('T-1')!;

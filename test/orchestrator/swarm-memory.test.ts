@@ -23,8 +23,20 @@ async function startSwarm(ledger: Ledger, port: MemoryChannel, poster = {}) {
   return orch;
 }
 
-function startAgent(ledger: Ledger, id: string, skills: string[], fn: Parameters<typeof createFunctionWorker>[0]) {
-  const agent = new AgentRuntime(ledger, { id, skills, capacity: 1, worker: createFunctionWorker(fn), workRoot: tempDir(), log: silentLogger });
+function startAgent(
+  ledger: Ledger,
+  id: string,
+  skills: string[],
+  fn: Parameters<typeof createFunctionWorker>[0],
+) {
+  const agent = new AgentRuntime(ledger, {
+    id,
+    skills,
+    capacity: 1,
+    worker: createFunctionWorker(fn),
+    workRoot: tempDir(),
+    log: silentLogger,
+  });
   agent.start();
   stops.push(() => agent.stop());
   return agent;
@@ -97,7 +109,9 @@ describe('swarm on the memory channel', () => {
     const orch = await startSwarm(ledger, port);
     startAgent(ledger, 'writer-1', [], async (ctx) => `colour is ${await ctx.ask('which colour?')}`);
     ledger.createTask({ title: 'paint' }, 'cli');
-    const question = await waitFor('question posted', () => port.transcript().find((m) => m.text.includes('which colour?')));
+    const question = await waitFor('question posted', () =>
+      port.transcript().find((m) => m.text.includes('which colour?')),
+    );
     port.postAsHuman('teal', { authorId: 'alice', name: 'alice', replyTo: question.messageId });
     await waitFor('done', () => ledger.getTask('T-1')?.status === 'done');
     expect(ledger.getTask('T-1')!.result).toBe('colour is teal');
@@ -115,9 +129,16 @@ describe('swarm on the memory channel', () => {
     port.failNext(1, new ChatError('chat not found', { permanent: true }));
     ledger.addNote('T-1', 'a note', 'cli');
     await orch.poster.drain(5_000);
-    const failed = ledger.db.prepare("SELECT last_error FROM outbox WHERE status = 'failed'").all() as { last_error: string }[];
+    const failed = ledger.db.prepare("SELECT last_error FROM outbox WHERE status = 'failed'").all() as {
+      last_error: string;
+    }[];
     expect(failed.map((f) => f.last_error)).toEqual(['chat not found']);
-    expect(ledger.audit().problems.map((p) => p.problem).join()).toMatch(/failed to post: chat not found/);
+    expect(
+      ledger
+        .audit()
+        .problems.map((p) => p.problem)
+        .join(),
+    ).toMatch(/failed to post: chat not found/);
   });
 
   it('merges a backlog into digest messages and still mirrors every event', async () => {

@@ -6,7 +6,9 @@ import { Ledger, type OpenLedgerOptions } from '../../src/ledger/ledger.ts';
 import type { Clock } from '../../src/core/types.ts';
 
 /** A clock the test moves by hand. */
-export function manualClock(start = 1_700_000_000_000): Clock & { advance(ms: number): void; set(ms: number): void } {
+export function manualClock(
+  start = 1_700_000_000_000,
+): Clock & { advance(ms: number): void; set(ms: number): void } {
   let now = start;
   return {
     now: () => now,

@@ -1,5 +1,10 @@
 /** Polls `check` until it returns a truthy value, or fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | null, timeoutMs = 20_000, everyMs = 10): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | null,
+  timeoutMs = 20_000,
+  everyMs = 10,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();

@@ -37,7 +37,9 @@ async function makeConsoleHarness(): Promise<ChatHarness> {
       return waitFor(
         `echo of "${text}"`,
         async () => {
-          const entry = (await transcript()).find((e) => !e.fromSwarm && e.text === text && !claimed.has(e.messageId));
+          const entry = (await transcript()).find(
+            (e) => !e.fromSwarm && e.text === text && !claimed.has(e.messageId),
+          );
           if (entry) claimed.add(entry.messageId);
           return entry?.messageId;
         },

@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createConsoleChannel, type ConsoleChannelDeps, type ConsoleChannelOptions } from '../../../adapters/console/console-channel.ts';
+import {
+  createConsoleChannel,
+  type ConsoleChannelDeps,
+  type ConsoleChannelOptions,
+} from '../../../adapters/console/console-channel.ts';
 import type { CursorStore, IncomingMessage } from '../../../src/chat/chat-port.ts';
 import { waitFor } from '../../contract/message-collector.ts';
 
@@ -18,7 +22,10 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function setup(options: ConsoleChannelOptions = {}, deps: Partial<ConsoleChannelDeps> & { tty?: boolean } = {}) {
+function setup(
+  options: ConsoleChannelOptions = {},
+  deps: Partial<ConsoleChannelDeps> & { tty?: boolean } = {},
+) {
   const input = new PassThrough();
   const output = Object.assign(new PassThrough(), { isTTY: deps.tty ?? false });
   output.setEncoding('utf8');
@@ -26,7 +33,10 @@ function setup(options: ConsoleChannelOptions = {}, deps: Partial<ConsoleChannel
   output.on('data', (chunk: string) => {
     printed += chunk;
   });
-  const channel = createConsoleChannel({ attachmentDir: dir, utc: true, ...options }, { input, output, env: {}, ...deps });
+  const channel = createConsoleChannel(
+    { attachmentDir: dir, utc: true, ...options },
+    { input, output, env: {}, ...deps },
+  );
   opened.push(channel);
   const received: IncomingMessage[] = [];
   const start = () =>
@@ -67,7 +77,12 @@ describe('console channel', () => {
   it('neutralises control sequences from workers and people but delivers what the person typed', async () => {
     const { channel, input, received, start, printed } = setup({ user: { id: 'u1', name: 'Eve\x1b[31m' } });
     await start();
-    await channel.send({ speaker: 'agent\x1b]0;pwned\x07', heading: '\x1b[2J', text: 'a\x1b[1;1Hb\r\x9b', nonce: 'n' });
+    await channel.send({
+      speaker: 'agent\x1b]0;pwned\x07',
+      heading: '\x1b[2J',
+      text: 'a\x1b[1;1Hb\r\x9b',
+      nonce: 'n',
+    });
     input.write('hi \x1b[5m\n');
     await waitFor('the typed line', () => received[0], 5_000);
     expect(printed()).not.toMatch(/[\x1b\x07\r\x9b]/);
@@ -102,7 +117,11 @@ describe('console channel', () => {
 
   it('writes attachments inside the attachment directory under a safe name and prints the path', async () => {
     const { channel, printed } = setup();
-    const sent = await channel.send({ text: 'x', nonce: 'n', attachment: { fileName: '../../etc/pass wd', content: Buffer.from('secret') } });
+    const sent = await channel.send({
+      text: 'x',
+      nonce: 'n',
+      attachment: { fileName: '../../etc/pass wd', content: Buffer.from('secret') },
+    });
     const files = await readdir(dir);
     expect(files).toEqual([`${sent.messageId}-pass_wd`]);
     expect(await readFile(path.join(dir, files[0]!), 'utf8')).toBe('secret');
@@ -112,9 +131,13 @@ describe('console channel', () => {
   it('refuses oversized text and attachments as permanent errors', async () => {
     const { channel } = setup();
     expect(channel.limits).toEqual({ maxTextLength: 4000, maxAttachmentBytes: 10 * 1024 * 1024 });
-    await expect(channel.send({ heading: 'h', text: 'x'.repeat(4000), nonce: 'n' })).rejects.toMatchObject({ permanent: true });
+    await expect(channel.send({ heading: 'h', text: 'x'.repeat(4000), nonce: 'n' })).rejects.toMatchObject({
+      permanent: true,
+    });
     const big = Buffer.alloc(10 * 1024 * 1024 + 1);
-    await expect(channel.send({ text: 'x', nonce: 'n', attachment: { fileName: 'a', content: big } })).rejects.toMatchObject({ permanent: true });
+    await expect(
+      channel.send({ text: 'x', nonce: 'n', attachment: { fileName: 'a', content: big } }),
+    ).rejects.toMatchObject({ permanent: true });
   });
 
   it('numbers messages on from the cursor store across runs', async () => {
@@ -131,7 +154,11 @@ describe('console channel', () => {
     const { channel, input, received, start } = setup();
     await start();
     const main = await channel.send({ heading: 'T-1 blocked', text: 'q', nonce: 'n' });
-    const detail = await channel.send({ text: 'which colour?', under: { messageId: main.messageId, taskId: 'T-1', title: 't' }, nonce: 'n' });
+    const detail = await channel.send({
+      text: 'which colour?',
+      under: { messageId: main.messageId, taskId: 'T-1', title: 't' },
+      nonce: 'n',
+    });
     input.write(`>#${detail.messageId} red\n`);
     const got = await waitFor('delivery', () => received[0], 5_000);
     expect(got).toMatchObject({ text: 'red', replyToMessageId: detail.messageId, threadId: main.messageId });

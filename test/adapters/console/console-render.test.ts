@@ -30,29 +30,59 @@ describe('sanitizeTerminalText', () => {
 describe('renderConsoleMessage', () => {
   it('prints a heading on the header line and the text below', () => {
     const out = renderConsoleMessage(
-      { messageId: '7', time: '12:03:04', kind: 'sent', who: 'designer-001', heading: 'T-3 claimed', text: 'line one\nline two' },
+      {
+        messageId: '7',
+        time: '12:03:04',
+        kind: 'sent',
+        who: 'designer-001',
+        heading: 'T-3 claimed',
+        text: 'line one\nline two',
+      },
       plain,
     );
-    expect(out).toBe('[12:03:04] #7 designer-001 ▸ T-3 claimed\n           │ line one\n           │ line two\n');
+    expect(out).toBe(
+      '[12:03:04] #7 designer-001 ▸ T-3 claimed\n           │ line one\n           │ line two\n',
+    );
   });
 
   it('prefixes details under a task with the task id and the main message number', () => {
     const out = renderConsoleMessage(
-      { messageId: '9', time: '12:03:05', kind: 'sent', who: 'swarm', text: 'a\nb', under: { messageId: '7', taskId: 'T-3' }, replyToMessageId: '8' },
+      {
+        messageId: '9',
+        time: '12:03:05',
+        kind: 'sent',
+        who: 'swarm',
+        text: 'a\nb',
+        under: { messageId: '7', taskId: 'T-3' },
+        replyToMessageId: '8',
+      },
       plain,
     );
     expect(out).toBe('[12:03:05] #9 ↳#7 T-3 ↩#8 swarm: a\n           T-3 │ b\n');
   });
 
   it('marks edits, shows people in angle brackets and lists attachments', () => {
-    expect(renderConsoleMessage({ messageId: '7', time: 't', kind: 'edit', who: 'swarm', heading: 'T-3 done', text: '' }, plain)).toBe(
-      '[t] #7 ✎ swarm ▸ T-3 done\n    │ \n',
-    );
-    expect(renderConsoleMessage({ messageId: '8', time: 't', kind: 'human', who: 'Jane <x>', text: 'hi', replyToMessageId: '7' }, plain)).toBe(
-      '[t] #8 ↩#7 <Jane x> hi\n',
-    );
+    expect(
+      renderConsoleMessage(
+        { messageId: '7', time: 't', kind: 'edit', who: 'swarm', heading: 'T-3 done', text: '' },
+        plain,
+      ),
+    ).toBe('[t] #7 ✎ swarm ▸ T-3 done\n    │ \n');
+    expect(
+      renderConsoleMessage(
+        { messageId: '8', time: 't', kind: 'human', who: 'Jane <x>', text: 'hi', replyToMessageId: '7' },
+        plain,
+      ),
+    ).toBe('[t] #8 ↩#7 <Jane x> hi\n');
     const withFile = renderConsoleMessage(
-      { messageId: '9', time: 't', kind: 'sent', who: 'swarm', text: 'see file', attachments: [{ fileName: 'out.txt', path: '/tmp/9-out.txt' }] },
+      {
+        messageId: '9',
+        time: 't',
+        kind: 'sent',
+        who: 'swarm',
+        text: 'see file',
+        attachments: [{ fileName: 'out.txt', path: '/tmp/9-out.txt' }],
+      },
       plain,
     );
     expect(withFile).toBe('[t] #9 swarm: see file\n    📎 out.txt → /tmp/9-out.txt\n');
@@ -66,14 +96,23 @@ describe('renderConsoleMessage', () => {
 
   it('keeps hostile names and text from breaking the line grammar', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), fc.option(fc.string({ unit: 'binary' }), { nil: undefined }), (who, text, heading) => {
-        const printed = renderConsoleMessage({ messageId: '5', time: 't', kind: 'sent', who, text, ...(heading !== undefined && { heading }) }, plain);
-        const [entry, ...rest] = parseConsoleOutput(printed, 'swarm');
-        expect(rest).toEqual([]);
-        expect(entry!.text).toBe(sanitizeTerminalText(text));
-        if (heading !== undefined) expect(entry!.heading).toBe(sanitizeTerminalText(heading).replace(/\n/g, ' '));
-        if (toConsoleToken(who) !== 'swarm') expect(entry!.speaker).toBe(toConsoleToken(who));
-      }),
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        fc.string({ unit: 'binary' }),
+        fc.option(fc.string({ unit: 'binary' }), { nil: undefined }),
+        (who, text, heading) => {
+          const printed = renderConsoleMessage(
+            { messageId: '5', time: 't', kind: 'sent', who, text, ...(heading !== undefined && { heading }) },
+            plain,
+          );
+          const [entry, ...rest] = parseConsoleOutput(printed, 'swarm');
+          expect(rest).toEqual([]);
+          expect(entry!.text).toBe(sanitizeTerminalText(text));
+          if (heading !== undefined)
+            expect(entry!.heading).toBe(sanitizeTerminalText(heading).replace(/\n/g, ' '));
+          if (toConsoleToken(who) !== 'swarm') expect(entry!.speaker).toBe(toConsoleToken(who));
+        },
+      ),
     );
   });
 });

@@ -25,7 +25,11 @@ export function parseConsoleOutput(printed: string, botName: string): Transcript
     const header = HEADER.exec(line);
     if (header) {
       flush();
-      const [, id, edit, underId, , replyTo, rest] = header as unknown as [string, string, ...(string | undefined)[]];
+      const [, id, edit, underId, , replyTo, rest] = header as unknown as [
+        string,
+        string,
+        ...(string | undefined)[],
+      ];
       if (id === undefined || rest === undefined) throw new Error(`unparseable console header: ${line}`);
       const human = HUMAN.exec(rest);
       const swarm = human ? null : SWARM.exec(rest);
@@ -41,7 +45,8 @@ export function parseConsoleOutput(printed: string, botName: string): Transcript
       if (swarm && swarm[1] !== botName) entry.speaker = swarm[1]!;
       if (underId !== undefined) Object.assign(entry, { underMessageId: underId, threadId: underId });
       if (replyTo !== undefined) entry.replyToMessageId = replyTo;
-      else if (edit && previous?.replyToMessageId !== undefined) entry.replyToMessageId = previous.replyToMessageId;
+      else if (edit && previous?.replyToMessageId !== undefined)
+        entry.replyToMessageId = previous.replyToMessageId;
       if (previous?.attachments) entry.attachments = previous.attachments;
       const inline = human ? human[2]! : swarm![3]!;
       if (swarm?.[2] === ' ▸ ') entry.heading = inline;

@@ -26,7 +26,8 @@ describeChatPortContract('discord (discord.js against the fake server)', async (
       const joined: FakeEntry[] = [];
       for (const m of messages) {
         const last = joined.at(-1);
-        if (isContinuation(m, last)) joined[joined.length - 1] = { ...last!, content: last!.content + m.content };
+        if (isContinuation(m, last))
+          joined[joined.length - 1] = { ...last!, content: last!.content + m.content };
         else joined.push(m);
       }
       for (const m of joined) {

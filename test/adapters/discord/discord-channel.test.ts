@@ -10,7 +10,9 @@ afterEach(async () => {
   await kit.close();
 });
 
-async function started(extra = {}): Promise<{ port: ChatPort; inbox: ReturnType<typeof createMessageCollector> }> {
+async function started(
+  extra = {},
+): Promise<{ port: ChatPort; inbox: ReturnType<typeof createMessageCollector> }> {
   const port = kit.channel(extra);
   const inbox = createMessageCollector();
   await port.start(inbox.handler);
@@ -25,16 +27,28 @@ describe('Discord adapter against the fake server', () => {
     await port.edit!(main, { heading: 'T-3 claimed', text: 'by designer-001' });
     const anchor = { messageId: main.messageId, taskId: 'T-3', title: 'Draw a logo' };
     const first = await port.send({ text: 'claimed', under: anchor, speaker: 'designer-001', nonce: 'n-1' });
-    const second = await port.send({ text: 'progress 50%', under: anchor, speaker: 'writer-002', nonce: 'n-2' });
+    const second = await port.send({
+      text: 'progress 50%',
+      under: anchor,
+      speaker: 'writer-002',
+      nonce: 'n-2',
+    });
     expect(first.threadId).toBe(main.messageId);
     expect(second.threadId).toBe(main.messageId);
     const top = kit.fake.transcript();
     expect(top).toHaveLength(1);
-    expect(top[0]).toMatchObject({ nonce: 'n-main', allowedMentions: { parse: [] }, edits: 1, content: '**T-3 claimed**\nby designer-001' });
+    expect(top[0]).toMatchObject({
+      nonce: 'n-main',
+      allowedMentions: { parse: [] },
+      edits: 1,
+      content: '**T-3 claimed**\nby designer-001',
+    });
     const thread = kit.fake.transcript(main.messageId);
     expect(thread.map((m) => m.authorName)).toEqual(['designer-bot', 'orchestrator']);
     expect(thread[1]!.content).toBe('-# writer-002\nprogress 50%');
-    expect(kit.fake.threads()).toEqual([{ id: main.messageId, name: 'T-3 · Draw a logo', parentId: kit.fake.channelId, archived: false }]);
+    expect(kit.fake.threads()).toEqual([
+      { id: main.messageId, name: 'T-3 · Draw a logo', parentId: kit.fake.channelId, archived: false },
+    ]);
     await port.closeDetails!(anchor);
     expect(kit.fake.threads()[0]!.archived).toBe(true);
   });
@@ -59,7 +73,12 @@ describe('Discord adapter against the fake server', () => {
     expect(parts[0]!.id).toBe(sent.messageId);
     expect(parts.every((p) => p.content.length <= 2_000)).toBe(true);
     expect(parts.map((p) => p.nonce)).toEqual(['dense', 'dense+2']);
-    expect(parts.map((p) => p.content).join('').replace(/\\(.)/g, '$1')).toBe(dense);
+    expect(
+      parts
+        .map((p) => p.content)
+        .join('')
+        .replace(/\\(.)/g, '$1'),
+    ).toBe(dense);
     const long = 'line of output\n'.repeat(400);
     await port.send({ text: long, nonce: 'long' });
     const last = kit.fake.transcript().at(-1)!;
@@ -72,7 +91,11 @@ describe('Discord adapter against the fake server', () => {
     kit = await startDiscordKit();
     const { port, inbox } = await started({ remoteAgentBotIds: [] });
     const main = await port.send({ heading: 'T-1 blocked', text: 'which colour?', nonce: 'q' });
-    await port.send({ text: 'question asked', under: { messageId: main.messageId, taskId: 'T-1', title: 'x' }, nonce: 'q2' });
+    await port.send({
+      text: 'question asked',
+      under: { messageId: main.messageId, taskId: 'T-1', title: 'x' },
+      nonce: 'q2',
+    });
     const cmd = kit.fake.post('alice', '/status');
     kit.fake.postAsBot('stranger', '!cancel T-1');
     const reply = kit.fake.post('bob', 'blue', { replyTo: main.messageId });
@@ -80,8 +103,16 @@ describe('Discord adapter against the fake server', () => {
     const got = await inbox.waitForId(inThread, 10_000);
     expect(inbox.messages.map((m) => m.messageId)).toEqual([cmd, reply, inThread]);
     const first = inbox.messages[0]!;
-    expect(first).toMatchObject<Partial<IncomingMessage>>({ platform: 'discord', channelId: kit.fake.channelId, text: '/status' });
-    expect(first.author).toMatchObject({ name: 'alice', isBot: false, roleIds: [kit.fake.role('admins').id] });
+    expect(first).toMatchObject<Partial<IncomingMessage>>({
+      platform: 'discord',
+      channelId: kit.fake.channelId,
+      text: '/status',
+    });
+    expect(first.author).toMatchObject({
+      name: 'alice',
+      isBot: false,
+      roleIds: [kit.fake.role('admins').id],
+    });
     expect(inbox.messages[1]!.replyToMessageId).toBe(main.messageId);
     expect(got.threadId).toBe(main.messageId);
     expect(got.channelId).toBe(kit.fake.channelId);
@@ -115,7 +146,11 @@ describe('Discord adapter against the fake server', () => {
     kit.fake.dropGateway({ invalidate: true });
     const during = kit.fake.post('alice', '/retry T-2');
     await inbox.waitForId(during, 20_000);
-    await waitFor('re-identify', () => (kit.fake.gateway.counters.identifies >= 2 ? true : undefined), 20_000);
+    await waitFor(
+      're-identify',
+      () => (kit.fake.gateway.counters.identifies >= 2 ? true : undefined),
+      20_000,
+    );
     const marker = kit.fake.post('alice', 'marker');
     await inbox.waitForId(marker, 10_000);
     expect(inbox.count(during)).toBe(1);
@@ -139,7 +174,9 @@ describe('Discord adapter against the fake server', () => {
   it('a burst of sends and edits to one channel draws no 429 from the fake', async () => {
     kit = await startDiscordKit({ rateLimits: { messages: { limit: 5, windowMs: 1_000 } } });
     const { port } = await started({ rates: { perChannel: 5, perChannelWindowMs: 1_000 } });
-    const sends = Array.from({ length: 14 }, (_, i) => port.send({ text: `event ${i}`, nonce: `burst-${i}` }));
+    const sends = Array.from({ length: 14 }, (_, i) =>
+      port.send({ text: `event ${i}`, nonce: `burst-${i}` }),
+    );
     const sent = await Promise.all(sends);
     await Promise.all(sent.slice(0, 4).map((s, i) => port.edit!(s, { text: `edited ${i}` })));
     expect(kit.fake.transcript()).toHaveLength(14);
@@ -166,17 +203,27 @@ describe('Discord adapter against the fake server', () => {
     expect(kit.fake.gateway.openSockets).toBe(1);
     await port.stop();
     await port.stop();
-    await waitFor('gateway socket closed', () => (kit.fake.gateway.openSockets === 0 ? true : undefined), 10_000);
+    await waitFor(
+      'gateway socket closed',
+      () => (kit.fake.gateway.openSockets === 0 ? true : undefined),
+      10_000,
+    );
     await expect(port.send({ text: 'x', nonce: 'late' })).rejects.toMatchObject({ name: 'ChatError' });
   });
 
   it('refuses to start without the MessageContent intent, saying how to fix it', async () => {
-    kit = await startDiscordKit({ bots: [{ name: 'orchestrator', token: ORCHESTRATOR_TOKEN, messageContentAllowed: false }] });
+    kit = await startDiscordKit({
+      bots: [{ name: 'orchestrator', token: ORCHESTRATOR_TOKEN, messageContentAllowed: false }],
+    });
     const port = kit.channel({ agentTokens: {} });
     const err = await port.start(async () => {}).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'ChatError', permanent: true, platformCode: 4014 });
     expect(String((err as Error).message)).toMatch(/Message Content Intent/);
-    await waitFor('gateway socket closed', () => (kit.fake.gateway.openSockets === 0 ? true : undefined), 10_000);
+    await waitFor(
+      'gateway socket closed',
+      () => (kit.fake.gateway.openSockets === 0 ? true : undefined),
+      10_000,
+    );
   });
 
   it('never puts a token in an error or a log line', async () => {
@@ -187,13 +234,23 @@ describe('Discord adapter against the fake server', () => {
     const { port } = await started({ channelId: kit.fake.channelId });
     const errors: unknown[] = [];
     errors.push(await port.send({ text: 'x'.repeat(10), nonce: 'n'.repeat(26) }).catch((e: unknown) => e));
-    errors.push(await port.send({ text: 'y', speaker: 'designer-001', under: { messageId: '1234567890123456789', taskId: 'T-9', title: 'gone' }, nonce: 'z' }).catch((e: unknown) => e));
+    errors.push(
+      await port
+        .send({
+          text: 'y',
+          speaker: 'designer-001',
+          under: { messageId: '1234567890123456789', taskId: 'T-9', title: 'gone' },
+          nonce: 'z',
+        })
+        .catch((e: unknown) => e),
+    );
     await kit.fake.goOffline();
     errors.push(await port.send({ text: 'z', speaker: 'designer-001', nonce: 'w' }).catch((e: unknown) => e));
     await kit.fake.goOnline();
     expect(errors.every((e) => e instanceof Error)).toBe(true);
     expect(errors.map((e) => (e as { permanent: boolean }).permanent)).toEqual([true, true, false]);
-    const everything = [startErr, ...errors].map((e) => inspect(e, { depth: 10 })).join('\n') + kit.log.lines.join('\n');
+    const everything =
+      [startErr, ...errors].map((e) => inspect(e, { depth: 10 })).join('\n') + kit.log.lines.join('\n');
     for (const token of [ORCHESTRATOR_TOKEN, AGENT_TOKEN]) expect(everything).not.toContain(token);
   });
 });

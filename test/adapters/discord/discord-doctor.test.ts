@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { diagnoseDiscord } from '../../../adapters/discord/discord-doctor.ts';
 import { isHealthy, type DoctorReport } from '../../../src/chat/doctor-report.ts';
 import { Perm } from '../../fakes/discord/fake-discord-state.ts';
-import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions } from '../../fakes/discord/fake-discord-server.ts';
+import {
+  startFakeDiscord,
+  type FakeDiscord,
+  type FakeDiscordOptions,
+} from '../../fakes/discord/fake-discord-server.ts';
 import { captureLogger } from './discord-test-kit.ts';
 
 const TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.Gx1abc.doctor-secret-token-value';
@@ -12,10 +16,20 @@ afterEach(async () => {
   await fake.close();
 });
 
-async function diagnose(options: FakeDiscordOptions = {}, overrides: { token?: string; channelId?: string } = {}): Promise<DoctorReport> {
+async function diagnose(
+  options: FakeDiscordOptions = {},
+  overrides: { token?: string; channelId?: string } = {},
+): Promise<DoctorReport> {
   fake = await startFakeDiscord({ bots: [{ name: 'orchestrator', token: TOKEN }], ...options });
   const log = captureLogger();
-  const report = await diagnoseDiscord({ token: overrides.token ?? TOKEN, channelId: overrides.channelId ?? fake.channelId, apiBase: fake.apiBase }, { log });
+  const report = await diagnoseDiscord(
+    {
+      token: overrides.token ?? TOKEN,
+      channelId: overrides.channelId ?? fake.channelId,
+      apiBase: fake.apiBase,
+    },
+    { log },
+  );
   expect(JSON.stringify(report) + log.lines.join('\n')).not.toContain(TOKEN);
   return report;
 }
@@ -27,7 +41,15 @@ describe('diagnoseDiscord on the fake server', () => {
     const report = await diagnose();
     expect(failed(report)).toEqual([]);
     expect(isHealthy(report)).toBe(true);
-    expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['bot token', 'message content intent', 'channel', 'permission: Send Messages', 'gateway login']));
+    expect(report.checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining([
+        'bot token',
+        'message content intent',
+        'channel',
+        'permission: Send Messages',
+        'gateway login',
+      ]),
+    );
   });
 
   it('stops at a rejected token with the fix', async () => {
@@ -46,15 +68,27 @@ describe('diagnoseDiscord on the fake server', () => {
 
   it('finds each permission a channel overwrite takes away', async () => {
     const report = await diagnose({
-      channels: [{ name: 'swarm', overwrites: [{ role: '@everyone', deny: Perm.SendMessages | Perm.CreatePublicThreads }] }],
+      channels: [
+        {
+          name: 'swarm',
+          overwrites: [{ role: '@everyone', deny: Perm.SendMessages | Perm.CreatePublicThreads }],
+        },
+      ],
     });
     expect(failed(report)).toEqual(['permission: Send Messages', 'permission: Create Public Threads']);
-    expect(report.checks.find((c) => c.name === 'permission: Send Messages')!.fix).toMatch(/permissions=309237746688/);
+    expect(report.checks.find((c) => c.name === 'permission: Send Messages')!.fix).toMatch(
+      /permissions=309237746688/,
+    );
   });
 
   it('sees a disabled MessageContent intent in the flags and at the gateway (4014)', async () => {
-    fake = await startFakeDiscord({ bots: [{ name: 'orchestrator', token: TOKEN, messageContentAllowed: false }] });
-    const report = await diagnoseDiscord({ token: TOKEN, channelId: fake.channelId, apiBase: fake.apiBase }, { log: captureLogger() });
+    fake = await startFakeDiscord({
+      bots: [{ name: 'orchestrator', token: TOKEN, messageContentAllowed: false }],
+    });
+    const report = await diagnoseDiscord(
+      { token: TOKEN, channelId: fake.channelId, apiBase: fake.apiBase },
+      { log: captureLogger() },
+    );
     expect(failed(report)).toEqual(['message content intent', 'gateway login']);
     expect(report.checks.find((c) => c.name === 'gateway login')!.detail).toMatch(/4014/);
   });

@@ -4,8 +4,15 @@
  */
 import type { ChatPort, CursorStore } from '../../../src/chat/chat-port.ts';
 import type { Logger } from '../../../src/core/logger.ts';
-import { createDiscordChannel, type DiscordChannelOptions } from '../../../adapters/discord/discord-channel.ts';
-import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions } from '../../fakes/discord/fake-discord-server.ts';
+import {
+  createDiscordChannel,
+  type DiscordChannelOptions,
+} from '../../../adapters/discord/discord-channel.ts';
+import {
+  startFakeDiscord,
+  type FakeDiscord,
+  type FakeDiscordOptions,
+} from '../../fakes/discord/fake-discord-server.ts';
 
 export const ORCHESTRATOR_TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.Gx1abc.orchestrator-secret-token-value';
 export const AGENT_TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc5.Gx1abd.designer-secret-token-value';
@@ -17,7 +24,8 @@ export function memoryCursors(): CursorStore & { readonly map: Map<string, strin
 
 export function captureLogger(): Logger & { readonly lines: string[] } {
   const lines: string[] = [];
-  const write = (level: string) => (msg: string, fields?: Record<string, unknown>) => void lines.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
+  const write = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
+    void lines.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
   return { lines, debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 
@@ -52,7 +60,13 @@ export async function startDiscordKit(options: FakeDiscordOptions = {}): Promise
     log,
     channel(extra = {}) {
       const port = createDiscordChannel(
-        { token: ORCHESTRATOR_TOKEN, channelId: fake.channelId, apiBase: fake.apiBase, agentTokens: { 'designer-001': AGENT_TOKEN }, ...extra },
+        {
+          token: ORCHESTRATOR_TOKEN,
+          channelId: fake.channelId,
+          apiBase: fake.apiBase,
+          agentTokens: { 'designer-001': AGENT_TOKEN },
+          ...extra,
+        },
         { log, cursors },
       );
       ports.push(port);

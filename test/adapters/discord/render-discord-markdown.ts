@@ -68,5 +68,11 @@ export function renderDiscordContent(content: string): RenderedContent {
 /** The mentions Discord would notify, given the allowed_mentions the message was sent with. */
 export function resolveMentions(tokens: string[], allowedMentions: unknown): string[] {
   const parse = (allowedMentions as { parse?: string[] } | null)?.parse ?? ['everyone', 'users', 'roles'];
-  return tokens.filter((t) => (t === 'everyone' ? parse.includes('everyone') : t.startsWith('role:') ? parse.includes('roles') : parse.includes('users')));
+  return tokens.filter((t) =>
+    t === 'everyone'
+      ? parse.includes('everyone')
+      : t.startsWith('role:')
+        ? parse.includes('roles')
+        : parse.includes('users'),
+  );
 }

@@ -3,7 +3,14 @@
  * the fields discord.js reads. Message content is blanked for a reader that lacks MessageContent,
  * as Discord does, unless the reader wrote the message.
  */
-import type { FakeBot, FakeChannel, FakeDiscordState, FakeMessage, FakeRole, FakeUser } from './fake-discord-state.ts';
+import type {
+  FakeBot,
+  FakeChannel,
+  FakeDiscordState,
+  FakeMessage,
+  FakeRole,
+  FakeUser,
+} from './fake-discord-state.ts';
 import { snowflakeTime } from './snowflake.ts';
 
 export function toApiUser(user: FakeUser): Record<string, unknown> {
@@ -94,7 +101,9 @@ export function toApiMessage(
 ): Record<string, unknown> {
   const author = state.users.get(message.authorId);
   const hidden = reader !== undefined && !reader.messageContentAllowed && reader.id !== message.authorId;
-  const referenced = message.referenceId ? state.findMessage(message.channelId, message.referenceId) : undefined;
+  const referenced = message.referenceId
+    ? state.findMessage(message.channelId, message.referenceId)
+    : undefined;
   const json: Record<string, unknown> = {
     id: message.id,
     channel_id: message.channelId,
@@ -123,7 +132,12 @@ export function toApiMessage(
   };
   if (message.nonce !== null) json.nonce = message.nonce;
   if (message.referenceId) {
-    json.message_reference = { type: 0, message_id: message.referenceId, channel_id: message.channelId, guild_id: state.guildId };
+    json.message_reference = {
+      type: 0,
+      message_id: message.referenceId,
+      channel_id: message.channelId,
+      guild_id: state.guildId,
+    };
     json.referenced_message = referenced ? toApiMessage(state, referenced, reader, false) : null;
   }
   if (withGuild) {

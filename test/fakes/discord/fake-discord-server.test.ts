@@ -15,7 +15,13 @@ afterEach(async () => {
 });
 
 async function start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
-  fake = await startFakeDiscord({ bots: [{ name: 'orchestrator', token: 'tok-o' }, { name: 'blind', token: 'tok-b', messageContentAllowed: false }], ...options });
+  fake = await startFakeDiscord({
+    bots: [
+      { name: 'orchestrator', token: 'tok-o' },
+      { name: 'blind', token: 'tok-b', messageContentAllowed: false },
+    ],
+    ...options,
+  });
   return fake;
 }
 
@@ -48,8 +54,17 @@ async function until(check: () => boolean): Promise<void> {
 describe('fake Discord REST', () => {
   it('creates messages with long snowflakes and deduplicates a repeated nonce', async () => {
     const f = await start();
-    const first = await api(f, 'POST', `/channels/${f.channelId}/messages`, { content: 'hello', nonce: 'abc', enforce_nonce: true, allowed_mentions: { parse: [] } });
-    const again = await api(f, 'POST', `/channels/${f.channelId}/messages`, { content: 'hello', nonce: 'abc', enforce_nonce: true });
+    const first = await api(f, 'POST', `/channels/${f.channelId}/messages`, {
+      content: 'hello',
+      nonce: 'abc',
+      enforce_nonce: true,
+      allowed_mentions: { parse: [] },
+    });
+    const again = await api(f, 'POST', `/channels/${f.channelId}/messages`, {
+      content: 'hello',
+      nonce: 'abc',
+      enforce_nonce: true,
+    });
     expect(first.status).toBe(200);
     expect(first.body.id).toMatch(/^\d{17,19}$/);
     expect(again.body.id).toBe(first.body.id);
@@ -70,7 +85,9 @@ describe('fake Discord REST', () => {
   });
 
   it('enforces channel permissions with 50013', async () => {
-    const f = await start({ channels: [{ name: 'ro', overwrites: [{ role: '@everyone', deny: Perm.SendMessages }] }] });
+    const f = await start({
+      channels: [{ name: 'ro', overwrites: [{ role: '@everyone', deny: Perm.SendMessages }] }],
+    });
     const res = await api(f, 'POST', `/channels/${f.channelId}/messages`, { content: 'x' });
     expect(res.status).toBe(403);
     expect(res.body.code).toBe(50013);
@@ -91,7 +108,9 @@ describe('fake Discord REST', () => {
     expect(last!.body.retry_after).toBeGreaterThan(0);
     expect(f.counters.served429).toBe(1);
     // Another bot has its own buckets.
-    expect((await api(f, 'POST', `/channels/${f.channelId}/messages`, { content: 'b' }, 'tok-b')).status).toBe(200);
+    expect(
+      (await api(f, 'POST', `/channels/${f.channelId}/messages`, { content: 'b' }, 'tok-b')).status,
+    ).toBe(200);
   });
 
   it('pages history newest first and starts a thread whose id is the message id', async () => {
@@ -101,9 +120,13 @@ describe('fake Discord REST', () => {
     expect(after.body.map((m: any) => m.content)).toEqual(['c', 'b']);
     const before = await api(f, 'GET', `/channels/${f.channelId}/messages?before=${ids[2]}&limit=1`);
     expect(before.body.map((m: any) => m.content)).toEqual(['b']);
-    const thread = await api(f, 'POST', `/channels/${f.channelId}/messages/${ids[1]}/threads`, { name: 'T-1 · b' });
+    const thread = await api(f, 'POST', `/channels/${f.channelId}/messages/${ids[1]}/threads`, {
+      name: 'T-1 · b',
+    });
     expect(thread.body.id).toBe(ids[1]);
-    const twice = await api(f, 'POST', `/channels/${f.channelId}/messages/${ids[1]}/threads`, { name: 'T-1 · b' });
+    const twice = await api(f, 'POST', `/channels/${f.channelId}/messages/${ids[1]}/threads`, {
+      name: 'T-1 · b',
+    });
     expect(twice.body.code).toBe(160004);
     await api(f, 'PATCH', `/channels/${ids[1]}`, { archived: true });
     expect(f.threads()).toEqual([{ id: ids[1], name: 'T-1 · b', parentId: f.channelId, archived: true }]);
@@ -137,12 +160,20 @@ describe('fake Discord gateway', () => {
     const f = await start();
     const full = await connect(f, 'tok-o', 1 | (1 << 9) | (1 << 15));
     const blind = await connect(f, 'tok-b', 1 | (1 << 9));
-    await until(() => full.received.some((p) => p.t === 'GUILD_CREATE') && blind.received.some((p) => p.t === 'GUILD_CREATE'));
+    await until(
+      () =>
+        full.received.some((p) => p.t === 'GUILD_CREATE') &&
+        blind.received.some((p) => p.t === 'GUILD_CREATE'),
+    );
     const ready = full.received.find((p) => p.t === 'READY');
     expect(ready.d.application.id).toBeTruthy();
     expect(full.received[0].op).toBe(10);
     f.post('alice', 'secret text');
-    await until(() => blind.received.some((p) => p.t === 'MESSAGE_CREATE') && full.received.some((p) => p.t === 'MESSAGE_CREATE'));
+    await until(
+      () =>
+        blind.received.some((p) => p.t === 'MESSAGE_CREATE') &&
+        full.received.some((p) => p.t === 'MESSAGE_CREATE'),
+    );
     expect(full.received.find((p) => p.t === 'MESSAGE_CREATE').d.content).toBe('secret text');
     expect(blind.received.find((p) => p.t === 'MESSAGE_CREATE').d.content).toBe('');
   });

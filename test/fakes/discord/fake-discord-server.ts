@@ -6,7 +6,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Errors, type FakeReply } from './fake-api-error.ts';
-import { DEFAULT_EVERYONE_PERMISSIONS, FakeDiscordState, type FakeBot, type FakeChannel, type FakeUser } from './fake-discord-state.ts';
+import {
+  DEFAULT_EVERYONE_PERMISSIONS,
+  FakeDiscordState,
+  type FakeBot,
+  type FakeChannel,
+  type FakeUser,
+} from './fake-discord-state.ts';
 import { FakeGateway } from './fake-gateway.ts';
 import { FakeMessages, type CreateMessageInput } from './fake-messages.ts';
 import { DEFAULT_RATE_LIMITS, FakeRateLimiter, type RateLimitSettings } from './fake-rate-limits.ts';
@@ -20,7 +26,10 @@ export interface FakeDiscordOptions {
   /** Roles by name with their guild-wide permissions. */
   roles?: Array<{ name: string; permissions: bigint }>;
   /** Text channels by name; the first one is `channelId`. Default: one channel named `swarm`. */
-  channels?: Array<{ name: string; overwrites?: Array<{ role?: string; member?: string; allow?: bigint; deny?: bigint }> }>;
+  channels?: Array<{
+    name: string;
+    overwrites?: Array<{ role?: string; member?: string; allow?: bigint; deny?: bigint }>;
+  }>;
   everyonePermissions?: bigint;
   rateLimits?: Partial<RateLimitSettings>;
   heartbeatIntervalMs?: number;
@@ -78,7 +87,10 @@ export class FakeDiscord extends FakeDiscordTestApi {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs,
       url: () => this.gatewayUrl,
     });
-    const messages = new FakeMessages(state, gateway, { now, nonceWindowMs: options.nonceWindowMs ?? DEFAULTS.nonceWindowMs });
+    const messages = new FakeMessages(state, gateway, {
+      now,
+      nonceWindowMs: options.nonceWindowMs ?? DEFAULTS.nonceWindowMs,
+    });
     super(state, messages);
     this.gateway = gateway;
     this.limiter = new FakeRateLimiter({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }, now);
@@ -88,7 +100,8 @@ export class FakeDiscord extends FakeDiscordTestApi {
       socket.on('close', () => this.sockets.delete(socket));
     });
     this.server.on('upgrade', (req, socket, head) => {
-      if (new URL(req.url ?? '/', 'http://x').pathname === '/gw') this.gateway.handleUpgrade(req, socket, head);
+      if (new URL(req.url ?? '/', 'http://x').pathname === '/gw')
+        this.gateway.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
   }
@@ -142,8 +155,18 @@ export class FakeDiscord extends FakeDiscordTestApi {
   }
 
   /** The next `count` requests matching `matches` (default: all) get a 429 with `retryAfterMs`. */
-  force429(opts: { retryAfterMs: number; count?: number; global?: boolean; matches?: (method: string, path: string) => boolean }): void {
-    this.forced.push({ remaining: opts.count ?? 1, retryAfterMs: opts.retryAfterMs, global: opts.global ?? false, matches: opts.matches ?? (() => true) });
+  force429(opts: {
+    retryAfterMs: number;
+    count?: number;
+    global?: boolean;
+    matches?: (method: string, path: string) => boolean;
+  }): void {
+    this.forced.push({
+      remaining: opts.count ?? 1,
+      retryAfterMs: opts.retryAfterMs,
+      global: opts.global ?? false,
+      matches: opts.matches ?? (() => true),
+    });
   }
 
   async close(): Promise<void> {
@@ -173,7 +196,11 @@ export class FakeDiscord extends FakeDiscordTestApi {
       reply(Errors.notFound());
       return;
     }
-    const parts = url.pathname.slice('/api/v10/'.length).split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+    const parts = url.pathname
+      .slice('/api/v10/'.length)
+      .split('/')
+      .filter(Boolean)
+      .map((p) => decodeURIComponent(p));
     const auth = req.headers.authorization ?? '';
     const bot = auth.startsWith('Bot ') ? this.state.botByToken(auth.slice(4)) : undefined;
     if (!bot) {
@@ -203,7 +230,12 @@ export class FakeDiscord extends FakeDiscordTestApi {
       });
       return;
     }
-    const result = routeRequest(this.state, this.messages, { bot, method, parts, query: url.searchParams, body: body.json, files: body.files }, this.gatewayUrl);
+    const result = routeRequest(
+      this.state,
+      this.messages,
+      { bot, method, parts, query: url.searchParams, body: body.json, files: body.files },
+      this.gatewayUrl,
+    );
     if (!result) {
       this.unknown(method, url.pathname);
       reply(Errors.notFound(), decision.headers);
@@ -221,7 +253,10 @@ export class FakeDiscord extends FakeDiscordTestApi {
 }
 
 function tooManyRequests(retryAfterMs: number, global: boolean): FakeReply {
-  return { status: 429, body: { message: 'You are being rate limited.', retry_after: retryAfterMs / 1_000, global, code: 0 } };
+  return {
+    status: 429,
+    body: { message: 'You are being rate limited.', retry_after: retryAfterMs / 1_000, global, code: 0 },
+  };
 }
 
 function populate(state: FakeDiscordState, options: FakeDiscordOptions): void {
@@ -234,14 +269,23 @@ function populate(state: FakeDiscordState, options: FakeDiscordOptions): void {
   const rolesOf = (names: string[] | undefined): string[] => (names ?? []).map((n) => roleIds.get(n) ?? n);
   for (const b of options.bots ?? [{ name: 'orchestrator', token: 'orchestrator-token' }]) {
     const id = state.nextId();
-    const bot: FakeBot = { id, username: b.name, bot: true, roleIds: rolesOf(b.roles), token: b.token, applicationId: id, messageContentAllowed: b.messageContentAllowed ?? true };
+    const bot: FakeBot = {
+      id,
+      username: b.name,
+      bot: true,
+      roleIds: rolesOf(b.roles),
+      token: b.token,
+      applicationId: id,
+      messageContentAllowed: b.messageContentAllowed ?? true,
+    };
     state.users.set(id, bot);
   }
   for (const u of options.users ?? [{ name: 'alice' }]) {
     const user: FakeUser = { id: state.nextId(), username: u.name, bot: false, roleIds: rolesOf(u.roles) };
     state.users.set(user.id, user);
   }
-  const userIdByName = (name: string): string => [...state.users.values()].find((u) => u.username === name)?.id ?? name;
+  const userIdByName = (name: string): string =>
+    [...state.users.values()].find((u) => u.username === name)?.id ?? name;
   for (const c of options.channels ?? [{ name: 'swarm' }]) {
     const channel: FakeChannel = {
       id: state.nextId(),
@@ -252,7 +296,11 @@ function populate(state: FakeDiscordState, options: FakeDiscordOptions): void {
       ownerId: null,
       lastMessageId: null,
       overwrites: (c.overwrites ?? []).map((o) => ({
-        id: o.member ? userIdByName(o.member) : o.role === '@everyone' ? state.guildId : (roleIds.get(o.role ?? '') ?? o.role ?? ''),
+        id: o.member
+          ? userIdByName(o.member)
+          : o.role === '@everyone'
+            ? state.guildId
+            : (roleIds.get(o.role ?? '') ?? o.role ?? ''),
         type: o.member ? 1 : 0,
         allow: o.allow ?? 0n,
         deny: o.deny ?? 0n,

@@ -18,7 +18,12 @@ export const Perm = {
 
 /** What @everyone may do unless a test says otherwise: everything the swarm needs. */
 export const DEFAULT_EVERYONE_PERMISSIONS =
-  Perm.ViewChannel | Perm.SendMessages | Perm.AttachFiles | Perm.ReadMessageHistory | Perm.CreatePublicThreads | Perm.SendMessagesInThreads;
+  Perm.ViewChannel |
+  Perm.SendMessages |
+  Perm.AttachFiles |
+  Perm.ReadMessageHistory |
+  Perm.CreatePublicThreads |
+  Perm.SendMessagesInThreads;
 
 export const ChannelKind = { GuildText: 0, PublicThread: 11 } as const;
 

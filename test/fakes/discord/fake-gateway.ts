@@ -137,7 +137,15 @@ export class FakeGateway {
       return null;
     }
     this.counters.identifies += 1;
-    const session: GatewaySession = { id: this.state.nextId(), bot, intents, seq: 0, socket: ws, sent: [], invalid: false };
+    const session: GatewaySession = {
+      id: this.state.nextId(),
+      bot,
+      intents,
+      seq: 0,
+      socket: ws,
+      sent: [],
+      invalid: false,
+    };
     this.sessions.set(session.id, session);
     this.send(session, 'READY', {
       v: 10,

@@ -4,7 +4,15 @@
  * the gateway dispatches each of them causes.
  */
 import { apiError, Errors, invalidField, type FakeReply } from './fake-api-error.ts';
-import { ChannelKind, Perm, type FakeAttachment, type FakeBot, type FakeChannel, type FakeDiscordState, type FakeMessage } from './fake-discord-state.ts';
+import {
+  ChannelKind,
+  Perm,
+  type FakeAttachment,
+  type FakeBot,
+  type FakeChannel,
+  type FakeDiscordState,
+  type FakeMessage,
+} from './fake-discord-state.ts';
 import { toApiChannel, toApiMessage } from './fake-discord-json.ts';
 import { Intent, type FakeGateway } from './fake-gateway.ts';
 
@@ -39,11 +47,16 @@ export class FakeMessages {
     const sendPerm = channel.parentId ? Perm.SendMessagesInThreads : Perm.SendMessages;
     if (!this.state.can(authorId, channelId, sendPerm)) return Errors.missingPermissions();
     const files = input.files ?? [];
-    if (files.length > 0 && !this.state.can(authorId, channelId, Perm.AttachFiles)) return Errors.missingPermissions();
+    if (files.length > 0 && !this.state.can(authorId, channelId, Perm.AttachFiles))
+      return Errors.missingPermissions();
     if (files.some((f) => f.content.length > MAX_ATTACHMENT_BYTES)) return Errors.tooLarge();
     const content = input.content ?? '';
     if (content.length > MAX_CONTENT_LENGTH) {
-      return invalidField('content', 'BASE_TYPE_MAX_LENGTH', `Must be ${MAX_CONTENT_LENGTH} or fewer in length.`);
+      return invalidField(
+        'content',
+        'BASE_TYPE_MAX_LENGTH',
+        `Must be ${MAX_CONTENT_LENGTH} or fewer in length.`,
+      );
     }
     if (content.length === 0 && files.length === 0) return Errors.emptyMessage();
     const nonce = input.nonce === undefined ? null : String(input.nonce);
@@ -53,7 +66,10 @@ export class FakeMessages {
     const now = this.options.now();
     if (nonce !== null && input.enforce_nonce === true) {
       const seen = this.nonces.get(`${authorId}:${nonce}`);
-      const earlier = seen && now - seen.at < this.options.nonceWindowMs ? this.state.findMessage(seen.channelId, seen.messageId) : undefined;
+      const earlier =
+        seen && now - seen.at < this.options.nonceWindowMs
+          ? this.state.findMessage(seen.channelId, seen.messageId)
+          : undefined;
       if (earlier) {
         this.dedupedByNonce += 1;
         return { status: 200, body: toApiMessage(this.state, earlier, reader, false) };
@@ -75,18 +91,30 @@ export class FakeMessages {
       edits: 0,
       nonce,
       allowedMentions: input.allowed_mentions ?? null,
-      attachments: files.map((f): FakeAttachment => ({ id: this.state.nextId(), filename: f.filename, size: f.content.length, content: f.content })),
+      attachments: files.map((f): FakeAttachment => ({
+        id: this.state.nextId(),
+        filename: f.filename,
+        size: f.content.length,
+        content: f.content,
+      })),
       referenceId: referenced ? referenced.id : null,
       hasThread: false,
     };
-    if (nonce !== null) this.nonces.set(`${authorId}:${nonce}`, { channelId, messageId: message.id, at: now });
+    if (nonce !== null)
+      this.nonces.set(`${authorId}:${nonce}`, { channelId, messageId: message.id, at: now });
     this.store(channel, message);
     this.dispatchMessage('MESSAGE_CREATE', message);
     return { status: 200, body: toApiMessage(this.state, message, reader, false) };
   }
 
   /** Edits a message its author wrote; MESSAGE_UPDATE goes out even when the text is unchanged. */
-  edit(authorId: string, channelId: string, messageId: string, input: { content?: string }, reader?: FakeBot): FakeReply {
+  edit(
+    authorId: string,
+    channelId: string,
+    messageId: string,
+    input: { content?: string },
+    reader?: FakeBot,
+  ): FakeReply {
     const channel = this.state.channels.get(channelId);
     if (!channel) return Errors.unknownChannel();
     if (!this.state.can(authorId, channelId, Perm.ViewChannel)) return Errors.missingAccess();
@@ -95,7 +123,11 @@ export class FakeMessages {
     if (message.authorId !== authorId) return Errors.notAuthor();
     if (input.content !== undefined) {
       if (input.content.length > MAX_CONTENT_LENGTH) {
-        return invalidField('content', 'BASE_TYPE_MAX_LENGTH', `Must be ${MAX_CONTENT_LENGTH} or fewer in length.`);
+        return invalidField(
+          'content',
+          'BASE_TYPE_MAX_LENGTH',
+          `Must be ${MAX_CONTENT_LENGTH} or fewer in length.`,
+        );
       }
       message.content = input.content;
     }
@@ -141,7 +173,9 @@ export class FakeMessages {
   setArchived(thread: FakeChannel, archived: boolean): FakeReply {
     if (thread.parentId === null) return apiError(400, 50024, 'Cannot execute action on this channel type');
     thread.archived = archived;
-    this.gateway.dispatch('THREAD_UPDATE', (_reader, intents) => (intents & Intent.Guilds ? toApiChannel(this.state, thread) : undefined));
+    this.gateway.dispatch('THREAD_UPDATE', (_reader, intents) =>
+      intents & Intent.Guilds ? toApiChannel(this.state, thread) : undefined,
+    );
     return { status: 200, body: toApiChannel(this.state, thread) };
   }
 

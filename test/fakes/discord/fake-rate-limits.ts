@@ -60,7 +60,10 @@ export class FakeRateLimiter {
     const globalWindow = this.windowOf(this.globals, botId, 1_000, t);
     if (globalWindow.count >= this.settings.globalPerSecond) {
       const retryAfterMs = globalWindow.startedAt + 1_000 - t;
-      return { headers: { 'X-RateLimit-Global': 'true', 'X-RateLimit-Scope': 'global' }, limited: { retryAfterMs, global: true } };
+      return {
+        headers: { 'X-RateLimit-Global': 'true', 'X-RateLimit-Scope': 'global' },
+        limited: { retryAfterMs, global: true },
+      };
     }
     const rule = this.ruleFor(group);
     const bucket = this.windowOf(this.buckets, `${botId}:${rule.hash}:${major}`, rule.windowMs, t);
@@ -92,7 +95,12 @@ export class FakeRateLimiter {
   }
 }
 
-function bucketHeaders(rule: BucketRule, remaining: number, resetAt: number, t: number): Record<string, string> {
+function bucketHeaders(
+  rule: BucketRule,
+  remaining: number,
+  resetAt: number,
+  t: number,
+): Record<string, string> {
   return {
     'X-RateLimit-Limit': String(rule.limit),
     'X-RateLimit-Remaining': String(remaining),

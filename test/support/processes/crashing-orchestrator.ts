@@ -19,7 +19,13 @@ const port: ChatPort = {
     return new Promise(() => undefined);
   },
 };
-const orch = new Orchestrator({ ledger, port, channel: 'main', admins: { userIds: [], roleIds: [], everyone: true }, log: silentLogger });
+const orch = new Orchestrator({
+  ledger,
+  port,
+  channel: 'main',
+  admins: { userIds: [], roleIds: [], everyone: true },
+  log: silentLogger,
+});
 await orch.start();
 ledger.createTask({ title: 'posted after the crash' }, 'test');
 orch.poster.kick();
