@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatPort, IncomingMessage } from '../chat/chat-port.ts';
 import { handleIncoming, type AdminPolicy } from '../commands/command-handler.ts';
-import { describeError } from '../core/errors.ts';
+import { ChatError, describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { OutboxPoster } from './outbox-poster.ts';
@@ -37,6 +37,8 @@ export class Orchestrator {
   readonly poster: OutboxPoster;
   private sweeper: NodeJS.Timeout | undefined;
   private started = false;
+  private connected = false;
+  private reconnect: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: OrchestratorOptions) {
     this.poster = new OutboxPoster(
@@ -54,13 +56,45 @@ export class Orchestrator {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const { ledger, port, log } = this.options;
+    const { ledger } = this.options;
     ledger.setChannels([this.options.channel]);
     this.poster.start();
     const every = this.options.sweepIntervalMs ?? Math.max(200, Math.floor(ledger.options.leaseMs / 4));
     this.sweeper = setInterval(() => this.sweep(), every);
-    await port.start((msg) => this.onMessage(msg));
-    log.info('orchestrator listening', { platform: port.platform, channel: this.options.channel });
+    try {
+      await this.connect(0);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /**
+   * Connects to the platform. When it cannot be reached (a transient error), the swarm keeps
+   * working from the ledger and the connection is retried in the background with backoff.
+   */
+  private async connect(failures: number): Promise<void> {
+    const { port, log } = this.options;
+    try {
+      await port.start((msg) => this.onMessage(msg));
+      this.connected = true;
+      log.info('orchestrator listening', { platform: port.platform, channel: this.options.channel });
+    } catch (err) {
+      if (!(err instanceof ChatError) || err.permanent || !this.started) throw err;
+      const waitMs = Math.min(30_000, 1_000 * 2 ** failures);
+      log.warn('chat platform unreachable; agents keep working, retrying the connection', {
+        platform: port.platform,
+        retryInMs: waitMs,
+        reason: describeError(err),
+      });
+      this.reconnect = setTimeout(() => {
+        this.reconnect = undefined;
+        if (this.started)
+          this.connect(failures + 1).catch((e: unknown) =>
+            log.error('could not connect', { error: describeError(e) }),
+          );
+      }, waitMs);
+    }
   }
 
   /** Requeues (or fails) claims whose agents went silent. */
@@ -95,12 +129,15 @@ export class Orchestrator {
   /** Stops listening and posting. Pending posts stay in the outbox and go out after the next start. */
   async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.reconnect) clearTimeout(this.reconnect);
     this.sweeper = undefined;
+    this.reconnect = undefined;
+    this.started = false;
     try {
-      await this.options.port.stop();
+      if (this.connected) await this.options.port.stop();
     } finally {
+      this.connected = false;
       await this.poster.stop();
-      this.started = false;
     }
   }
 }

@@ -154,4 +154,34 @@ describe('swarm on the memory channel', () => {
     for (let i = 0; i < 40; i++) expect(all).toContain(`bulk ${i}`);
     expect(ledger.audit().problems).toEqual([]);
   });
+
+  it('keeps the swarm working when the platform is unreachable at start, and connects later', async () => {
+    const ledger = tempLedger();
+    const port = createMemoryChannel();
+    let refusals = 1;
+    const realStart = port.start.bind(port);
+    port.start = async (handler) => {
+      if (refusals-- > 0) throw new ChatError('network down', { permanent: false });
+      return realStart(handler);
+    };
+    const orch = await startSwarm(ledger, port);
+    startAgent(ledger, 'coder-1', [], () => 'worked offline');
+    ledger.createTask({ title: 'during the outage' }, 'cli');
+    await waitFor('task done while disconnected', () => ledger.getTask('T-1')?.status === 'done');
+    expect(port.isStarted).toBe(false);
+    await waitFor('connected on retry', () => port.isStarted, 10_000);
+    port.postAsHuman('/task after reconnect', { authorId: 'alice', name: 'alice' });
+    await waitFor('command applied', () => ledger.getTask('T-2'));
+    expect(await orch.poster.drain(10_000)).toBe(0);
+  });
+
+  it('fails start with the reason when the platform refuses for good', async () => {
+    const ledger = tempLedger();
+    const port = createMemoryChannel();
+    port.start = async () => {
+      throw new ChatError('chat not found', { permanent: true });
+    };
+    const orch = new Orchestrator({ ledger, port, channel: 'main', admins: ADMIN, log: silentLogger });
+    await expect(orch.start()).rejects.toThrow(/chat not found/);
+  });
 });
