@@ -37,6 +37,7 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
           token: tokenFromEnv(channel.tokenEnv, 'the Telegram channel', io.env),
           chatId: channel.chatId,
           agentTokens: agentTokens(ctx.config, io.env),
+          ...(channel.topicId !== undefined ? { topicId: channel.topicId } : {}),
           ...(channel.apiRoot !== undefined ? { apiRoot: channel.apiRoot } : {}),
         },
         { log: ctx.log },
