@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { renderTaskLine, renderTaskMessage } from '../chat/render-task.ts';
 import { parseCommand } from '../commands/command-grammar.ts';
+import { toNewTask } from '../commands/to-new-task.ts';
 import { SwarmError } from '../core/errors.ts';
 import { TASK_STATUSES, type TaskStatus } from '../core/types.ts';
 import { cliContext, EXIT, withLedger, type CliIo } from './cli-context.ts';
@@ -72,21 +73,7 @@ export function runTask(argv: string[], io: CliIo): number {
           io.err(parsed.kind === 'error' ? `${parsed.message}\n${USAGE}` : USAGE);
           return EXIT.usage;
         }
-        const c = parsed.command;
-        const res = ledger.createTask(
-          {
-            title: c.title,
-            body: c.body,
-            skills: c.skills,
-            priority: c.priority,
-            dependsOn: c.dependsOn,
-            review: c.review,
-            maxAttempts: c.maxAttempts,
-            ...(c.key !== undefined ? { key: c.key } : {}),
-            ...(c.timeoutMs !== undefined ? { timeoutMs: c.timeoutMs } : {}),
-          },
-          actor,
-        );
+        const res = ledger.createTask(toNewTask(parsed.command), actor);
         if (values.json) io.out(JSON.stringify({ created: res.created, task: res.task }));
         else io.out(`${res.created ? 'created' : 'exists'} ${res.task.id}`);
         return EXIT.ok;

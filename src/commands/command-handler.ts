@@ -7,6 +7,7 @@ import { COMMANDS } from './command-catalog.ts';
 import { parseCommand } from './command-grammar.ts';
 import type { Command } from './command-types.ts';
 import { helpText } from './command-usage.ts';
+import { toNewTask } from './to-new-task.ts';
 
 /** Who may change swarm state from a channel. */
 export interface AdminPolicy {
@@ -124,18 +125,7 @@ function tryAnswerByReply(
 function apply(ledger: Ledger, c: Command, actor: string, now: number): string | undefined {
   switch (c.name) {
     case 'task': {
-      const input = {
-        title: c.title,
-        body: c.body,
-        skills: c.skills,
-        priority: c.priority,
-        dependsOn: c.dependsOn,
-        review: c.review,
-        maxAttempts: c.maxAttempts,
-        ...(c.key !== undefined ? { key: c.key } : {}),
-        ...(c.timeoutMs !== undefined ? { timeoutMs: c.timeoutMs } : {}),
-      };
-      const res = ledger.createTask(input, actor);
+      const res = ledger.createTask(toNewTask(c), actor);
       return res.created ? undefined : `${res.task.id} already exists (same key); it is ${res.task.status}`;
     }
     case 'cancel':

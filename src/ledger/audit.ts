@@ -12,7 +12,8 @@ export interface AuditReport {
   problems: AuditProblem[];
 }
 
-interface EventRow {
+/** A row of the events table as better-sqlite3 returns it. */
+export interface EventRow {
   seq: number;
   at: number;
   type: string;

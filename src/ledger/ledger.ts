@@ -9,7 +9,7 @@ import {
 } from '../core/types.ts';
 import * as agents from './agent-ops.ts';
 import * as attempts from './attempt-ops.ts';
-import { auditLedger, type AuditReport } from './audit.ts';
+import { auditLedger, type AuditReport, type EventRow } from './audit.ts';
 import * as control from './control-ops.ts';
 import { InboxStore } from './inbox-store.ts';
 import { LEDGER_DEFAULTS, LedgerCore, type LedgerOptions } from './ledger-core.ts';
@@ -226,17 +226,7 @@ export class Ledger {
             .sql('SELECT * FROM events WHERE task_id = ? AND seq > ? ORDER BY seq')
             .all(options.taskId, options.afterSeq ?? 0)
         : this.core.sql('SELECT * FROM events WHERE seq > ? ORDER BY seq').all(options.afterSeq ?? 0)
-    ) as {
-      seq: number;
-      at: number;
-      type: string;
-      task_id: string | null;
-      agent_id: string | null;
-      actor: string;
-      data: string;
-      prev_hash: string;
-      hash: string;
-    }[];
+    ) as EventRow[];
     return rows.map((r) => ({
       seq: r.seq,
       at: r.at,
