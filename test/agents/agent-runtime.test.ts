@@ -1,0 +1,122 @@
+import { existsSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentRuntime } from '../../src/agents/agent-runtime.ts';
+import { createFunctionWorker, type WorkerFunction } from '../../src/agents/function-worker.ts';
+import { createShellWorker } from '../../src/agents/shell-worker.ts';
+import type { Worker } from '../../src/agents/worker.ts';
+import { silentLogger } from '../../src/core/logger.ts';
+import type { Ledger } from '../../src/ledger/ledger.ts';
+import { tempDir, tempLedger } from '../support/temp-ledger.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const running: AgentRuntime[] = [];
+afterEach(async () => {
+  while (running.length) await running.pop()!.stop();
+});
+
+function agent(
+  ledger: Ledger,
+  worker: Worker,
+  extra: Partial<ConstructorParameters<typeof AgentRuntime>[1]> = {},
+) {
+  const a = new AgentRuntime(ledger, {
+    id: 'a1',
+    skills: [],
+    capacity: 1,
+    worker,
+    workRoot: tempDir(),
+    log: silentLogger,
+    ...extra,
+  });
+  a.start();
+  running.push(a);
+  return a;
+}
+const fn = (f: WorkerFunction) => createFunctionWorker(f);
+
+describe('agent runtime', () => {
+  it('stops a worker that runs past the task timeout and records the failure', async () => {
+    const ledger = tempLedger({ retryBaseMs: 60_000 });
+    ledger.createTask({ title: 'slow', timeoutMs: 1_000, maxAttempts: 1 }, 'test');
+    agent(ledger, createShellWorker({ command: 'sleep 30', killGraceMs: 200 }));
+    await waitFor('failed', () => ledger.getTask('T-1')?.status === 'failed', 15_000);
+    expect(ledger.getTask('T-1')!.lastError).toMatch(/timed out after 1s/);
+  });
+
+  it('stops a running shell worker when a person cancels the task', async () => {
+    const ledger = tempLedger();
+    ledger.createTask({ title: 'cancel me' }, 'test');
+    const dir = tempDir();
+    agent(
+      ledger,
+      createShellWorker({
+        command: `echo started > ${dir}/started; sleep 30; echo finished > ${dir}/late`,
+        killGraceMs: 200,
+      }),
+    );
+    await waitFor('claimed', () => ledger.getTask('T-1')?.status === 'claimed');
+    ledger.cancel('T-1', 'alice', 'changed my mind');
+    await waitFor(
+      'attempt ended',
+      () =>
+        ledger.db.prepare("SELECT outcome FROM attempts WHERE task_id = 'T-1'").get() as
+          { outcome: string } | undefined,
+    );
+    const a = running[0]!;
+    await waitFor('worker stopped', () => a.busy === 0, 10_000);
+    expect(ledger.getTask('T-1')!.status).toBe('cancelled');
+    expect(existsSync(`${dir}/started`)).toBe(true);
+    expect(existsSync(`${dir}/late`)).toBe(false);
+    expect(ledger.events({ taskId: 'T-1' }).some((e) => e.type === 'stale_write_refused')).toBe(false);
+  });
+
+  it('releases running tasks without spending an attempt when it shuts down', async () => {
+    const ledger = tempLedger();
+    ledger.createTask({ title: 'interrupted', maxAttempts: 1 }, 'test');
+    const a = agent(
+      ledger,
+      fn((ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve('stopped')))),
+    );
+    await waitFor('claimed', () => ledger.getTask('T-1')?.status === 'claimed');
+    running.pop();
+    await a.stop();
+    const t = ledger.getTask('T-1')!;
+    expect(t.status).toBe('queued');
+    // A new agent can still run it although maxAttempts is 1.
+    agent(
+      ledger,
+      fn(() => 'second go'),
+      { id: 'a2' },
+    );
+    await waitFor('done', () => ledger.getTask('T-1')?.status === 'done');
+    expect(ledger.getTask('T-1')!.result).toBe('second go');
+  });
+
+  it('runs up to its capacity at once and no more', async () => {
+    const ledger = tempLedger();
+    for (let i = 0; i < 5; i++) ledger.createTask({ title: `p${i}` }, 'test');
+    let concurrent = 0;
+    let peak = 0;
+    agent(
+      ledger,
+      fn(async () => {
+        concurrent++;
+        peak = Math.max(peak, concurrent);
+        await new Promise((r) => setTimeout(r, 150));
+        concurrent--;
+        return 'ok';
+      }),
+      { capacity: 2 },
+    );
+    await waitFor('all done', () => ledger.countByStatus().done === 5, 15_000);
+    expect(peak).toBe(2);
+  });
+
+  it('turns a worker that throws into a failed attempt with the message', async () => {
+    const ledger = tempLedger({ retryBaseMs: 60_000 });
+    ledger.createTask({ title: 'boom', maxAttempts: 1 }, 'test');
+    agent(ledger, { run: () => Promise.reject(new Error('worker exploded')) });
+    await waitFor('failed', () => ledger.getTask('T-1')?.status === 'failed');
+    expect(ledger.getTask('T-1')!.lastError).toMatch(/worker exploded/);
+  });
+});
