@@ -91,6 +91,17 @@ export class OutboxStore {
     return raw ? toOutboxRow(raw) : undefined;
   }
 
+  /** A task's oldest pending detail row, so its details go out in the order they happened. */
+  firstPendingDetail(channel: string, taskId: string): OutboxRow | undefined {
+    const raw = this.core
+      .sql(
+        `SELECT id, channel, kind, event_seq, task_id, priority, payload, attempts, created_at FROM outbox
+         WHERE channel = ? AND task_id = ? AND kind = 'detail' AND status = 'pending' ORDER BY id LIMIT 1`,
+      )
+      .get(channel, taskId) as RawOutboxRow | undefined;
+    return raw ? toOutboxRow(raw) : undefined;
+  }
+
   markSent(id: number, messageId: string, threadId?: string): void {
     this.core
       .sql(

@@ -124,9 +124,18 @@ export class OutboxPoster {
       due = ledger.outbox.due(channel, 1);
       if (due.length === 0) return false;
     }
-    const row = due[0]!;
+    const row = this.inTaskOrder(due[0]!);
     await this.limiter.schedule(() => this.post(row));
     return true;
+  }
+
+  /**
+   * Urgency picks the task, but a task's details keep their event order: otherwise a claim line
+   * (normal) lands after the result (urgent) and reopens the thread the result had just closed.
+   */
+  private inTaskOrder(row: OutboxRow): OutboxRow {
+    if (row.kind !== 'detail' || !row.taskId) return row;
+    return this.deps.ledger.outbox.firstPendingDetail(this.deps.channel, row.taskId) ?? row;
   }
 
   /** Under a backlog, replaces many queued messages with a few digest messages. */
