@@ -39,7 +39,7 @@ interface MirrorRow {
 /**
  * Verifies the ledger: the event chain is unbroken (no event edited, inserted or removed after the
  * fact) and every event meant for the channel reached it (posted, merged into a posted digest, or
- * superseded by a later posted status message).
+ * superseded by a later status message that was posted, alone or in a digest).
  */
 export function auditLedger(db: Database.Database): AuditReport {
   const problems: AuditProblem[] = [];
@@ -76,8 +76,11 @@ export function auditLedger(db: Database.Database): AuditReport {
     'SELECT id, channel, kind, task_id, status, merged_into, last_error FROM outbox WHERE event_seq = ?',
   );
   const digestSent = db.prepare("SELECT 1 FROM outbox WHERE id = ? AND status = 'sent'");
+  // A later status row shows the task's live state, whether it went out alone or as a digest line.
   const laterStatusSent = db.prepare(
-    "SELECT 1 FROM outbox WHERE channel = ? AND task_id = ? AND kind = 'status' AND status = 'sent' AND id > ? LIMIT 1",
+    `SELECT 1 FROM outbox o WHERE o.channel = ? AND o.task_id = ? AND o.kind = 'status' AND o.id > ?
+       AND (o.status = 'sent' OR (o.status = 'merged' AND EXISTS
+         (SELECT 1 FROM outbox d WHERE d.id = o.merged_into AND d.status = 'sent'))) LIMIT 1`,
   );
   for (const seq of mirroredSeqs) {
     const rows = rowsOf.all(seq) as MirrorRow[];
