@@ -33,8 +33,8 @@ const readAll = async (stream: IncomingMessage): Promise<Buffer> => {
 const chatOf = (body: Buffer, contentType: string | undefined): string | undefined => {
   if (!contentType?.includes('json')) return undefined;
   try {
-    const id = (JSON.parse(body.toString('utf8')) as { chat_id?: unknown }).chat_id;
-    return id === undefined ? undefined : String(id as string | number);
+    const id = (JSON.parse(body.toString('utf8')) as { chat_id?: string | number }).chat_id;
+    return id === undefined ? undefined : String(id);
   } catch {
     return undefined;
   }
