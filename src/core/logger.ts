@@ -9,14 +9,13 @@ export interface Logger {
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LEVELS)[number];
 
-/** Matches anything that looks like a bot token so a stray one is masked before it is written. */
-// No leading word boundary: Telegram puts the token right after "bot" in its URLs.
+/**
+ * Matches anything that looks like a bot token so a stray one is masked before it is written. No
+ * leading word boundary: Telegram puts the token right after "bot" in its URLs.
+ */
 const TOKEN_PATTERNS = [
   /(?<!\d)\d{6,}:[A-Za-z0-9_-]{30,}/g,
   /[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{20,}/g,
-];
-  /\b\d{6,}:[A-Za-z0-9_-]{30,}\b/g,
-  /\b[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{20,}\b/g,
 ];
 
 /** Masks Telegram- and Discord-shaped tokens in a string. */
