@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/logger.ts';
@@ -27,28 +26,26 @@ describe('an orchestrator on Discord killed between the post and recording its i
     const postPath = `/api/v10/channels/${fake.channelId}/messages`;
     const orchestratorId = fake.bot('orchestrator').id;
 
-    let child: ChildProcess | undefined;
-    let exited: Promise<unknown> = Promise.resolve();
-    let killedAtPost = false;
+    const child = spawnTs(
+      'test/support/processes/discord-crashing-orchestrator.ts',
+      [db, fake.apiBase, fake.channelId, title],
+      { DISCORD_BOT_TOKEN: TOKENS.orchestrator },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    cleanups.push(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    // Set in the same tick as the spawn, so it is in place before the child can send anything.
     // Discord has created the message when this runs; its answer never reaches the child.
+    let killedAtPost = false;
     fake.beforeReply = async (record) => {
-      if (killedAtPost || !child || record.method !== 'POST' || record.path !== postPath) return;
+      if (killedAtPost || record.method !== 'POST' || record.path !== postPath) return;
       if (record.botId !== orchestratorId) return;
       killedAtPost = true;
       child.kill('SIGKILL');
       await exited;
     };
-    child = spawnTs(
-      'test/support/processes/discord-crashing-orchestrator.ts',
-      [db, fake.apiBase, fake.channelId, title],
-      { DISCORD_BOT_TOKEN: TOKENS.orchestrator },
-    );
-    const spawned = child;
-    exited = new Promise((resolve) => spawned.once('exit', resolve));
-    cleanups.push(() => {
-      if (spawned.exitCode === null && spawned.signalCode === null) spawned.kill('SIGKILL');
-    });
-    const crashed = await collect(spawned);
+    const crashed = await collect(child);
     expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
     expect(killedAtPost).toBe(true);
     fake.beforeReply = undefined;

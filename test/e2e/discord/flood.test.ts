@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.ts';
+import { silentLogger } from '../../../src/core/logger.ts';
+import { tempLedger } from '../../support/temp-ledger.ts';
+import { waitFor } from '../../support/wait-for.ts';
+import { everyMessage, startSwarmFake, startSwarmOnDiscord, TIME_SCALE } from './discord-swarm-kit.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+const TASKS = 60;
+
+describe('a flood of tasks on Discord', () => {
+  // Windows are TIME_SCALE times shorter than Discord's for the fake, the adapter and the poster
+  // alike (5 per 1 s instead of 5 per 5 s), so the flood meets the same limits five times faster.
+  it(`mirrors ${TASKS} tasks created at once with no 429, every task and result visible`, async () => {
+    expect(TIME_SCALE).toBeGreaterThan(1);
+    const fake = await startSwarmFake();
+    cleanups.push(() => fake.close());
+    const ledger = tempLedger();
+    const swarm = await startSwarmOnDiscord(fake, ledger, silentLogger);
+    cleanups.push(() => swarm.stop());
+    // Short pieces of work, so claims, results and the backlog overlap in the channel.
+    for (const id of ['designer-001', 'writer-002', 'coder-003'])
+      swarm.agent(
+        id,
+        [],
+        async (ctx) => {
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          return `flood result ${ctx.task.id}`;
+        },
+        2,
+      );
+
+    ledger.transaction(() => {
+      for (let i = 1; i <= TASKS; i++) ledger.createTask({ title: `flood task ${i}` }, 'test');
+    });
+    await waitFor('every task done', () => ledger.countByStatus().done === TASKS, 60_000);
+    expect(await swarm.orchestrator.poster.drain(120_000)).toBe(0);
+
+    const seen = everyMessage(fake)
+      .map((m) => m.text)
+      .join('\n');
+    for (let i = 1; i <= TASKS; i++) {
+      expect(seen, `T-${i} shown`).toMatch(new RegExp(`\\bT-${i} · flood task ${i}\\b`));
+      expect(seen, `T-${i} result shown`).toMatch(new RegExp(`flood result T-${i}\\b`));
+    }
+    // The channel's budget is far below one message per event: the backlog went out as digests.
+    const mirrored = ledger.audit().mirroredEvents;
+    expect(everyMessage(fake).length).toBeLessThan(mirrored);
+    expect(seen).toMatch(/📋 \d+ updates/);
+
+    expect(fake.counters.served429).toBe(0);
+    expect(fake.unknownRoutes).toEqual([]);
+    expect(ledger.audit().problems).toEqual([]);
+    const out: string[] = [];
+    const io = { out: (t: string) => void out.push(t), err: (t: string) => void out.push(t), env: {} };
+    expect(await main(['audit', '--db', ledger.path], io), out.join('\n')).toBe(0);
+  }, 180_000);
+});
