@@ -149,18 +149,20 @@ function takeClaim(core: LedgerCore, row: TaskRow, agent: ClaimingAgent): ClaimR
   return { kind: 'claimed', task: loadTask(core, row.id)!, attempt, leaseExpiresAt };
 }
 
+const CANDIDATE_SQL = `SELECT * FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before <= ?
+     AND (assignee IS NULL OR assignee = ?)
+     AND NOT EXISTS (SELECT 1 FROM json_each(tasks.skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?)))
+   ORDER BY priority DESC, seq LIMIT 1`;
+
 /** Claims the best eligible task for the agent: skills it has, highest priority, then oldest. */
 export function claimNext(core: LedgerCore, agent: ClaimingAgent): ClaimResult {
+  const skills = JSON.stringify(agent.skills);
+  // A read first: idle agents woken by every ledger change must not queue for the write lock
+  // only to find nothing to do.
+  if (!core.sql(CANDIDATE_SQL).get(core.now(), agent.id, skills)) return { kind: 'none' };
   return core.write(() => {
     if (isPaused(core, agent.id)) return { kind: 'paused' };
-    const row = core
-      .sql(
-        `SELECT * FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before <= ?
-           AND (assignee IS NULL OR assignee = ?)
-           AND NOT EXISTS (SELECT 1 FROM json_each(tasks.skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?)))
-         ORDER BY priority DESC, seq LIMIT 1`,
-      )
-      .get(core.now(), agent.id, JSON.stringify(agent.skills)) as TaskRow | undefined;
+    const row = core.sql(CANDIDATE_SQL).get(core.now(), agent.id, skills) as TaskRow | undefined;
     if (!row) return { kind: 'none' };
     return takeClaim(core, row, agent);
   });
