@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util';
 import { runLatencyBench } from './claim-latency.ts';
 import { runLedgerBench } from './ledger-throughput.ts';
 import { runRssBench } from './peak-rss.ts';
+import { runTelegramBench } from './telegram-mirror-rate.ts';
 
-// `npm run bench [-- ledger|latency|rss] [--tasks N]`: prints each figure with the command that made it.
+// `npm run bench [-- ledger|latency|rss|telegram] [--tasks N]`: prints each figure with the command that made it.
 const { positionals, values } = parseArgs({
   args: process.argv.slice(2),
   options: { tasks: { type: 'string' }, samples: { type: 'string' }, agents: { type: 'string' } },
@@ -15,3 +16,4 @@ if (which === 'all' || which === 'ledger') runLedgerBench(Number(values.tasks ??
 if (which === 'all' || which === 'latency')
   await runLatencyBench(Number(values.samples ?? 200), Number(values.agents ?? 4));
 if (which === 'all' || which === 'rss') await runRssBench(Number(values.tasks ?? 100_000));
+if (which === 'all' || which === 'telegram') await runTelegramBench(Number(values.tasks ?? 200));
