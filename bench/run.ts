@@ -1,13 +1,19 @@
 import { parseArgs } from 'node:util';
 import { runLatencyBench } from './claim-latency.ts';
+import { runDiscordBench } from './discord-mirror.ts';
 import { runLedgerBench } from './ledger-throughput.ts';
 import { runRssBench } from './peak-rss.ts';
 import { runTelegramBench } from './telegram-mirror-rate.ts';
 
-// `npm run bench [-- ledger|latency|rss|telegram] [--tasks N]`: prints each figure with the command that made it.
+// `npm run bench [-- ledger|latency|rss|telegram|discord] [--tasks N] [--scale N]`: prints each figure with the command that made it.
 const { positionals, values } = parseArgs({
   args: process.argv.slice(2),
-  options: { tasks: { type: 'string' }, samples: { type: 'string' }, agents: { type: 'string' } },
+  options: {
+    tasks: { type: 'string' },
+    samples: { type: 'string' },
+    agents: { type: 'string' },
+    scale: { type: 'string' },
+  },
   allowPositionals: true,
 });
 const which = positionals[0] ?? 'all';
@@ -17,3 +23,5 @@ if (which === 'all' || which === 'latency')
   await runLatencyBench(Number(values.samples ?? 200), Number(values.agents ?? 4));
 if (which === 'all' || which === 'rss') await runRssBench(Number(values.tasks ?? 100_000));
 if (which === 'all' || which === 'telegram') await runTelegramBench(Number(values.tasks ?? 200));
+if (which === 'all' || which === 'discord')
+  await runDiscordBench(Number(values.tasks ?? 300), Number(values.scale ?? 10));

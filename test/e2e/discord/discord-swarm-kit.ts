@@ -4,6 +4,9 @@
  * with an admin role, and rate limits scaled down in time, the same way for the fake, the adapter's
  * pacing and the poster, so a test sees Discord's behaviour five times faster.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDiscordChannel } from '../../../adapters/discord/discord-channel.ts';
 import { DEFAULT_DISCORD_RATES, type DiscordRateOptions } from '../../../adapters/discord/discord-limiter.ts';
 import { AgentRuntime } from '../../../src/agents/agent-runtime.ts';
@@ -17,7 +20,6 @@ import { Orchestrator } from '../../../src/orchestrator/orchestrator.ts';
 import { PLATFORM_PACING, type PosterOptions } from '../../../src/orchestrator/poster-options.ts';
 import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord/fake-discord-server.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../../fakes/discord/fake-rate-limits.ts';
-import { tempDir } from '../../support/temp-ledger.ts';
 
 /**
  * Every per-channel window is this many times shorter than Discord's (5 per 5 s becomes 5 per 1 s),
@@ -87,7 +89,7 @@ export interface SwarmOnDiscord {
   port: ChatPort;
   /** Starts an in-process agent with a function worker; stopped by `stop`. */
   agent(id: string, skills: string[], fn: WorkerFunction, capacity?: number): AgentRuntime;
-  /** Stops the agents, then the orchestrator (which disconnects from the fake). */
+  /** Stops the agents, then the orchestrator (which disconnects from the fake); removes work folders. */
   stop(): Promise<void>;
 }
 
@@ -126,6 +128,8 @@ export async function startSwarmOnDiscord(
   });
   await orchestrator.start();
   const agents: AgentRuntime[] = [];
+  // Made here rather than with the test helpers, so the benchmark can use this kit outside vitest.
+  const workRoot = mkdtempSync(join(tmpdir(), 'swarm-discord-'));
   return {
     orchestrator,
     port,
@@ -135,7 +139,7 @@ export async function startSwarmOnDiscord(
         skills,
         capacity,
         worker: createFunctionWorker(fn),
-        workRoot: tempDir(),
+        workRoot,
         log,
       });
       runtime.start();
@@ -145,6 +149,7 @@ export async function startSwarmOnDiscord(
     async stop() {
       await Promise.all(agents.map((a) => a.stop()));
       await orchestrator.stop();
+      rmSync(workRoot, { recursive: true, force: true });
     },
   };
 }
