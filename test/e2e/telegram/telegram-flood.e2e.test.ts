@@ -18,10 +18,18 @@ afterEach(async () => {
 
 const resultOf = (id: string): string => `result of ${id}: ${id.length * 7919}-${id}`;
 
-/** Starts three agents that return `resultOf(task)` at once. */
-function startAgents(f: TelegramSwarmFixture): void {
+/** Starts three agents that return `resultOf(task)` after `workMs` each. */
+function startAgents(f: TelegramSwarmFixture, workMs = 0, capacity = 4): void {
   for (const id of ['coder-001', 'writer-001', 'reviewer-001'] as const)
-    f.startAgent(id, [], (ctx) => resultOf(ctx.task.id), 4);
+    f.startAgent(
+      id,
+      [],
+      async (ctx) => {
+        if (workMs > 0) await new Promise((r) => setTimeout(r, workMs));
+        return resultOf(ctx.task.id);
+      },
+      capacity,
+    );
 }
 
 /** Every task done, every task id and result readable in the chat, every event posted, audit clean. */
@@ -50,7 +58,8 @@ describe('telegram swarm under flood control', () => {
     fx = await createTelegramSwarmFixture({ timeScale: 30 });
     const f = fx;
     const { orchestrator } = await f.startOrchestrator();
-    startAgents(f);
+    // Work takes a while, so events keep coming while the mirror is busy: several group windows' worth.
+    startAgents(f, 250, 1);
     // Like a CLI client: a person typing 60 commands would be rate limited by Telegram themselves.
     for (let i = 1; i <= 60; i++) f.ledger.createTask({ title: `flood task ${i}` }, 'cli');
     await expectEverythingMirrored(f, (ms) => orchestrator.poster.drain(ms));
@@ -59,6 +68,10 @@ describe('telegram swarm under flood control', () => {
     // More events than messages: the backlog went out merged, within the budget.
     const sentMessages = f.lines().length;
     expect(sentMessages).toBeLessThan(f.ledger.audit().mirroredEvents);
+    // And enough traffic that the group limit mattered: more than two windows' worth of calls.
+    const { calls } = f.fake.stats();
+    const sends = (calls.sendMessage ?? 0) + (calls.editMessageText ?? 0);
+    expect(sends).toBeGreaterThan(2 * f.limits.perGroup.max);
   }, 90_000);
 
   it('waits the full retry_after of 429s the server sends anyway, and loses nothing', async () => {
