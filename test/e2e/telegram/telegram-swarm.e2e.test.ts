@@ -150,5 +150,7 @@ describe('telegram swarm end to end', () => {
     expect(stats.tooManyRequests).toBe(0);
     expect(stats.unknownCalls).toEqual([]);
     expect(stats.dropPendingUpdates).toBe(0);
+    const logged = f.log.text();
+    for (const bot of f.fake.world.accounts.values()) if (bot.token) expect(logged).not.toContain(bot.token);
   }, 90_000);
 });
