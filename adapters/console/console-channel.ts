@@ -5,11 +5,10 @@ import type {
   ChatLimits,
   ChatPort,
   CursorStore,
-  IncomingMessage,
-  MessageHandler,
   OutgoingMessage,
   SentMessage,
 } from '../../src/chat/chat-port.ts';
+import { createSerialDelivery } from '../../src/chat/serial-delivery.ts';
 import { ChatError } from '../../src/core/errors.ts';
 import { silentLogger, type Logger } from '../../src/core/logger.ts';
 import { systemClock, type Clock } from '../../src/core/types.ts';
@@ -80,11 +79,9 @@ export function createConsoleChannel(
   const limits: ChatLimits = { ...defaults.limits };
 
   const remembered = new Map<string, Pick<ConsoleMessageView, 'who' | 'heading' | 'text' | 'under'>>();
-  const queue: IncomingMessage[] = [];
+  const delivery = createSerialDelivery(logger, 'console');
   let lastId = Number(deps.cursors?.get(CURSOR_KEY) ?? 0) || 0;
-  let handler: MessageHandler | undefined;
   let reader: Interface | undefined;
-  let pumping = false;
 
   const nextId = (): string => {
     lastId += 1;
@@ -105,24 +102,6 @@ export function createConsoleChannel(
   };
   const onOutputError = (err: unknown): void => logger.warn('console output failed', { error: String(err) });
 
-  // One delivery at a time, in input order; a failing handler is logged and the next line still goes.
-  const pump = async (): Promise<void> => {
-    if (pumping) return;
-    pumping = true;
-    try {
-      while (handler && queue.length > 0) {
-        const message = queue.shift()!;
-        try {
-          await handler(message);
-        } catch (err) {
-          logger.warn('console message handler failed', { messageId: message.messageId, error: String(err) });
-        }
-      }
-    } finally {
-      pumping = false;
-    }
-  };
-
   const onLine = (line: string): void => {
     const parsed = parseConsoleInput(line);
     if (!parsed) return;
@@ -137,7 +116,7 @@ export function createConsoleChannel(
         text: parsed.text,
         ...(replyTo !== undefined && { replyToMessageId: replyTo }),
       });
-    queue.push({
+    delivery.push({
       platform: 'console',
       channelId: options.channelId ?? defaults.channelId,
       messageId,
@@ -147,7 +126,6 @@ export function createConsoleChannel(
       ...(replyTo !== undefined && { replyToMessageId: replyTo }),
       ...(threadId !== undefined && { threadId }),
     });
-    void pump();
   };
 
   const writeAttachment = async (messageId: string, fileName: string, content: Buffer): Promise<string> => {
@@ -183,12 +161,11 @@ export function createConsoleChannel(
     platform: 'console',
     limits,
     get isStarted() {
-      return handler !== undefined;
+      return delivery.attached;
     },
 
     async start(onMessage) {
-      if (handler) throw new Error('console channel already started');
-      handler = onMessage;
+      if (delivery.attached) throw new Error('console channel already started');
       output.on('error', onOutputError);
       const rl = createInterface({ input, terminal: false, crlfDelay: Infinity });
       reader = rl;
@@ -197,11 +174,11 @@ export function createConsoleChannel(
       rl.on('close', () => {
         if (reader === rl) logger.info('console input ended; continuing without input');
       });
-      void pump();
+      delivery.attach(onMessage);
     },
 
     async stop() {
-      handler = undefined;
+      delivery.attach(undefined);
       const rl = reader;
       reader = undefined;
       rl?.off('line', onLine);

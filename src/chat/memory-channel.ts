@@ -1,15 +1,8 @@
+import { createSerialDelivery } from './serial-delivery.ts';
 import { ChatError } from '../core/errors.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
 import { systemClock, type Clock } from '../core/types.ts';
-import type {
-  ChatLimits,
-  ChatPort,
-  IncomingMessage,
-  MessageHandler,
-  OutgoingMessage,
-  SentMessage,
-  TaskAnchor,
-} from './chat-port.ts';
+import type { ChatLimits, ChatPort, OutgoingMessage, SentMessage, TaskAnchor } from './chat-port.ts';
 
 /** One message in the memory channel, as a person would see it. */
 export interface MemoryTranscriptEntry {
@@ -85,10 +78,7 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
 
   const entries: MemoryTranscriptEntry[] = [];
   const closed: string[] = [];
-  const queue: IncomingMessage[] = [];
-  let handler: MessageHandler | undefined;
-  let pumping = false;
-  let drained: Promise<void> = Promise.resolve();
+  const delivery = createSerialDelivery(logger, 'memory channel');
   let nextId = 1;
   let failures: { remaining: number; error: ChatError } | undefined;
 
@@ -109,26 +99,6 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
     }
   };
 
-  // Deliveries run one at a time, in posting order; a failing handler is logged and skipped.
-  const pump = (): void => {
-    if (pumping) return;
-    pumping = true;
-    drained = (async () => {
-      try {
-        while (handler && queue.length > 0) {
-          const message = queue.shift()!;
-          try {
-            await handler(message);
-          } catch (err) {
-            logger.warn('message handler failed', { messageId: message.messageId, error: String(err) });
-          }
-        }
-      } finally {
-        pumping = false;
-      }
-    })();
-  };
-
   const post = (
     entry: Omit<MemoryTranscriptEntry, 'messageId' | 'edits' | 'sentAt'>,
   ): MemoryTranscriptEntry => {
@@ -141,17 +111,16 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
     platform: 'memory',
     limits,
     get isStarted() {
-      return handler !== undefined;
+      return delivery.attached;
     },
 
     async start(onMessage) {
-      if (handler) throw new Error('memory channel already started');
-      handler = onMessage;
-      pump();
+      if (delivery.attached) throw new Error('memory channel already started');
+      delivery.attach(onMessage);
     },
 
     async stop() {
-      handler = undefined;
+      delivery.attach(undefined);
     },
 
     async send(message) {
@@ -211,7 +180,7 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
         ...(under !== undefined && { underMessageId: under, threadId: under }),
         ...(opts.replyTo !== undefined && { replyToMessageId: opts.replyTo }),
       });
-      queue.push({
+      delivery.push({
         platform: 'memory',
         channelId,
         messageId: entry.messageId,
@@ -221,7 +190,6 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
         ...(under !== undefined && { threadId: under }),
         ...(opts.replyTo !== undefined && { replyToMessageId: opts.replyTo }),
       });
-      if (handler) pump();
       return entry.messageId;
     },
 
@@ -240,9 +208,7 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
     failNext(count, error) {
       failures = { remaining: count, error };
     },
-    idle: async () => {
-      while (pumping) await drained;
-    },
+    idle: () => delivery.idle(),
   };
   return channel;
 }
