@@ -102,6 +102,17 @@ export class OutboxStore {
     return raw ? toOutboxRow(raw) : undefined;
   }
 
+  /** Tasks whose closing detail (result, cancel, …) went out inside digest `digestId`. */
+  closingTasksMergedInto(digestId: number): string[] {
+    const rows = this.core
+      .sql(
+        `SELECT DISTINCT task_id FROM outbox WHERE merged_into = ? AND task_id IS NOT NULL
+         AND json_extract(payload, '$.closesDetails') = 1`,
+      )
+      .all(digestId) as { task_id: string }[];
+    return rows.map((r) => r.task_id);
+  }
+
   markSent(id: number, messageId: string, threadId?: string): void {
     this.core
       .sql(

@@ -164,6 +164,10 @@ export class OutboxPoster {
       ledger.outbox.markSent(row.id, sent.messageId, sent.threadId);
       this.unexpectedFailures.delete(row.id);
       if (row.payload.closesDetails && row.taskId) await this.closeDetails(row.taskId);
+      // A result merged into a digest must still close its task's thread.
+      if (row.kind === 'digest') {
+        for (const taskId of ledger.outbox.closingTasksMergedInto(row.id)) await this.closeDetails(taskId);
+      }
     } catch (err) {
       this.handleFailure(row, err);
     }
