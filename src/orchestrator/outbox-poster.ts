@@ -214,7 +214,9 @@ export class OutboxPoster {
     switch (row.kind) {
       case 'status':
         return this.sendStatus(row);
-      case 'detail': {
+      case 'detail':
+      // A reply to a command typed in a task's thread goes back into that thread.
+      case 'reply': {
         const anchor = row.taskId ? await this.anchorFor(row.taskId, row) : undefined;
         return this.sendText(row, anchor);
       }

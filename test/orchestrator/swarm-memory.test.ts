@@ -184,4 +184,23 @@ describe('swarm on the memory channel', () => {
     const orch = new Orchestrator({ ledger, port, channel: 'main', admins: ADMIN, log: silentLogger });
     await expect(orch.start()).rejects.toThrow(/chat not found/);
   });
+
+  it('answers a command typed inside a task thread in that thread', async () => {
+    const ledger = tempLedger();
+    const port = createMemoryChannel();
+    const orch = await startSwarm(ledger, port);
+    ledger.createTask({ title: 'threaded' }, 'cli');
+    const main = await waitFor('main message', () =>
+      port.transcript().find((m) => m.heading?.includes('T-1 ·')),
+    );
+    const id = port.postAsHuman('/priority T-1 urgent', {
+      authorId: 'alice',
+      name: 'alice',
+      under: main.messageId,
+    });
+    const reply = await waitFor('reply', () => port.transcript().find((m) => m.replyToMessageId === id));
+    expect(reply.underMessageId).toBe(main.messageId);
+    expect(reply.text).toMatch(/priority must be a whole number/);
+    await orch.poster.drain(5_000);
+  });
 });
