@@ -162,6 +162,9 @@ export class OutboxPoster {
     try {
       const sent = await this.send(row);
       ledger.outbox.markSent(row.id, sent.messageId, sent.threadId);
+      if (row.kind === 'detail' && row.taskId && sent.threadId) {
+        ledger.outbox.setTaskThread(row.taskId, this.deps.channel, sent.threadId);
+      }
       this.unexpectedFailures.delete(row.id);
       if (row.payload.closesDetails && row.taskId) await this.closeDetails(row.taskId);
       // A result merged into a digest must still close its task's thread.

@@ -60,6 +60,7 @@ describe('swarm on the memory channel', () => {
     expect(details.some((d) => d.includes('claimed'))).toBe(true);
     expect(details.some((d) => d.includes('built Build the parser'))).toBe(true);
     expect(port.closedDetails()).toContain('T-1');
+    expect(ledger.outbox.taskMessage('T-1', 'main')!.threadId).toBe(main.messageId);
     expect(ledger.audit().problems).toEqual([]);
   });
 
