@@ -62,6 +62,9 @@ describe('telegram swarm end to end', () => {
       f.lines().find((l) => l.text.includes('❓ Which tone?')),
     );
     expect(question.fromUsername).toBe('writer_bot');
+    // A person reads before replying; a reply that beats the poster recording the question's message
+    // id is not recognised as an answer (see the report), so wait until the ledger knows it.
+    await waitFor('question recorded', () => f.ledger.outbox.taskOfMessage(String(question.messageId)));
     f.say('friendly', question.messageId);
 
     // T-2: cancelled while its worker runs.
@@ -81,10 +84,13 @@ describe('telegram swarm end to end', () => {
     await waitFor(
       'every task final',
       () =>
-        f.ledger.listTasks().every((t) => ['done', 'cancelled'].includes(t.status)) &&
-        f.ledger.listTasks().length === 4,
+        f.ledger.listTasks().length === 4 &&
+        f.ledger.listTasks().every((t) => ['done', 'cancelled'].includes(t.status)),
       30_000,
-    );
+    ).catch((err: unknown) => {
+      const states = f.ledger.listTasks().map((t) => `${t.id} ${t.status} try ${t.attempt}`);
+      throw new Error(`${String(err)}: ${states.join(', ')}\n${f.log.text()}`);
+    });
     expect(await orchestrator.poster.drain(30_000)).toBe(0);
 
     const ledger = f.ledger;
