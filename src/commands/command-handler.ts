@@ -19,7 +19,15 @@ export interface AdminPolicy {
 
 /** What happened to one incoming message; stored in the inbox for the audit trail. */
 export type MessageOutcome =
-  'duplicate' | 'ignored' | 'applied' | 'replied' | 'refused' | 'invalid' | 'error';
+  | 'duplicate'
+  | 'ignored'
+  | 'applied'
+  | 'replied'
+  | 'refused'
+  | 'invalid'
+  | 'error'
+  /** Not recorded yet: it may answer a question whose message id is not known yet; ask again soon. */
+  | 'deferred';
 
 export function isAdmin(policy: AdminPolicy, author: IncomingMessage['author']): boolean {
   if (policy.everyone) return true;
@@ -42,8 +50,10 @@ export function handleIncoming(
   channel: string,
   policy: AdminPolicy,
   msg: IncomingMessage,
+  options: { final?: boolean } = {},
 ): MessageOutcome {
   if (msg.author.isBot) return 'ignored';
+  if (!options.final && mayAnswerUnpostedQuestion(ledger, msg)) return 'deferred';
   return ledger.transaction(() => {
     const fresh = ledger.inbox.record({
       platform: msg.platform,
@@ -57,6 +67,18 @@ export function handleIncoming(
     ledger.inbox.setOutcome(msg.platform, msg.messageId, outcome);
     return outcome;
   });
+}
+
+/**
+ * A plain reply to a message the ledger does not know yet, while some task waits for an answer: the
+ * question may be on screen before the poster has recorded its id (the platform answered, the
+ * record is a moment behind). Such a reply is worth a second look rather than being dropped.
+ */
+function mayAnswerUnpostedQuestion(ledger: Ledger, msg: IncomingMessage): boolean {
+  if (!msg.replyToMessageId || parseCommand(msg.text).kind !== 'none') return false;
+  if (ledger.outbox.taskOfMessage(msg.replyToMessageId) !== undefined) return false;
+  if (ledger.inbox.has(msg.platform, msg.replyToMessageId)) return false; // a reply to a person
+  return (ledger.countByStatus().blocked ?? 0) > 0;
 }
 
 function decide(ledger: Ledger, channel: string, policy: AdminPolicy, msg: IncomingMessage): MessageOutcome {

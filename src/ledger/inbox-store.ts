@@ -22,6 +22,14 @@ export class InboxStore {
     return info.changes === 1;
   }
 
+  /** Whether a message with this id was received (so it is a person's message, not the swarm's). */
+  has(platform: string, messageId: string): boolean {
+    return (
+      this.core.sql('SELECT 1 FROM inbox WHERE platform = ? AND message_id = ?').get(platform, messageId) !==
+      undefined
+    );
+  }
+
   setOutcome(platform: string, messageId: string, outcome: string): void {
     this.core
       .sql('UPDATE inbox SET outcome = ? WHERE platform = ? AND message_id = ?')

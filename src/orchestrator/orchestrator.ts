@@ -19,6 +19,10 @@ export interface OrchestratorOptions {
   sweepIntervalMs?: number;
 }
 
+/** How often, and how far apart, a reply to a not-yet-recorded message is looked at again. */
+const DEFER_TRIES = 10;
+const DEFER_MS = 300;
+
 /** The ledger's random id, made once, so Discord nonces from two swarms sharing a bot never collide. */
 export function swarmIdOf(ledger: Ledger): string {
   let id = ledger.getKv('swarm_id');
@@ -39,6 +43,7 @@ export class Orchestrator {
   private started = false;
   private connected = false;
   private reconnect: NodeJS.Timeout | undefined;
+  private readonly deferred = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: OrchestratorOptions) {
     this.poster = new OutboxPoster(
@@ -113,10 +118,20 @@ export class Orchestrator {
   }
 
   /** Never throws: a message that breaks something costs a log line, not the orchestrator. */
-  async onMessage(msg: IncomingMessage): Promise<void> {
+  async onMessage(msg: IncomingMessage, tries = 0): Promise<void> {
     try {
-      const outcome = handleIncoming(this.options.ledger, this.options.channel, this.options.admins, msg);
+      const final = tries >= DEFER_TRIES;
+      const outcome = handleIncoming(this.options.ledger, this.options.channel, this.options.admins, msg, {
+        final,
+      });
       this.options.log.debug('message handled', { messageId: msg.messageId, outcome });
+      if (outcome === 'deferred') {
+        const timer = setTimeout(() => {
+          this.deferred.delete(timer);
+          void this.onMessage(msg, tries + 1);
+        }, DEFER_MS);
+        this.deferred.add(timer);
+      }
       this.poster.kick();
     } catch (err) {
       this.options.log.error('could not handle a message', {
@@ -130,6 +145,8 @@ export class Orchestrator {
   async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     if (this.reconnect) clearTimeout(this.reconnect);
+    for (const timer of this.deferred) clearTimeout(timer);
+    this.deferred.clear();
     this.sweeper = undefined;
     this.reconnect = undefined;
     this.started = false;

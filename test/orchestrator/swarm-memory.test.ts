@@ -204,4 +204,38 @@ describe('swarm on the memory channel', () => {
     expect(reply.text).toMatch(/priority must be a whole number/);
     await orch.poster.drain(5_000);
   });
+
+  it('takes a reply that beats the recording of the question message as the answer', async () => {
+    const ledger = tempLedger();
+    const port = createMemoryChannel();
+    const realSend = port.send.bind(port);
+    port.send = async (message) => {
+      const sent = await realSend(message);
+      // The person replies before the poster has recorded the question's id.
+      if (message.text.includes('which size?'))
+        port.postAsHuman('large', { authorId: 'alice', name: 'alice', replyTo: sent.messageId });
+      return sent;
+    };
+    const orch = await startSwarm(ledger, port);
+    startAgent(ledger, 'writer-1', [], async (ctx) => `size is ${await ctx.ask('which size?')}`);
+    ledger.createTask({ title: 'order' }, 'cli');
+    await waitFor('done', () => ledger.getTask('T-1')?.status === 'done', 10_000);
+    expect(ledger.getTask('T-1')!.result).toBe('size is large');
+    await orch.poster.drain(5_000);
+  });
+
+  it('does not hold back ordinary replies between people', async () => {
+    const ledger = tempLedger();
+    const port = createMemoryChannel();
+    const orch = await startSwarm(ledger, port);
+    const first = port.postAsHuman('hello all', { authorId: 'bob', name: 'bob' });
+    await port.idle();
+    const reply = port.postAsHuman('hi bob', { authorId: 'alice', name: 'alice', replyTo: first });
+    await port.idle();
+    const row = ledger.db.prepare('SELECT outcome FROM inbox WHERE message_id = ?').get(reply) as {
+      outcome: string;
+    };
+    expect(row.outcome).toBe('ignored');
+    await orch.poster.drain(2_000);
+  });
 });
