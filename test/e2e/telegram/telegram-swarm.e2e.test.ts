@@ -62,9 +62,8 @@ describe('telegram swarm end to end', () => {
       f.lines().find((l) => l.text.includes('❓ Which tone?')),
     );
     expect(question.fromUsername).toBe('writer_bot');
-    // A person reads before replying; a reply that beats the poster recording the question's message
-    // id is not recognised as an answer (see the report), so wait until the ledger knows it.
-    await waitFor('question recorded', () => f.ledger.outbox.taskOfMessage(String(question.messageId)));
+    // Replies at once, possibly before the poster has recorded the question's id: the orchestrator
+    // looks at such a reply again for a few seconds instead of dropping it.
     f.say('friendly', question.messageId);
 
     // T-2: cancelled while its worker runs.
