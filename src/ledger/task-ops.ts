@@ -146,7 +146,20 @@ function takeClaim(core: LedgerCore, row: TaskRow, agent: ClaimingAgent): ClaimR
     actor: `agent:${agent.id}`,
     data: { attempt, try: attempt - row.attempts_base, maxAttempts: row.max_attempts },
   });
-  return { kind: 'claimed', task: loadTask(core, row.id)!, attempt, leaseExpiresAt };
+  // The row as the UPDATE above left it, without reading it back.
+  const claimed: TaskRow = {
+    ...row,
+    status: 'claimed',
+    attempt,
+    owner: agent.id,
+    lease_expires_at: leaseExpiresAt,
+    progress_pct: null,
+    progress_text: null,
+    question: null,
+    answer: null,
+    updated_at: now,
+  };
+  return { kind: 'claimed', task: toTask(claimed, core.dependsOn(row.id)), attempt, leaseExpiresAt };
 }
 
 const CANDIDATE_SQL = `SELECT * FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before <= ?
@@ -154,12 +167,15 @@ const CANDIDATE_SQL = `SELECT * FROM tasks WHERE status = 'queued' AND deps_pend
      AND NOT EXISTS (SELECT 1 FROM json_each(tasks.skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?)))
    ORDER BY priority DESC, seq LIMIT 1`;
 
+/** Cheap test on the ready index: is anything claimable by anyone right now? */
+const ANY_READY_SQL = `SELECT 1 FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before <= ? LIMIT 1`;
+
 /** Claims the best eligible task for the agent: skills it has, highest priority, then oldest. */
 export function claimNext(core: LedgerCore, agent: ClaimingAgent): ClaimResult {
   const skills = JSON.stringify(agent.skills);
   // A read first: idle agents woken by every ledger change must not queue for the write lock
   // only to find nothing to do.
-  if (!core.sql(CANDIDATE_SQL).get(core.now(), agent.id, skills)) return { kind: 'none' };
+  if (!core.sql(ANY_READY_SQL).get(core.now())) return { kind: 'none' };
   return core.write(() => {
     if (isPaused(core, agent.id)) return { kind: 'paused' };
     const row = core.sql(CANDIDATE_SQL).get(core.now(), agent.id, skills) as TaskRow | undefined;
