@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryChannel } from '../../src/chat/memory-channel.ts';
-import { silentLogger } from '../../src/core/logger.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
-import { Orchestrator } from '../../src/orchestrator/orchestrator.ts';
 import { collect, spawnCli, spawnTs } from '../support/spawn-ts.ts';
 import { tempDir } from '../support/temp-ledger.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { createTestOrchestrator } from '../support/test-orchestrator.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -25,13 +24,7 @@ describe('crash recovery', () => {
     expect(ledger.audit().problems.length).toBeGreaterThan(0);
 
     const port = createMemoryChannel();
-    const orch = new Orchestrator({
-      ledger,
-      port,
-      channel: 'main',
-      admins: { userIds: [], roleIds: [], everyone: true },
-      log: silentLogger,
-    });
+    const orch = createTestOrchestrator(ledger, port);
     await orch.start();
     cleanups.push(() => orch.stop());
     expect(await orch.poster.drain(10_000)).toBe(0);

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryChannel } from '../../src/chat/memory-channel.ts';
-import { silentLogger } from '../../src/core/logger.ts';
-import { Orchestrator } from '../../src/orchestrator/orchestrator.ts';
 import { tempLedger } from '../support/temp-ledger.ts';
+import { createTestOrchestrator } from '../support/test-orchestrator.ts';
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -12,13 +11,7 @@ afterEach(async () => {
 async function swarmWithResult(result: string) {
   const ledger = tempLedger();
   const port = createMemoryChannel({ limits: { maxTextLength: 2000 } });
-  const orch = new Orchestrator({
-    ledger,
-    port,
-    channel: 'main',
-    admins: { userIds: [], roleIds: [], everyone: true },
-    log: silentLogger,
-  });
+  const orch = createTestOrchestrator(ledger, port);
   await orch.start();
   stops.push(() => orch.stop());
   ledger.createTask({ title: 'long output' }, 'test');

@@ -2,9 +2,8 @@
 // (SIGKILL, no cleanup) the moment the poster tries to post, i.e. after the ledger committed the
 // events but before any message id was recorded.
 import type { ChatPort } from '../../../src/chat/chat-port.ts';
-import { silentLogger } from '../../../src/core/logger.ts';
 import { Ledger } from '../../../src/ledger/ledger.ts';
-import { Orchestrator } from '../../../src/orchestrator/orchestrator.ts';
+import { createTestOrchestrator } from '../test-orchestrator.ts';
 
 const [dbPath] = process.argv.slice(2);
 if (!dbPath) throw new Error('usage: crashing-orchestrator <db>');
@@ -19,13 +18,7 @@ const port: ChatPort = {
     return new Promise(() => undefined);
   },
 };
-const orch = new Orchestrator({
-  ledger,
-  port,
-  channel: 'main',
-  admins: { userIds: [], roleIds: [], everyone: true },
-  log: silentLogger,
-});
+const orch = createTestOrchestrator(ledger, port);
 await orch.start();
 ledger.createTask({ title: 'posted after the crash' }, 'test');
 orch.poster.kick();
