@@ -57,6 +57,7 @@ export function handleIncoming(
   return ledger.transaction(() => {
     const fresh = ledger.inbox.record({
       platform: msg.platform,
+      chatId: msg.channelId,
       messageId: msg.messageId,
       channel,
       authorId: msg.author.id,
@@ -64,7 +65,10 @@ export function handleIncoming(
     });
     if (!fresh) return 'duplicate';
     const outcome = decide(ledger, channel, policy, msg);
-    ledger.inbox.setOutcome(msg.platform, msg.messageId, outcome);
+    ledger.inbox.setOutcome(
+      { platform: msg.platform, chatId: msg.channelId, messageId: msg.messageId },
+      outcome,
+    );
     return outcome;
   });
 }
@@ -77,7 +81,7 @@ export function handleIncoming(
 function mayAnswerUnpostedQuestion(ledger: Ledger, msg: IncomingMessage): boolean {
   if (!msg.replyToMessageId || parseCommand(msg.text).kind !== 'none') return false;
   if (ledger.outbox.taskOfMessage(msg.replyToMessageId) !== undefined) return false;
-  if (ledger.inbox.has(msg.platform, msg.replyToMessageId)) return false; // a reply to a person
+  if (ledger.inbox.has(msg.platform, msg.channelId, msg.replyToMessageId)) return false; // a reply to a person
   return (ledger.countByStatus().blocked ?? 0) > 0;
 }
 

@@ -2,13 +2,15 @@ import type { LedgerCore } from './ledger-core.ts';
 
 export interface InboxEntry {
   platform: string;
+  /** The platform's chat or channel id: Telegram numbers messages per chat, so ids repeat across chats. */
+  chatId: string;
   messageId: string;
   channel: string;
   authorId: string;
   text: string;
 }
 
-/** Incoming messages keyed by platform message id, so a redelivered message is applied once. */
+/** Incoming messages keyed by platform, chat and message id, so a redelivered message is applied once. */
 export class InboxStore {
   constructor(private readonly core: LedgerCore) {}
 
@@ -16,24 +18,33 @@ export class InboxStore {
   record(entry: InboxEntry): boolean {
     const info = this.core
       .sql(
-        'INSERT INTO inbox (platform, message_id, channel, author_id, text, received_at) VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING',
+        'INSERT INTO inbox (platform, chat_id, message_id, channel, author_id, text, received_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING',
       )
-      .run(entry.platform, entry.messageId, entry.channel, entry.authorId, entry.text, this.core.now());
+      .run(
+        entry.platform,
+        entry.chatId,
+        entry.messageId,
+        entry.channel,
+        entry.authorId,
+        entry.text,
+        this.core.now(),
+      );
     return info.changes === 1;
   }
 
   /** Whether a message with this id was received (so it is a person's message, not the swarm's). */
-  has(platform: string, messageId: string): boolean {
+  has(platform: string, chatId: string, messageId: string): boolean {
     return (
-      this.core.sql('SELECT 1 FROM inbox WHERE platform = ? AND message_id = ?').get(platform, messageId) !==
-      undefined
+      this.core
+        .sql('SELECT 1 FROM inbox WHERE platform = ? AND chat_id = ? AND message_id = ?')
+        .get(platform, chatId, messageId) !== undefined
     );
   }
 
-  setOutcome(platform: string, messageId: string, outcome: string): void {
+  setOutcome(entry: Pick<InboxEntry, 'platform' | 'chatId' | 'messageId'>, outcome: string): void {
     this.core
-      .sql('UPDATE inbox SET outcome = ? WHERE platform = ? AND message_id = ?')
-      .run(outcome, platform, messageId);
+      .sql('UPDATE inbox SET outcome = ? WHERE platform = ? AND chat_id = ? AND message_id = ?')
+      .run(outcome, entry.platform, entry.chatId, entry.messageId);
   }
 
   count(): number {

@@ -120,13 +120,14 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE inbox (
     platform    TEXT NOT NULL,
+    chat_id     TEXT NOT NULL,
     message_id  TEXT NOT NULL,
     channel     TEXT NOT NULL,
     author_id   TEXT NOT NULL,
     text        TEXT NOT NULL,
     received_at INTEGER NOT NULL,
     outcome     TEXT,
-    PRIMARY KEY (platform, message_id)
+    PRIMARY KEY (platform, chat_id, message_id)
   );
 
   CREATE TABLE kv (

@@ -102,6 +102,9 @@ describe('swarm on the memory channel', () => {
     await orch.onMessage(msg);
     await orch.onMessage(msg);
     expect(ledger.listTasks()).toHaveLength(1);
+    // The same message number in another chat is another message (Telegram numbers per chat).
+    await orch.onMessage({ ...msg, channelId: 'other-chat', text: '/task In another chat' });
+    expect(ledger.listTasks()).toHaveLength(2);
   });
 
   it('answers an agent question through a reply to the question message', async () => {
