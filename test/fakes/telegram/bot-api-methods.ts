@@ -27,8 +27,8 @@ export interface MethodContext {
   strictAmpersand: boolean;
   /** Throws a 429 ApiFailure when the bot is over its flood limits for this chat, else records the send. */
   spend(chat: FakeChat): void;
-  /** Commands set through setMyCommands, per bot. */
-  commands: Map<number, unknown[]>;
+  /** Commands set through setMyCommands, keyed by `commandsKey` (bot, scope and language). */
+  commands: Map<string, unknown[]>;
 }
 
 export type MethodHandler = (ctx: MethodContext) => unknown;
@@ -236,9 +236,34 @@ function getChatMember(ctx: MethodContext): unknown {
   return member;
 }
 
+const COMMAND_SCOPES = [
+  'default',
+  'all_private_chats',
+  'all_group_chats',
+  'all_chat_administrators',
+  'chat',
+  'chat_administrators',
+  'chat_member',
+];
+
+/**
+ * Where setMyCommands files a list and getMyCommands reads it: the bot, the scope (its chat
+ * resolved to the numeric id, so `@name` and the id are one scope) and the language. Like the real
+ * server, getMyCommands answers for exactly that scope, with no fallback to wider ones.
+ */
+function commandsKey(ctx: MethodContext): string {
+  const scope = (ctx.params.scope ?? { type: 'default' }) as Record<string, unknown>;
+  const type = asText(scope.type);
+  if (!COMMAND_SCOPES.includes(type)) throw badRequest('wrong scope type specified');
+  const chat = type.startsWith('chat') ? resolveChat({ ...ctx, params: { chat_id: scope.chat_id } }).id : '';
+  const user = type === 'chat_member' ? asText(scope.user_id) : '';
+  return [ctx.bot.id, type, chat, user, asText(ctx.params.language_code)].join('|');
+}
+
 function setMyCommands(ctx: MethodContext): unknown {
   const commands = ctx.params.commands;
   if (!Array.isArray(commands)) throw badRequest('parameter "commands" is required');
+  if (commands.length > 100) throw badRequest('too many commands specified');
   for (const c of commands as Array<{ command?: unknown; description?: unknown }>) {
     if (typeof c.command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(c.command))
       throw badRequest('BOT_COMMAND_INVALID');
@@ -246,7 +271,7 @@ function setMyCommands(ctx: MethodContext): unknown {
       throw badRequest('BOT_COMMAND_DESCRIPTION_INVALID');
     }
   }
-  ctx.commands.set(ctx.bot.id, commands);
+  ctx.commands.set(commandsKey(ctx), commands);
   return true;
 }
 
@@ -269,5 +294,5 @@ export const BOT_API_METHODS: Record<string, MethodHandler> = {
   getchat: getChat,
   getchatmember: getChatMember,
   setmycommands: setMyCommands,
-  getmycommands: (ctx) => ctx.commands.get(ctx.bot.id) ?? [],
+  getmycommands: (ctx) => ctx.commands.get(commandsKey(ctx)) ?? [],
 };

@@ -115,6 +115,50 @@ describe('FakeTelegramServer', () => {
     expect(confirmed.result).toEqual([]);
   });
 
+  it('getUpdates returns at most `limit` updates, oldest first, and the rest on the next call', async () => {
+    const posted = ['one', 'two', 'three'].map((w) => fake.postAsUser(chat.id, alice.id, `/${w}@swarm_bot`));
+    const ids = (answer: ApiAnswer): number[] =>
+      (answer.result as Array<{ message: { message_id: number } }>).map((u) => u.message.message_id);
+    const firstTwo = await call(orchestrator, 'getUpdates', { timeout: 0, limit: 2 });
+    expect(ids(firstTwo)).toEqual([posted[0]!.messageId, posted[1]!.messageId]);
+    const rest = await call(orchestrator, 'getUpdates', {
+      timeout: 0,
+      limit: 2,
+      offset: firstTwo.result[1].update_id + 1,
+    });
+    expect(ids(rest)).toEqual([posted[2]!.messageId]);
+    // The higher offset confirmed the first two: they are gone, the third is still there.
+    const again = await call(orchestrator, 'getUpdates', { timeout: 0 });
+    expect(ids(again)).toEqual([posted[2]!.messageId]);
+  });
+
+  it('keeps setMyCommands lists per scope and answers getMyCommands for exactly that scope', async () => {
+    const menu = [{ command: 'status', description: 'Show the board' }];
+    const chatScope = { type: 'chat', chat_id: chat.id };
+    expect((await call(orchestrator, 'setMyCommands', { commands: menu, scope: chatScope })).result).toBe(
+      true,
+    );
+    expect((await call(orchestrator, 'getMyCommands', { scope: chatScope })).result).toEqual(menu);
+    expect(
+      (await call(orchestrator, 'getMyCommands', { scope: { type: 'chat', chat_id: String(chat.id) } }))
+        .result,
+    ).toEqual(menu);
+    expect((await call(orchestrator, 'getMyCommands')).result).toEqual([]);
+    expect((await call(agentBot, 'getMyCommands', { scope: chatScope })).result).toEqual([]);
+    const bad = await call(orchestrator, 'setMyCommands', {
+      commands: [{ command: 'Status', description: 'x' }],
+      scope: chatScope,
+    });
+    expect(bad).toMatchObject({
+      ok: false,
+      error_code: 400,
+      description: 'Bad Request: BOT_COMMAND_INVALID',
+    });
+    const badScope = await call(orchestrator, 'getMyCommands', { scope: { type: 'everywhere' } });
+    expect(badScope).toMatchObject({ ok: false, error_code: 400 });
+    expect((await call(orchestrator, 'getMyCommands', { scope: chatScope })).result).toEqual(menu);
+  });
+
   it('ends the older poller with 409 when a second one polls the same token', async () => {
     const older = call(orchestrator, 'getUpdates', { timeout: 20 });
     await new Promise((r) => setTimeout(r, 50));

@@ -65,7 +65,7 @@ export class FakeTelegramServer {
   private readonly server: Server;
   private readonly flood;
   private readonly strictAmpersand: boolean;
-  private readonly commands = new Map<number, unknown[]>();
+  private readonly commands = new Map<string, unknown[]>();
   private readonly pollers = new Map<number, Poller>();
   private readonly statsData: FakeTelegramStats = {
     tooManyRequests: 0,
