@@ -46,6 +46,7 @@ import {
   toChatError,
 } from './to-chat-error.ts';
 import { toIncomingMessage } from './to-incoming-message.ts';
+import { publishBotCommands, type TelegramBotCommand } from './telegram-bot-commands.ts';
 
 export interface TelegramChannelOptions {
   /** The orchestrator's bot token (the only one that polls). */
@@ -64,6 +65,8 @@ export interface TelegramChannelOptions {
   polling?: Partial<TelegramPollingOptions>;
   /** Text longer than this many characters is sent as a .txt document instead of split messages. */
   documentThreshold?: number;
+  /** The `/` menu set for the chat at start (fitted to Telegram's limits); none is set when omitted. */
+  botCommands?: readonly TelegramBotCommand[];
 }
 
 export interface TelegramChannelDeps {
@@ -361,6 +364,8 @@ export function createTelegramChannel(
       } catch (err) {
         throw toChatError(err, 'getMe', tokens);
       }
+      if (options.botCommands !== undefined)
+        await publishBotCommands(pollBot.api, apiChatId(), options.botCommands, { log, tokens });
       started = true;
       const filter = {
         botId: me.id,

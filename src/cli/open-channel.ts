@@ -1,4 +1,5 @@
 import type { ChatPort } from '../chat/chat-port.ts';
+import { COMMANDS } from '../commands/command-catalog.ts';
 import type { AdminPolicy } from '../commands/command-handler.ts';
 import type { ChannelConfig, SwarmConfig } from '../config/config-schema.ts';
 import { tokenFromEnv } from '../config/load-config.ts';
@@ -59,6 +60,8 @@ export async function openChannel(
           token: tokenFromEnv(channel.tokenEnv, 'the Telegram channel', env),
           chatId: channel.chatId,
           agentTokens: agentTokens(config, env),
+          // The adapter fits names and descriptions to Telegram's limits.
+          botCommands: Object.values(COMMANDS).map((c) => ({ command: c.name, description: c.description })),
           ...(channel.topicId !== undefined ? { topicId: channel.topicId } : {}),
           ...(channel.apiRoot !== undefined ? { apiRoot: channel.apiRoot } : {}),
         },
