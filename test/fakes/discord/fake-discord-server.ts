@@ -38,7 +38,10 @@ export interface FakeDiscordOptions {
 }
 
 export interface RequestRecord {
+  /** When the request arrived (ms). */
   at: number;
+  /** When its answer was written (ms); 0 until then. */
+  answeredAt: number;
   method: string;
   path: string;
   botId: string | null;
@@ -176,10 +179,18 @@ export class FakeDiscord extends FakeDiscordTestApi {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = (req.method ?? 'GET').toUpperCase();
-    const record: RequestRecord = { at: Date.now(), method, path: url.pathname, botId: null, status: 0 };
+    const record: RequestRecord = {
+      at: Date.now(),
+      answeredAt: 0,
+      method,
+      path: url.pathname,
+      botId: null,
+      status: 0,
+    };
     this.requests.push(record);
     const reply = (r: FakeReply, headers: Record<string, string> = {}): void => {
       record.status = r.status;
+      record.answeredAt = Date.now();
       if (res.destroyed) return;
       res.writeHead(r.status, { 'content-type': 'application/json', ...headers });
       res.end(r.body === undefined ? undefined : JSON.stringify(r.body));
