@@ -107,12 +107,41 @@ describe('telegram swarm end to end', () => {
     // Every claim and every result is in the chat, from the agent's own bot, replying to the task message.
     const lines = f.lines();
     const checked: string[] = [];
+    const editedToFinal: string[] = [];
     for (const task of ledger.listTasks()) {
       const main = ledger.outbox.taskMessage(task.id, 'main');
       expect(main, `${task.id} has a main message`).toBeDefined();
       const mainLine = lines.find((l) => l.messageId === Number(main!.messageId))!;
       expect(mainLine.fromUsername).toBe('swarm_bot');
       expect(tokenOf(mainLine.text)).toBe(task.id);
+      // One main message per task, and it ends showing the final state in its heading.
+      const heading = new RegExp(`^\\S+ ${task.id} · `);
+      const mains = lines.filter(
+        (l) => l.fromUsername === 'swarm_bot' && [l.text, ...l.edits].some((v) => heading.test(v)),
+      );
+      expect(mains.map((l) => l.messageId)).toEqual([mainLine.messageId]);
+      const mark = task.status === 'done' ? '✅' : '🛑';
+      expect(mainLine.text.split('\n').slice(0, 2)).toEqual([
+        `${mark} ${task.id} · ${task.title}`,
+        task.status,
+      ]);
+      // When the task became final after its message was first sent, that message was edited in place.
+      const firstSent = (
+        ledger.db
+          .prepare(
+            "SELECT MIN(sent_at) AS at FROM outbox WHERE task_id = ? AND platform_message_id = ? AND status = 'sent'",
+          )
+          .get(task.id, main!.messageId) as { at: number | null }
+      ).at;
+      expect(firstSent, `${task.id}: when its main message was first sent`).not.toBeNull();
+      const finalEvent = ledger
+        .events({ taskId: task.id })
+        .findLast((e) => ['task_done', 'task_cancelled', 'task_approved'].includes(e.type))!;
+      if (finalEvent.at > firstSent!) {
+        expect(mainLine.edits.length, `${task.id} edited in place`).toBeGreaterThan(0);
+        expect(mainLine.edits[0]!.startsWith(`${mark} `), `${task.id} first shown before final`).toBe(false);
+        editedToFinal.push(task.id);
+      }
       const under = lines.filter((l) => l.replyTo === mainLine.messageId);
       const events = ledger.events({ taskId: task.id });
       const byAgent = (e: SwarmEvent) =>
@@ -144,6 +173,8 @@ describe('telegram swarm end to end', () => {
       'T-4 claim by coder-001',
       'T-4 result by coder-001',
     ]);
+    // T-1's message was sent before its question (details go under it), so long before it was done.
+    expect(editedToFinal).toContain('T-1');
     const visible = f.visibleText();
     expect(visible).toContain('cancelled by Alice: not needed any more');
     expect(visible).toContain('rejected by Alice: list the error codes');
