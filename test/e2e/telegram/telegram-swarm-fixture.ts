@@ -1,6 +1,6 @@
 /**
  * A whole swarm on the fake Telegram: one supergroup with the orchestrator's bot (admin), three agent
- * bots (one per agent, passed as `agentTokens`) and Alice, the admin person. The ledger is a real
+ * bots (one per agent, passed as `agentTokens`), Alice, the swarm's admin, and Bob, who is not one. The ledger is a real
  * file so the CLI's `audit` and a restarted orchestrator can open it. Rate windows are Telegram's
  * divided by `timeScale`, the same for the fake, the adapter and the poster.
  */
@@ -44,6 +44,8 @@ export interface TelegramSwarmFixture {
   chat: FakeChat;
   orchestratorBot: FakeAccount;
   alice: FakeAccount;
+  /** A member of the group who is not a swarm admin. */
+  bob: FakeAccount;
   dbPath: string;
   ledger: Ledger;
   log: CapturingLogger;
@@ -57,6 +59,8 @@ export interface TelegramSwarmFixture {
   startAgent(id: AgentId, skills: string[], fn: WorkerFunction, capacity?: number): AgentRuntime;
   /** Alice types `text` (optionally as a reply) in the group. */
   say(text: string, replyTo?: number): StoredMessage;
+  /** Bob types `text` (optionally as a reply) in the group. */
+  bobSays(text: string, replyTo?: number): StoredMessage;
   /** The chat without service messages. */
   lines(): TranscriptLine[];
   /** Everything people can read in the chat: every text and every earlier version of edited ones. */
@@ -80,8 +84,9 @@ export async function createTelegramSwarmFixture(setup: {
     Object.entries(AGENT_BOTS).map(([id, username]) => [id, fake.addBot(username, { firstName: id })]),
   ) as Record<AgentId, FakeAccount>;
   const alice = fake.addUser('Alice', 'alice');
+  const bob = fake.addUser('Bob', 'bob');
   const chat = fake.createChat('Swarm room', {
-    members: [alice, { account: orchestratorBot, status: 'administrator' }, ...Object.values(agentBots)],
+    members: [alice, { account: orchestratorBot, status: 'administrator' }, ...Object.values(agentBots), bob],
   });
   const dbPath = join(tempDir('swarm-tg-e2e-'), 'swarm.db');
   const openLedger = (): Ledger =>
@@ -95,6 +100,7 @@ export async function createTelegramSwarmFixture(setup: {
     chat,
     orchestratorBot,
     alice,
+    bob,
     dbPath,
     get ledger() {
       return ledger;
@@ -148,6 +154,9 @@ export async function createTelegramSwarmFixture(setup: {
     },
     say(text, replyTo) {
       return fake.postAsUser(chat.id, alice.id, text, replyTo === undefined ? {} : { replyTo });
+    },
+    bobSays(text, replyTo) {
+      return fake.postAsUser(chat.id, bob.id, text, replyTo === undefined ? {} : { replyTo });
     },
     lines() {
       return fake.transcript(chat.id).filter((l) => l.service === undefined);
