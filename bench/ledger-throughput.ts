@@ -106,7 +106,7 @@ function bareCycles(path: string, tasks: number, sync: Sync): number {
 export function benchLedgerThroughput(
   tasks: number,
   sync: Sync,
-  rounds = 3,
+  rounds = 5,
 ): { ledger: number; bare: number; ratio: number } {
   const ledgerRuns: number[] = [];
   const bareRuns: number[] = [];

@@ -37,7 +37,7 @@ export function runInit(argv: string[], io: CliIo): number {
   const file = resolve(positionals[0] ?? DEFAULT_CONFIG_FILE);
   if (existsSync(file) && !values.force) {
     io.err(`${file} exists; pass --force to overwrite it`);
-    return EXIT.problem;
+    return EXIT.usage;
   }
   writeFileSync(file, `${JSON.stringify(STARTER_CONFIG, null, 2)}\n`);
   io.out(`wrote ${file}\nedit the agents' commands, then run: npx chat-swarm up`);

@@ -1,11 +1,13 @@
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { renderAgents, renderBoard } from '../chat/render-task.ts';
 import { cliContext, EXIT, withLedger, type CliIo } from './cli-context.ts';
 
 const COMMON = { db: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } } as const;
 
-function requireLedgerFile(path: string, io: CliIo): boolean {
+/** Commands that only read refuse a missing ledger instead of creating an empty one. */
+export function requireLedgerFile(path: string, io: CliIo): boolean {
   if (existsSync(path)) return true;
   io.err(`no ledger at ${path}; pass --db PATH (or set SWARM_DB)`);
   return false;
@@ -61,18 +63,21 @@ export async function runExport(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { ...COMMON, out: { type: 'string' } }, strict: true });
   const ctx = cliContext(values, io);
   if (!requireLedgerFile(ctx.dbPath, io)) return EXIT.problem;
-  const file = values.out ? createWriteStream(values.out) : undefined;
-  const write = (line: string): void => {
-    if (file) file.write(`${line}\n`);
-    else io.out(line);
-  };
+  const lines: string[] = [];
   withLedger(ctx, (ledger) => {
-    for (const event of ledger.events()) write(JSON.stringify({ kind: 'event', ...event }));
-    for (const task of ledger.listTasks()) write(JSON.stringify({ kind: 'task', ...task }));
+    for (const event of ledger.events()) lines.push(JSON.stringify({ kind: 'event', ...event }));
+    for (const task of ledger.listTasks()) lines.push(JSON.stringify({ kind: 'task', ...task }));
   });
-  if (file)
-    await new Promise<void>((resolve, reject) =>
-      file.end((err?: Error | null) => (err ? reject(err) : resolve())),
-    );
+  if (!values.out) {
+    for (const line of lines) io.out(line);
+    return EXIT.ok;
+  }
+  try {
+    await writeFile(values.out, lines.length ? `${lines.join('\n')}\n` : '');
+  } catch (err) {
+    io.err(`cannot write ${values.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return EXIT.failure;
+  }
+  io.out(`wrote ${lines.length} lines to ${values.out}`);
   return EXIT.ok;
 }

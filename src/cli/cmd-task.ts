@@ -5,8 +5,9 @@ import { toNewTask } from '../commands/to-new-task.ts';
 import { SwarmError } from '../core/errors.ts';
 import { TASK_STATUSES, type TaskStatus } from '../core/types.ts';
 import { cliContext, EXIT, withLedger, type CliIo } from './cli-context.ts';
+import { requireLedgerFile } from './cmd-inspect.ts';
 
-const USAGE = `usage:
+export const TASK_USAGE = `usage:
   chat-swarm task add <title> [--body TEXT] [--skills a,b] [--priority 0-9] [--after T-1,T-2]
                       [--review] [--key KEY] [--attempts N] [--timeout 10m] [--json]
   chat-swarm task list [--status queued,claimed,...] [--json]
@@ -59,10 +60,11 @@ export function runTask(argv: string[], io: CliIo): number {
   });
   const [sub, ...rest] = positionals;
   if (values.help || !sub) {
-    io.out(USAGE);
+    io.out(TASK_USAGE);
     return values.help ? EXIT.ok : EXIT.usage;
   }
   const ctx = cliContext(values, io);
+  if (sub !== 'add' && !requireLedgerFile(ctx.dbPath, io)) return EXIT.problem;
   const actor = `cli [${io.env.USER ?? 'unknown'}]`;
   return withLedger(ctx, (ledger) => {
     switch (sub) {
@@ -70,7 +72,7 @@ export function runTask(argv: string[], io: CliIo): number {
         const title = rest.join(' ').trim();
         const parsed = parseCommand(toChatCommand(title, values));
         if (parsed.kind !== 'ok' || parsed.command.name !== 'task') {
-          io.err(parsed.kind === 'error' ? `${parsed.message}\n${USAGE}` : USAGE);
+          io.err(parsed.kind === 'error' ? `${parsed.message}\n${TASK_USAGE}` : TASK_USAGE);
           return EXIT.usage;
         }
         const res = ledger.createTask(toNewTask(parsed.command), actor);
@@ -96,7 +98,7 @@ export function runTask(argv: string[], io: CliIo): number {
       case 'show': {
         const task = rest[0] ? ledger.getTask(rest[0]) : undefined;
         if (!task) {
-          io.err(rest[0] ? `no task ${rest[0]}` : USAGE);
+          io.err(rest[0] ? `no task ${rest[0]}` : TASK_USAGE);
           return rest[0] ? EXIT.problem : EXIT.usage;
         }
         if (values.json) io.out(JSON.stringify({ task, events: ledger.events({ taskId: task.id }) }));
@@ -110,7 +112,7 @@ export function runTask(argv: string[], io: CliIo): number {
       case 'retry': {
         const id = rest[0];
         if (!id) {
-          io.err(USAGE);
+          io.err(TASK_USAGE);
           return EXIT.usage;
         }
         try {
@@ -127,7 +129,7 @@ export function runTask(argv: string[], io: CliIo): number {
         return EXIT.ok;
       }
       default:
-        io.err(`unknown task command '${sub}'\n${USAGE}`);
+        io.err(`unknown task command '${sub}'\n${TASK_USAGE}`);
         return EXIT.usage;
     }
   });

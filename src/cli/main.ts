@@ -1,13 +1,13 @@
 import { pathToFileURL } from 'node:url';
 import { redactSecrets } from '../core/logger.ts';
-import { ConfigError, SwarmError } from '../core/errors.ts';
+import { ConfigError, LedgerError, SwarmError } from '../core/errors.ts';
 import { EXIT, processIo, type CliIo } from './cli-context.ts';
 import { runAgent, runUp } from './cmd-up.ts';
 import { runAudit, runExport, runStatus } from './cmd-inspect.ts';
 import { runDemoCommand } from './cmd-demo.ts';
 import { runDoctor } from './cmd-doctor.ts';
 import { runInit } from './cmd-init.ts';
-import { runTask } from './cmd-task.ts';
+import { runTask, TASK_USAGE } from './cmd-task.ts';
 
 const HELP = `chat-swarm — coordinate AI agents through a chat channel, with a SQLite ledger as the truth
 
@@ -25,9 +25,28 @@ usage: chat-swarm <command> [options]
 
 every command takes --db PATH (default ./swarm.db, or SWARM_DB) and --config FILE (default ./chat-swarm.json)`;
 
+const COMMON_FLAGS = '[--db PATH] [--config FILE]';
+
+/** Usage of each command, for `chat-swarm <command> --help`. */
+const USAGE: Record<string, string> = {
+  up: `chat-swarm up ${COMMON_FLAGS}\n  runs the orchestrator and the configured agents until Ctrl-C`,
+  agent: `chat-swarm agent <id> [--skills a,b] [--command CMD] [--capacity N] [--lease-ms MS] [--until-idle] ${COMMON_FLAGS}\n  runs one agent (from the config, or described by the flags) on the ledger`,
+  task: TASK_USAGE,
+  status: `chat-swarm status [--json] ${COMMON_FLAGS}\n  the board: counts, open tasks, agents`,
+  audit: `chat-swarm audit [--json] ${COMMON_FLAGS}\n  verifies the event chain and that every event reached the channel; exit 1 if not`,
+  export: `chat-swarm export [--out FILE] ${COMMON_FLAGS}\n  the event log and the tasks as JSON lines`,
+  init: 'chat-swarm init [FILE] [--force]\n  writes a starter config (default ./chat-swarm.json)',
+  doctor: `chat-swarm doctor [--json] [--config FILE]\n  checks the chat platform setup and prints the fix for each problem`,
+  demo: 'chat-swarm demo [--db PATH] [--interactive]\n  runs the demo swarm on the console and exits',
+};
+
 /** Runs one CLI invocation and returns its exit code; errors become one clear line, never a stack. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command && USAGE[command] && (rest.includes('--help') || rest.includes('-h'))) {
+    io.out(USAGE[command]);
+    return EXIT.ok;
+  }
   try {
     switch (command) {
       case 'up':
@@ -64,8 +83,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       io.err(`config error: ${message}`);
       return EXIT.usage;
     }
+    if (err instanceof LedgerError) {
+      // The request does not fit the ledger (unknown task, wrong state): a problem, not a crash.
+      io.err(message);
+      return EXIT.problem;
+    }
     if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
-      io.err(`${message}\nrun 'chat-swarm ${command ?? ''} --help' for usage`);
+      io.err(`${message}\nusage: ${USAGE[command ?? ''] ?? HELP}`);
       return EXIT.usage;
     }
     io.err(`${err instanceof SwarmError ? '' : 'unexpected error: '}${message}`);
@@ -74,7 +98,16 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
 }
 
+/**
+ * Leaves once everything written to stdout and stderr has been handed over (a pipe may still be
+ * draining; exiting at once cut `export | wc -l` short), and leaves even if a chat library left a
+ * stray timer behind.
+ */
+export function exitAfterOutput(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  // Exit explicitly: a chat library's stray timer must not keep a finished command alive.
-  process.exit(await main(process.argv.slice(2)));
+  exitAfterOutput(await main(process.argv.slice(2)));
 }

@@ -9,8 +9,18 @@ const envName = z
   .string()
   .regex(
     /^[A-Z_][A-Z0-9_]*$/,
-    'must be the NAME of an environment variable (like TELEGRAM_BOT_TOKEN), not a token',
+    'must be the NAME of an environment variable (like TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN), not a token',
   );
+
+const CHAT_ID_HINT =
+  'the group\'s numeric chat id, like -1001234567890 (docs/telegram.md, "Find the chat id")';
+
+/** A whole number of milliseconds; the message says the unit, since "30s" is the usual mistake. */
+const ms = (min: number) =>
+  z
+    .number({ error: 'a number of milliseconds, like 30000 (not "30s")' })
+    .int('a whole number of milliseconds')
+    .min(min, `at least ${min} ms`);
 const agentId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, - and _ (like designer-001)');
@@ -49,10 +59,9 @@ export const telegramChannelSchema = z
   .object({
     platform: z.literal('telegram'),
     tokenEnv: envName.default('TELEGRAM_BOT_TOKEN'),
-    chatId: z.union([
-      z.number().int(),
-      z.string().regex(/^-?\d+$|^@\w+$/, 'a numeric chat id like -1001234567890'),
-    ]),
+    chatId: z.union([z.number().int(), z.string().regex(/^-?\d+$|^@\w+$/, CHAT_ID_HINT)], {
+      error: CHAT_ID_HINT,
+    }),
     topicId: z.number().int().positive().optional(),
     apiRoot: z.url().optional(),
     admins: adminsSchema,
@@ -97,7 +106,7 @@ export const agentSchema = z
     /** Environment variable holding this agent's own bot token, so it speaks as its own bot. */
     tokenEnv: envName.optional(),
     env: z.record(z.string(), z.string()).default({}),
-    leaseMs: z.number().int().min(1_000).optional(),
+    leaseMs: ms(1_000).optional(),
   })
   .strict();
 
@@ -110,13 +119,9 @@ export const configSchema = z
     ledger: z
       .object({
         synchronous: z.enum(['full', 'normal', 'off']).default('full'),
-        leaseMs: z.number().int().min(1_000).default(30_000),
-        retryBaseMs: z.number().int().min(0).default(2_000),
-        defaultTimeoutMs: z
-          .number()
-          .int()
-          .min(1_000)
-          .default(30 * 60_000),
+        leaseMs: ms(1_000).default(30_000),
+        retryBaseMs: ms(0).default(2_000),
+        defaultTimeoutMs: ms(1_000).default(30 * 60_000),
         defaultMaxAttempts: z.number().int().min(1).max(20).default(3),
       })
       .strict()

@@ -10,8 +10,14 @@ export const DEFAULT_CONFIG_FILE = 'chat-swarm.json';
 export function parseConfig(raw: unknown, source: string): SwarmConfig {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
+    const tokenKey = parsed.error.issues.some(
+      (i) => i.code === 'unrecognized_keys' && i.keys.some((k) => /token/i.test(k)),
+    );
+    const hint = tokenKey
+      ? '\nTokens never go in the config file: set "tokenEnv" to the NAME of an environment variable and export the token there.'
+      : '';
     throw new ConfigError(
-      `${source} is not a valid chat-swarm config:\n${z.prettifyError(parsed.error)}\nSee README.md, "Configuration".`,
+      `${source} is not a valid chat-swarm config:\n${z.prettifyError(parsed.error)}${hint}\nSee README.md, "Configuration".`,
     );
   }
   return parsed.data;

@@ -79,7 +79,8 @@ describe('chat-swarm CLI', () => {
     const file = join(tempDir(), 'chat-swarm.json');
     expect(await main(['init', file], io().io)).toBe(0);
     const again = io();
-    expect(await main(['init', file], again.io)).toBe(1);
+    expect(await main(['init', file], again.io)).toBe(2);
+    expect(again.err[0]).toMatch(/--force/);
     const status = io();
     expect(await main(['status', '--config', file, '--db', join(tempDir(), 'x.db')], status.io)).toBe(1);
     expect(status.err[0]).toMatch(/no ledger/);
@@ -89,5 +90,38 @@ describe('chat-swarm CLI', () => {
     const r = io({ SWARM_CONFIG: '/definitely/missing.json' });
     expect(await main(['status'], r.io)).toBe(2);
     expect(r.err[0]).toMatch(/config error: .*chat-swarm init/);
+  });
+
+  it("prints each command's usage for --help, exit 0", async () => {
+    for (const cmd of ['up', 'agent', 'task', 'status', 'audit', 'export', 'init', 'doctor', 'demo']) {
+      const r = io();
+      expect(await main([cmd, '--help'], r.io)).toBe(0);
+      expect(r.out.join('\n')).toMatch(new RegExp(`chat-swarm ${cmd}`));
+    }
+  });
+
+  it('treats a request the ledger refuses as a problem (exit 1), not a crash', async () => {
+    const db = join(tempDir(), 'swarm.db');
+    const r = io();
+    expect(await main(['task', 'add', 'x', '--after', 'T-99', '--db', db], r.io)).toBe(1);
+    expect(r.err[0]).toMatch(/T-99 does not exist/);
+  });
+
+  it('does not create a ledger for commands that only read it', async () => {
+    const db = join(tempDir(), 'typo.db');
+    for (const sub of ['list', 'show']) {
+      const r = io();
+      expect(await main(['task', sub, 'T-1', '--db', db], r.io)).toBe(1);
+      expect(r.err[0]).toMatch(/no ledger at/);
+    }
+    expect(existsSync(db)).toBe(false);
+  });
+
+  it('reports an export file it cannot write with one line, exit 3', async () => {
+    const db = join(tempDir(), 'swarm.db');
+    await main(['task', 'add', 'One', '--db', db], io().io);
+    const r = io();
+    expect(await main(['export', '--db', db, '--out', '/nonexistent-dir/x.jsonl'], r.io)).toBe(3);
+    expect(r.err[0]).toMatch(/cannot write \/nonexistent-dir\/x.jsonl: ENOENT/);
   });
 });

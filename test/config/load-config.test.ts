@@ -61,4 +61,19 @@ describe('config', () => {
     );
     expect(tokenFromEnv('X_TOKEN', 'x', { X_TOKEN: ' abc ' })).toBe('abc');
   });
+
+  it('says the fix for the usual mistakes: a token in the file, seconds for milliseconds, a bad chat id', () => {
+    let message = '';
+    try {
+      parseConfig(
+        { ledger: { leaseMs: '30s' }, channel: { platform: 'telegram', token: '1:x', chatId: 'my group' } },
+        't',
+      );
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/Tokens never go in the config file/);
+    expect(message).toMatch(/milliseconds, like 30000/);
+    expect(message).toMatch(/numeric chat id, like -1001234567890/);
+  });
 });
