@@ -19,7 +19,7 @@ export function statusSummary(task: Task): string {
       if (task.waitingReason) return `waiting: ${task.waitingReason}`;
       const parts = ['queued'];
       if (task.assignee) parts.push(`for ${task.assignee}`);
-      if (task.attempt > 0 && task.lastError) parts.push(`(retry after: ${firstLine(task.lastError)})`);
+      if (task.attempt > 0 && task.lastError) parts.push(`(retry after: ${oneLine(task.lastError)})`);
       return parts.join(' ');
     }
     case 'claimed': {
@@ -34,14 +34,19 @@ export function statusSummary(task: Task): string {
     case 'done':
       return 'done';
     case 'failed':
-      return `failed: ${firstLine(task.lastError ?? 'unknown error')} (/retry ${task.id})`;
+      return `failed: ${oneLine(task.lastError ?? 'unknown error')} (/retry ${task.id})`;
     case 'cancelled':
       return 'cancelled';
   }
 }
 
-function firstLine(text: string): string {
-  const line = text.split('\n', 1)[0] ?? '';
+/** An error on one line: a worker's error is "exit code; last stderr:" then the stderr lines. */
+function oneLine(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const line = lines.join(' ⏎ ');
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 

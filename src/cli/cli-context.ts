@@ -1,4 +1,5 @@
-import { loadConfig } from '../config/load-config.ts';
+import { dirname } from 'node:path';
+import { BUILT_IN, loadConfig } from '../config/load-config.ts';
 import type { SwarmConfig } from '../config/config-schema.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
@@ -30,6 +31,8 @@ export const processIo: CliIo = {
 export interface CliContext {
   config: SwarmConfig;
   configSource: string;
+  /** The config file's folder (or the current one for the built-in default): relative paths start here. */
+  configDir: string;
   dbPath: string;
   log: Logger;
   io: CliIo;
@@ -40,7 +43,8 @@ export function cliContext(flags: GlobalFlags, io: CliIo): CliContext {
   const { config, source } = loadConfig(flags.config ?? io.env.SWARM_CONFIG);
   const dbPath = flags.db ?? io.env.SWARM_DB ?? config.db;
   const level = (io.env.SWARM_LOG_LEVEL as SwarmConfig['logLevel'] | undefined) ?? config.logLevel;
-  return { config, configSource: source, dbPath, log: createLogger(level), io };
+  const configDir = source === BUILT_IN ? process.cwd() : dirname(source);
+  return { config, configSource: source, configDir, dbPath, log: createLogger(level), io };
 }
 
 /** Runs `fn` with the ledger open and closes it afterwards. */

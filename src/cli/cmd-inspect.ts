@@ -46,11 +46,18 @@ export function runAudit(argv: string[], io: CliIo): number {
       io.out(
         `audited ${ctx.dbPath}: ${report.events} events, ${report.mirroredEvents} meant for the channel`,
       );
-      for (const p of report.problems.slice(0, 200)) io.out(`  event ${p.seq ?? '-'}: ${p.problem}`);
-      if (report.problems.length > 200) io.out(`  … and ${report.problems.length - 200} more`);
+      const serious = report.problems.filter((p) => p.kind !== 'pending');
+      const pending = report.problems.length - serious.length;
+      for (const p of serious.slice(0, 200)) io.out(`  event ${p.seq ?? '-'}: ${p.problem}`);
+      if (serious.length > 200) io.out(`  … and ${serious.length - 200} more`);
+      if (pending) {
+        io.out(
+          `  ${pending} message(s) not posted yet: the orchestrator posts them while it runs (chat-swarm up)`,
+        );
+      }
       io.out(
         report.problems.length
-          ? `FAILED: ${report.problems.length} problem(s)`
+          ? `FAILED: ${serious.length} problem(s) with the log or the mirror, ${pending} not posted yet`
           : 'OK: chain intact, every event mirrored',
       );
     }

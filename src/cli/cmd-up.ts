@@ -28,7 +28,11 @@ export async function runUp(argv: string[], io: CliIo): Promise<number> {
   const ledger = openLedger(ctx.config, ctx.dbPath);
   try {
     const channel = await openChannel(ctx.config, ledger, ctx.log, io.env);
-    const swarm = new Swarm(ledger, channel.port, ctx.config, { ...channel, log: ctx.log });
+    const swarm = new Swarm(ledger, channel.port, ctx.config, {
+      ...channel,
+      log: ctx.log,
+      baseDir: ctx.configDir,
+    });
     await swarm.start();
     ctx.log.info('swarm up', {
       config: ctx.configSource,
@@ -92,7 +96,9 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
   }
   const ledger = openLedger(ctx.config, ctx.dbPath);
   const watcher = new LedgerWatcher(ledger);
-  const agent = createConfiguredAgent(adHoc.data, ctx.config, ledger, ctx.log, watcher, true);
+  // A command given on the command line is relative to here; one from the config, to the config.
+  const baseDir = values.command !== undefined ? process.cwd() : ctx.configDir;
+  const agent = createConfiguredAgent(adHoc.data, ctx.config, ledger, ctx.log, watcher, true, baseDir);
   try {
     agent.start();
     ctx.log.info('agent up', { id, db: ctx.dbPath, pid: process.pid });

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { AgentRuntime } from '../agents/agent-runtime.ts';
 import { LedgerWatcher } from '../agents/ledger-watcher.ts';
+import { resolveCommand } from '../agents/resolve-command.ts';
 import { createShellWorker } from '../agents/shell-worker.ts';
 import type { ChatPort } from '../chat/chat-port.ts';
 import type { AdminPolicy } from '../commands/command-handler.ts';
@@ -29,12 +30,14 @@ export function createConfiguredAgent(
   log: Logger,
   watcher: LedgerWatcher,
   sweepLeases: boolean,
+  /** Folder that a command's leading `./script` is relative to (the config file's). */
+  baseDir: string = process.cwd(),
 ): AgentRuntime {
   return new AgentRuntime(ledger, {
     id: agent.id,
     skills: agent.skills,
     capacity: agent.capacity,
-    worker: createShellWorker({ command: agent.command, env: agent.env, log }),
+    worker: createShellWorker({ command: resolveCommand(agent.command, baseDir), env: agent.env, log }),
     workRoot: resolve(config.workDir, 'tasks'),
     log,
     watcher,
@@ -53,7 +56,14 @@ export class Swarm {
     readonly ledger: Ledger,
     port: ChatPort,
     config: SwarmConfig,
-    opts: { admins: AdminPolicy; pacing: Partial<PosterOptions>; log: Logger; agents?: AgentRuntime[] },
+    opts: {
+      admins: AdminPolicy;
+      pacing: Partial<PosterOptions>;
+      log: Logger;
+      agents?: AgentRuntime[];
+      /** Folder the agents' relative commands are resolved against. */
+      baseDir?: string;
+    },
   ) {
     this.watcher = new LedgerWatcher(ledger);
     this.orchestrator = new Orchestrator({
@@ -66,7 +76,9 @@ export class Swarm {
     });
     this.agents =
       opts.agents ??
-      config.agents.map((a) => createConfiguredAgent(a, config, ledger, opts.log, this.watcher, false));
+      config.agents.map((a) =>
+        createConfiguredAgent(a, config, ledger, opts.log, this.watcher, false, opts.baseDir),
+      );
   }
 
   async start(): Promise<void> {

@@ -5,6 +5,8 @@ import { ConfigError } from '../core/errors.ts';
 import { configSchema, type SwarmConfig } from './config-schema.ts';
 
 export const DEFAULT_CONFIG_FILE = 'chat-swarm.json';
+/** The `source` loadConfig reports when no config file exists. */
+export const BUILT_IN = 'built-in default';
 
 /** Validates a config object; a failure names each field and what to write instead. */
 export function parseConfig(raw: unknown, source: string): SwarmConfig {
@@ -32,7 +34,7 @@ export function loadConfig(path: string | undefined): { config: SwarmConfig; sou
   if (!existsSync(file)) {
     if (path !== undefined)
       throw new ConfigError(`config file ${file} does not exist; create one with: chat-swarm init`);
-    return { config: parseConfig({}, 'the built-in default config'), source: 'built-in default' };
+    return { config: parseConfig({}, 'the built-in default config'), source: BUILT_IN };
   }
   let raw: unknown;
   try {

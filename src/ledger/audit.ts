@@ -3,6 +3,8 @@ import { GENESIS_HASH, hashEvent } from './event-hash.ts';
 
 export interface AuditProblem {
   seq: number | null;
+  /** chain: the log was altered; mirror: a message failed or is missing; pending: not posted yet. */
+  kind: 'chain' | 'mirror' | 'pending';
   problem: string;
 }
 
@@ -51,8 +53,13 @@ export function auditLedger(db: Database.Database): AuditReport {
   for (const row of db.prepare('SELECT * FROM events ORDER BY seq').iterate() as IterableIterator<EventRow>) {
     events++;
     if (row.seq !== expectedSeq)
-      problems.push({ seq: row.seq, problem: `expected event ${expectedSeq} here: events are missing` });
-    if (row.prev_hash !== prevHash) problems.push({ seq: row.seq, problem: 'previous-hash link broken' });
+      problems.push({
+        seq: row.seq,
+        kind: 'chain',
+        problem: `expected event ${expectedSeq} here: events are missing`,
+      });
+    if (row.prev_hash !== prevHash)
+      problems.push({ seq: row.seq, kind: 'chain', problem: 'previous-hash link broken' });
     const computed = hashEvent(row.prev_hash, {
       seq: row.seq,
       at: row.at,
@@ -63,7 +70,11 @@ export function auditLedger(db: Database.Database): AuditReport {
       dataJson: row.data,
     });
     if (computed !== row.hash)
-      problems.push({ seq: row.seq, problem: `contents do not match the hash (edited after the fact?)` });
+      problems.push({
+        seq: row.seq,
+        kind: 'chain',
+        problem: `contents do not match the hash (edited after the fact?)`,
+      });
     if (row.mirrored === 1) {
       mirroredEvents++;
       mirroredSeqs.push(row.seq);
@@ -85,7 +96,7 @@ export function auditLedger(db: Database.Database): AuditReport {
   for (const seq of mirroredSeqs) {
     const rows = rowsOf.all(seq) as MirrorRow[];
     if (rows.length === 0) {
-      problems.push({ seq, problem: 'meant for the channel but has no outbox row' });
+      problems.push({ seq, kind: 'mirror', problem: 'meant for the channel but has no outbox row' });
       continue;
     }
     for (const r of rows) {
@@ -94,8 +105,12 @@ export function auditLedger(db: Database.Database): AuditReport {
       if (r.status === 'merged' && r.merged_into !== null && digestSent.get(r.merged_into)) continue;
       if (r.status === 'superseded' && laterStatusSent.get(r.channel, r.task_id, r.id)) continue;
       if (r.status === 'failed')
-        problems.push({ seq, problem: `${where} failed to post: ${r.last_error ?? 'unknown error'}` });
-      else problems.push({ seq, problem: `${where} not posted yet (${r.status})` });
+        problems.push({
+          seq,
+          kind: 'mirror',
+          problem: `${where} failed to post: ${r.last_error ?? 'unknown error'}`,
+        });
+      else problems.push({ seq, kind: 'pending', problem: `${where} not posted yet (${r.status})` });
     }
   }
   return { events, mirroredEvents, problems };
