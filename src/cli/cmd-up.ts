@@ -79,10 +79,11 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
   const adHoc = agentSchema.safeParse({
     id,
     skills: values.skills?.split(',').filter(Boolean) ?? fromConfig?.skills ?? [],
-    capacity: values.capacity !== undefined ? Number(values.capacity) : (fromConfig?.capacity ?? 1),
+    capacity:
+      values.capacity !== undefined ? wholeNumber('capacity', values.capacity) : (fromConfig?.capacity ?? 1),
     command: values.command ?? fromConfig?.command,
     ...(values['lease-ms'] !== undefined
-      ? { leaseMs: Number(values['lease-ms']) }
+      ? { leaseMs: wholeNumber('lease-ms', values['lease-ms']) }
       : fromConfig?.leaseMs
         ? { leaseMs: fromConfig.leaseMs }
         : {}),
@@ -120,6 +121,14 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
   } finally {
     ledger.close();
   }
+}
+
+/** A flag's whole-number value, or a usage error that names the flag. */
+function wholeNumber(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n))
+    throw new ConfigError(`--${flag} takes a whole number (milliseconds for --lease-ms), got '${raw}'`);
+  return n;
 }
 
 async function untilIdle(isIdle: () => boolean, signal: Promise<string>): Promise<void> {
