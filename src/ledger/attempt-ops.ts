@@ -1,5 +1,5 @@
 import type { LedgerCore } from './ledger-core.ts';
-import { markDependentsWaiting, releaseDependents } from './dependents.ts';
+import { refreshDependentsWaiting, releaseDependents } from './dependents.ts';
 import { fence, type AttemptRef, type WriteResult } from './task-ops.ts';
 import { attemptsLeft, type TaskRow } from './task-row.ts';
 
@@ -197,7 +197,7 @@ function requeueOrFail(
       actor,
       data: { attempt: row.attempt, error },
     });
-    markDependentsWaiting(core, row.id, 'failed', actor);
+    refreshDependentsWaiting(core, row.id, actor);
   }
 }
 

@@ -1,7 +1,7 @@
 import { LedgerError } from '../core/errors.ts';
 import { FINAL_STATUSES, type TaskStatus } from '../core/types.ts';
 import type { LedgerCore } from './ledger-core.ts';
-import { clearDependentsWaiting, markDependentsWaiting, releaseDependents } from './dependents.ts';
+import { refreshDependentsWaiting, releaseDependents } from './dependents.ts';
 import type { TaskRow } from './task-row.ts';
 
 /**
@@ -35,7 +35,7 @@ export function cancelTask(core: LedgerCore, taskId: string, actor: string, reas
       )
       .run(core.now(), taskId);
     core.appendEvent({ type: 'task_cancelled', taskId, actor, data: reason ? { reason } : {} });
-    markDependentsWaiting(core, taskId, 'cancelled', actor);
+    refreshDependentsWaiting(core, taskId, actor);
   });
 }
 
@@ -52,7 +52,7 @@ export function retryTask(core: LedgerCore, taskId: string, actor: string): void
           `UPDATE tasks SET status = 'queued', attempts_base = attempt, not_before = 0, updated_at = ? WHERE id = ?`,
         )
         .run(core.now(), taskId);
-      clearDependentsWaiting(core, taskId);
+      refreshDependentsWaiting(core, taskId, actor);
     }
     core.appendEvent({ type: 'task_retried', taskId, actor });
   });

@@ -144,6 +144,7 @@ export function planMirror(
     case 'task_note':
       return [detail(`📌 note from ${actor}: ${str(d.note)}`, N)];
     case 'task_unblocked':
+    case 'task_waiting_cleared':
       return [status()];
     case 'task_waiting':
       return [status(N), detail(`waiting: ${str(d.reason)}`, N)];

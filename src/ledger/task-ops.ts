@@ -1,5 +1,6 @@
 import { LedgerError } from '../core/errors.ts';
 import type { Task } from '../core/types.ts';
+import { waitingReasonOf } from './dependents.ts';
 import type { LedgerCore } from './ledger-core.ts';
 import { toTask, type TaskRow } from './task-row.ts';
 
@@ -66,12 +67,10 @@ export function createTask(core: LedgerCore, input: NewTask, actor: string): Cre
     }
     const deps = [...new Set(input.dependsOn ?? [])];
     let pending = 0;
-    const waitingOn: string[] = [];
     for (const dep of deps) {
       const row = core.taskRow(dep);
       if (!row) throw new LedgerError('unknown_task', `dependency ${dep} does not exist`);
       if (row.status !== 'done') pending++;
-      if (row.status === 'failed' || row.status === 'cancelled') waitingOn.push(`${dep} ${row.status}`);
     }
     const now = core.now();
     const seq = ((core.sql('SELECT MAX(seq) AS m FROM tasks').get() as { m: number | null }).m ?? 0) + 1;
@@ -96,7 +95,7 @@ export function createTask(core: LedgerCore, input: NewTask, actor: string): Cre
         input.maxAttempts ?? o.defaultMaxAttempts,
         input.assignee ?? null,
         pending,
-        waitingOn.length ? `dependency ${waitingOn.join(', ')}` : null,
+        null,
         actor,
         input.key ?? null,
         now,
@@ -104,6 +103,9 @@ export function createTask(core: LedgerCore, input: NewTask, actor: string): Cre
       );
     for (const dep of deps)
       core.sql('INSERT INTO task_deps (task_id, depends_on) VALUES (?, ?)').run(id, dep);
+    // A dependency that already failed or was cancelled: say so from the start.
+    const reason = waitingReasonOf(core, id);
+    if (reason) core.sql('UPDATE tasks SET waiting_reason = ? WHERE id = ?').run(reason, id);
     core.appendEvent({
       type: 'task_created',
       taskId: id,

@@ -130,23 +130,19 @@ describe('dependencies that fail or are cancelled', () => {
     expect(task(l, 'T-4').waitingReason).toMatch(/T-2 cancelled/);
   });
 
-  // Known bug, kept visible: the body asserts the right behaviour and fails today; make it `it` once fixed.
-  it.fails(
-    'BUG: retrying one of two failed dependencies clears the reason though the other is still failed',
-    () => {
-      const l = tempLedger({ retryBaseMs: 0 });
-      l.createTask({ title: 'left', maxAttempts: 1 }, 'cli');
-      l.createTask({ title: 'right', maxAttempts: 1 }, 'cli');
-      l.createTask({ title: 'both', dependsOn: ['T-1', 'T-2'] }, 'cli');
-      claimAndFinish(l, 'T-1', 'fail');
-      claimAndFinish(l, 'T-2', 'fail');
-      expect(task(l, 'T-3').waitingReason).toMatch(/T-2 failed/);
+  it('retrying one of two failed dependencies keeps the reason naming the other', () => {
+    const l = tempLedger({ retryBaseMs: 0 });
+    l.createTask({ title: 'left', maxAttempts: 1 }, 'cli');
+    l.createTask({ title: 'right', maxAttempts: 1 }, 'cli');
+    l.createTask({ title: 'both', dependsOn: ['T-1', 'T-2'] }, 'cli');
+    claimAndFinish(l, 'T-1', 'fail');
+    claimAndFinish(l, 'T-2', 'fail');
+    expect(task(l, 'T-3').waitingReason).toMatch(/T-2 failed/);
 
-      expect(command(l, '/retry T-1')).toBe('applied');
-      // T-2 is still failed, so T-3 can never run until someone acts: it should keep saying so.
-      expect(task(l, 'T-3').waitingReason).toMatch(/T-2 failed/);
-    },
-  );
+    expect(command(l, '/retry T-1')).toBe('applied');
+    // T-2 is still failed, so T-3 can never run until someone acts: it should keep saying so.
+    expect(task(l, 'T-3').waitingReason).toMatch(/T-2 failed/);
+  });
 });
 
 describe('dependencies in the channel', () => {
@@ -187,24 +183,20 @@ describe('dependencies in the channel', () => {
     expect(ledger.audit().problems).toEqual([]);
   });
 
-  // Known bug, kept visible: the body asserts the right behaviour and fails today; make it `it` once fixed.
-  it.fails(
-    'BUG: after /retry of the dependency the dependent’s status message still shows the old reason',
-    async () => {
-      const { ledger, port, drain } = await swarm();
-      port.postAsHuman('/task base');
-      port.postAsHuman('/task after base after=T-1');
-      port.postAsHuman('/cancel T-1');
-      await port.idle();
-      expect(await drain()).toBe(0);
-      expect(mainMessage(ledger, port, 'T-2')).toMatch(/waiting: dependency T-1 cancelled/);
+  it('after /retry of the dependency the dependent’s status message drops the old reason', async () => {
+    const { ledger, port, drain } = await swarm();
+    port.postAsHuman('/task base');
+    port.postAsHuman('/task after base after=T-1');
+    port.postAsHuman('/cancel T-1');
+    await port.idle();
+    expect(await drain()).toBe(0);
+    expect(mainMessage(ledger, port, 'T-2')).toMatch(/waiting: dependency T-1 cancelled/);
 
-      port.postAsHuman('/retry T-1');
-      await port.idle();
-      expect(await drain()).toBe(0);
-      expect(ledger.getTask('T-2')!.waitingReason).toBeNull();
-      // The ledger cleared the reason, but nothing queued a status refresh for T-2.
-      expect(mainMessage(ledger, port, 'T-2')).not.toMatch(/waiting: dependency/);
-    },
-  );
+    port.postAsHuman('/retry T-1');
+    await port.idle();
+    expect(await drain()).toBe(0);
+    expect(ledger.getTask('T-2')!.waitingReason).toBeNull();
+    // The ledger cleared the reason, but nothing queued a status refresh for T-2.
+    expect(mainMessage(ledger, port, 'T-2')).not.toMatch(/waiting: dependency/);
+  });
 });
