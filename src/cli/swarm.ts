@@ -15,6 +15,7 @@ import type { PosterOptions } from '../orchestrator/poster-options.ts';
 export function openLedger(config: SwarmConfig, dbPath: string): Ledger {
   return Ledger.open(dbPath, {
     synchronous: config.ledger.synchronous,
+    busyTimeoutMs: config.ledger.busyTimeoutMs,
     leaseMs: config.ledger.leaseMs,
     retryBaseMs: config.ledger.retryBaseMs,
     defaultTimeoutMs: config.ledger.defaultTimeoutMs,

@@ -119,6 +119,8 @@ export const configSchema = z
     ledger: z
       .object({
         synchronous: z.enum(['full', 'normal', 'off']).default('full'),
+        /** How long a write waits for another process's lock before failing. */
+        busyTimeoutMs: ms(100).default(10_000),
         leaseMs: ms(1_000).default(30_000),
         retryBaseMs: ms(0).default(2_000),
         defaultTimeoutMs: ms(1_000).default(30 * 60_000),
@@ -127,6 +129,7 @@ export const configSchema = z
       .strict()
       .default({
         synchronous: 'full',
+        busyTimeoutMs: 10_000,
         leaseMs: 30_000,
         retryBaseMs: 2_000,
         defaultTimeoutMs: 1_800_000,
