@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
 import { tempLedger } from '../../support/temp-ledger.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import { everyMessage, startSwarmFake, startSwarmOnDiscord, TIME_SCALE } from './discord-swarm-kit.ts';
+import { expectAuditPasses } from '../../support/expect-audit.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -54,10 +54,7 @@ describe('a flood of tasks on Discord', () => {
 
     expect(fake.counters.served429).toBe(0);
     expect(fake.unknownRoutes).toEqual([]);
-    expect(ledger.audit().problems).toEqual([]);
-    const out: string[] = [];
-    const io = { out: (t: string) => void out.push(t), err: (t: string) => void out.push(t), env: {} };
-    expect(await main(['audit', '--db', ledger.path], io), out.join('\n')).toBe(0);
+    await expectAuditPasses(ledger);
   }, 180_000);
 
   it('archives the threads of tasks whose results went out inside a digest', async () => {

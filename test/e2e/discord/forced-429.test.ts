@@ -3,11 +3,11 @@
  * Retry-After before the same route is tried again, and nothing the swarm meant to show is lost.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
 import { tempLedger } from '../../support/temp-ledger.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import { everyMessage, startSwarmFake, startSwarmOnDiscord } from './discord-swarm-kit.ts';
+import { expectAuditPasses } from '../../support/expect-audit.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -79,9 +79,6 @@ describe('Discord swarm under forced 429s', () => {
     expect(failed.n).toBe(0);
     expect(fake.counters.served429).toBe(0);
     expect(fake.unknownRoutes).toEqual([]);
-    expect(ledger.audit().problems).toEqual([]);
-    const out: string[] = [];
-    const io = { out: (t: string) => void out.push(t), err: (t: string) => void out.push(t), env: {} };
-    expect(await main(['audit', '--db', ledger.path], io), out.join('\n')).toBe(0);
+    await expectAuditPasses(ledger);
   }, 120_000);
 });

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.ts';
 import { silentLogger } from '../../../src/core/logger.ts';
 import type { FakeDiscord } from '../../fakes/discord/fake-discord-server.ts';
 import { renderDiscordContent } from '../../adapters/discord/render-discord-markdown.ts';
 import { tempLedger } from '../../support/temp-ledger.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import { AGENT_BOTS, startSwarmFake, startSwarmOnDiscord, unescaped } from './discord-swarm-kit.ts';
+import { expectAuditPasses } from '../../support/expect-audit.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -155,9 +155,6 @@ describe('a swarm on the fake Discord server', () => {
     expect(inbox.map((r) => r.message_id).sort()).toEqual([...posted].sort());
     expect(fake.counters.served429).toBe(0);
     expect(fake.unknownRoutes).toEqual([]);
-    expect(ledger.audit().problems).toEqual([]);
-    const out: string[] = [];
-    const io = { out: (t: string) => void out.push(t), err: (t: string) => void out.push(t), env: {} };
-    expect(await main(['audit', '--db', ledger.path], io), out.join('\n')).toBe(0);
+    await expectAuditPasses(ledger);
   }, 120_000);
 });

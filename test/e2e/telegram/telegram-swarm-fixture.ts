@@ -12,8 +12,6 @@ import {
 } from '../../../adapters/telegram/telegram-channel.ts';
 import { AgentRuntime } from '../../../src/agents/agent-runtime.ts';
 import { createFunctionWorker, type WorkerFunction } from '../../../src/agents/function-worker.ts';
-import type { CliIo } from '../../../src/cli/cli-context.ts';
-import { main } from '../../../src/cli/main.ts';
 import { Ledger } from '../../../src/ledger/ledger.ts';
 import { Orchestrator } from '../../../src/orchestrator/orchestrator.ts';
 import type { PosterOptions } from '../../../src/orchestrator/poster-options.ts';
@@ -23,6 +21,7 @@ import type { FakeAccount, FakeChat, StoredMessage } from '../../fakes/telegram/
 import type { TranscriptLine } from '../../fakes/telegram/transcript.ts';
 import { tempDir } from '../../support/temp-ledger.ts';
 import { scaledTelegramLimits, scaledTelegramPacing } from './scaled-telegram-limits.ts';
+import { cliAudit } from '../../support/expect-audit.ts';
 
 /** Agent id → the username of its own bot. */
 export const AGENT_BOTS = {
@@ -173,10 +172,8 @@ export async function createTelegramSwarmFixture(setup: {
       return ledger;
     },
     async cliAudit() {
-      const out: string[] = [];
-      const io: CliIo = { out: (t) => out.push(t), err: (t) => out.push(t), env: {} };
-      const code = await main(['audit', '--db', dbPath], io);
-      if (code !== 0) log.error('cli audit failed', { output: out.join('\n') });
+      const { code, output } = await cliAudit(dbPath);
+      if (code !== 0) log.error('cli audit failed', { output });
       return code;
     },
     async close() {
