@@ -142,6 +142,41 @@ describe('fake Discord REST', () => {
     expect(seen).toEqual([1]);
   });
 
+  it('refuses a burst over the global per-second limit with a global 429, per bot', async () => {
+    // A hand-driven clock keeps the whole burst inside one 1 s window however slow the machine is.
+    let clock = 1_700_000_000_000;
+    const f = await start({
+      now: () => clock,
+      rateLimits: { globalPerSecond: 3, other: { limit: 100, windowMs: 1_000 } },
+    });
+    // Different routes, so no single route bucket is what runs out.
+    const paths = [
+      '/users/@me',
+      `/channels/${f.channelId}`,
+      '/gateway/bot',
+      '/users/@me',
+      '/applications/@me',
+    ];
+    const burst = await Promise.all(paths.map((p) => api(f, 'GET', p)));
+    const refused = burst.filter((r) => r.status === 429);
+    expect(burst.filter((r) => r.status === 200)).toHaveLength(3);
+    expect(refused).toHaveLength(2);
+    for (const r of refused) {
+      expect(r.headers.get('x-ratelimit-global')).toBe('true');
+      expect(r.headers.get('x-ratelimit-scope')).toBe('global');
+      expect(Number(r.headers.get('retry-after'))).toBe(1);
+      expect(r.body).toMatchObject({ message: expect.any(String), retry_after: 1, global: true });
+    }
+    expect(f.counters.served429).toBe(2);
+    expect(f.counters.forced429).toBe(0);
+    // The limit is per bot: another bot is not held back by the first one's burst.
+    expect((await api(f, 'GET', '/users/@me', undefined, 'tok-b')).status).toBe(200);
+    clock += 999;
+    expect((await api(f, 'GET', '/users/@me')).status).toBe(429);
+    clock += 1;
+    expect((await api(f, 'GET', '/users/@me')).status).toBe(200);
+  });
+
   it('records unknown routes and forced 429s', async () => {
     const f = await start();
     expect((await api(f, 'GET', '/nope')).status).toBe(404);
@@ -176,6 +211,57 @@ describe('fake Discord gateway', () => {
     );
     expect(full.received.find((p) => p.t === 'MESSAGE_CREATE').d.content).toBe('secret text');
     expect(blind.received.find((p) => p.t === 'MESSAGE_CREATE').d.content).toBe('');
+  });
+
+  it('answers a heartbeat (op 1) with a heartbeat ACK (op 11)', async () => {
+    const f = await start();
+    const conn = await connect(f, 'tok-o', 1 | (1 << 9));
+    await until(() => conn.received.some((p) => p.t === 'READY'));
+    expect(conn.received.some((p) => p.op === 11)).toBe(false);
+    conn.ws.send(JSON.stringify({ op: 1, d: 1 }));
+    await until(() => conn.received.some((p) => p.op === 11));
+    expect(conn.received.filter((p) => p.op === 11)).toEqual([{ op: 11, d: null }]);
+  });
+
+  it('dispatches MESSAGE_UPDATE after a REST edit and THREAD_CREATE after a thread is started', async () => {
+    const f = await start();
+    const full = await connect(f, 'tok-o', 1 | (1 << 9) | (1 << 15));
+    const blind = await connect(f, 'tok-b', 1 | (1 << 9));
+    await until(() => [full, blind].every((c) => c.received.some((p) => p.t === 'GUILD_CREATE')));
+    const created = await api(f, 'POST', `/channels/${f.channelId}/messages`, { content: 'before' });
+    const id: string = created.body.id;
+    const edited = await api(f, 'PATCH', `/channels/${f.channelId}/messages/${id}`, { content: 'after' });
+    expect(edited.status).toBe(200);
+    await until(() => [full, blind].every((c) => c.received.some((p) => p.t === 'MESSAGE_UPDATE')));
+    const update = full.received.find((p) => p.t === 'MESSAGE_UPDATE');
+    // discord.js finds the cached message by channel and id, and reads the edit time and author.
+    expect(update.d).toMatchObject({
+      id,
+      channel_id: f.channelId,
+      guild_id: f.guildId,
+      content: 'after',
+      author: { id: f.bot('orchestrator').id },
+    });
+    expect(Date.parse(update.d.edited_timestamp)).not.toBeNaN();
+    expect(update.s).toBeGreaterThan(full.received.find((p) => p.t === 'MESSAGE_CREATE').s);
+    // Without the MessageContent intent another bot's edit arrives with the text blanked.
+    expect(blind.received.find((p) => p.t === 'MESSAGE_UPDATE').d.content).toBe('');
+
+    const thread = await api(f, 'POST', `/channels/${f.channelId}/messages/${id}/threads`, { name: 'T-7' });
+    expect(thread.status).toBe(201);
+    await until(() => full.received.some((p) => p.t === 'THREAD_CREATE'));
+    const threadCreate = full.received.find((p) => p.t === 'THREAD_CREATE');
+    // discord.js needs the type (11 = public thread), guild and parent to build a ThreadChannel.
+    expect(threadCreate.d).toMatchObject({
+      id,
+      type: 11,
+      guild_id: f.guildId,
+      parent_id: f.channelId,
+      name: 'T-7',
+      owner_id: f.bot('orchestrator').id,
+      newly_created: true,
+      thread_metadata: { archived: false, locked: false },
+    });
   });
 
   it('closes with 4014 when a bot asks for MessageContent it is not allowed', async () => {
