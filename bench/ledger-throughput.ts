@@ -102,43 +102,61 @@ function bareCycles(path: string, tasks: number, sync: Sync): number {
   return tasks / seconds;
 }
 
-/** Runs both loops in the same process, alternating, and reports the ratio of the medians. */
+const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Runs both loops in the same process, round after round, alternating which goes first. Each
+ * round's ratio compares two runs made moments apart, so load from elsewhere (or a slow fsync
+ * spell) moves both sides of a ratio together; the figure is the median of those paired ratios.
+ */
 export function benchLedgerThroughput(
   tasks: number,
   sync: Sync,
-  rounds = 5,
-): { ledger: number; bare: number; ratio: number } {
+  rounds = 9,
+): { ledger: number; bare: number; ratio: number; lowRatio: number; highRatio: number } {
   const ledgerRuns: number[] = [];
   const bareRuns: number[] = [];
+  const ratios: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const a = benchDir();
     const b = benchDir();
     try {
-      // Alternate which loop goes first, so a burst of load from elsewhere hits both alike.
+      let bare: number;
+      let ledger: number;
       if (r % 2 === 0) {
-        bareRuns.push(bareCycles(join(b.dir, 'bare.db'), tasks, sync));
-        ledgerRuns.push(ledgerCycles(join(a.dir, 'ledger.db'), tasks, sync));
+        bare = bareCycles(join(b.dir, 'bare.db'), tasks, sync);
+        ledger = ledgerCycles(join(a.dir, 'ledger.db'), tasks, sync);
       } else {
-        ledgerRuns.push(ledgerCycles(join(a.dir, 'ledger.db'), tasks, sync));
-        bareRuns.push(bareCycles(join(b.dir, 'bare.db'), tasks, sync));
+        ledger = ledgerCycles(join(a.dir, 'ledger.db'), tasks, sync);
+        bare = bareCycles(join(b.dir, 'bare.db'), tasks, sync);
       }
+      bareRuns.push(bare);
+      ledgerRuns.push(ledger);
+      ratios.push(ledger / bare);
     } finally {
       a.remove();
       b.remove();
     }
   }
-  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-  const ledger = median(ledgerRuns);
-  const bare = median(bareRuns);
-  return { ledger, bare, ratio: ledger / bare };
+  const sorted = [...ratios].sort((x, y) => x - y);
+  return {
+    ledger: median(ledgerRuns),
+    bare: median(bareRuns),
+    ratio: median(ratios),
+    // The middle of the spread: drop the two lowest and two highest rounds.
+    lowRatio: sorted[Math.min(2, sorted.length - 1)]!,
+    highRatio: sorted[Math.max(0, sorted.length - 3)]!,
+  };
 }
 
 export function runLedgerBench(tasks: number): void {
   for (const sync of ['full', 'normal'] as const) {
     const r = benchLedgerThroughput(tasks, sync);
+    const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
     report(
       `ledger claim+complete, synchronous=${sync.toUpperCase()}`,
-      `${r.ledger.toFixed(0)} cycles/s vs bare better-sqlite3 ${r.bare.toFixed(0)} cycles/s = ${(r.ratio * 100).toFixed(0)}% of bare (median of 5, ${tasks} tasks each)`,
+      `${pct(r.ratio)} of bare better-sqlite3 (median of 9 paired rounds, middle rounds ${pct(r.lowRatio)}–${pct(r.highRatio)}; ` +
+        `${r.ledger.toFixed(0)} vs ${r.bare.toFixed(0)} cycles/s, ${tasks} tasks a round)`,
       `npm run bench -- ledger --tasks ${tasks}`,
     );
   }
