@@ -113,6 +113,17 @@ describe('fake Discord REST', () => {
     ).toBe(200);
   });
 
+  it('keeps rate-limit windows through an outage, as Discord keeps counting while a client is cut off', async () => {
+    const clock = 1_700_000_000_000;
+    const f = await start({ now: () => clock, rateLimits: { messages: { limit: 1, windowMs: 5_000 } } });
+    expect((await api(f, 'POST', `/channels/${f.channelId}/messages`, { content: 'a' })).status).toBe(200);
+    await f.goOffline();
+    await f.goOnline();
+    const after = await api(f, 'POST', `/channels/${f.channelId}/messages`, { content: 'b' });
+    expect(after.status).toBe(429);
+    expect(after.body.global).toBe(false);
+  });
+
   it('pages history newest first and starts a thread whose id is the message id', async () => {
     const f = await start();
     const ids = [f.post('alice', 'a'), f.post('alice', 'b'), f.post('alice', 'c')];

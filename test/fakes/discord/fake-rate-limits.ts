@@ -2,7 +2,8 @@
  * Rate limiting the way Discord does it: each bot has buckets keyed by route group and major
  * parameter (the channel id), each a fixed window that starts with its first request, plus a global
  * per-bot limit per second. Every response carries the bucket's headers; an exhausted bucket is
- * answered with 429, `Retry-After` and the JSON body.
+ * answered with 429, `Retry-After` and the JSON body. Windows only end with time, never with an
+ * outage: a client cut off from Discord comes back to the counts it left.
  */
 
 export interface BucketRule {
@@ -77,12 +78,6 @@ export class FakeRateLimiter {
     bucket.count += 1;
     globalWindow.count += 1;
     return { headers: bucketHeaders(rule, rule.limit - bucket.count, resetAt, t) };
-  }
-
-  /** Forgets every window (used when the fake comes back from an outage). */
-  reset(): void {
-    this.buckets.clear();
-    this.globals.clear();
   }
 
   private windowOf(map: Map<string, Window>, key: string, windowMs: number, t: number): Window {
