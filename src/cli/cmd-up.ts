@@ -105,12 +105,7 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
     ctx.log.info('agent up', { id, db: ctx.dbPath, pid: process.pid });
     if (values['until-idle']) {
       await untilIdle(
-        () =>
-          agent.busy === 0 &&
-          (ledger.countByStatus().queued ?? 0) +
-            (ledger.countByStatus().claimed ?? 0) +
-            (ledger.countByStatus().blocked ?? 0) ===
-            0,
+        () => agent.busy === 0 && !ledger.hasTasksIn(['queued', 'claimed', 'blocked']),
         stopSignal(),
       );
     } else {

@@ -82,7 +82,7 @@ function mayAnswerUnpostedQuestion(ledger: Ledger, msg: IncomingMessage): boolea
   if (!msg.replyToMessageId || parseCommand(msg.text).kind !== 'none') return false;
   if (ledger.outbox.taskOfMessage(msg.replyToMessageId) !== undefined) return false;
   if (ledger.inbox.has(msg.platform, msg.channelId, msg.replyToMessageId)) return false; // a reply to a person
-  return (ledger.countByStatus().blocked ?? 0) > 0;
+  return ledger.hasTasksIn(['blocked']);
 }
 
 function decide(ledger: Ledger, channel: string, policy: AdminPolicy, msg: IncomingMessage): MessageOutcome {

@@ -100,6 +100,14 @@ export class Ledger {
       .all(...(filter.status ?? []), filter.limit ?? 1_000_000) as TaskRow[];
     return rows.map((r) => toTask(r, this.core.dependsOn(r.id)));
   }
+  /** Whether any task is in one of these states; a yes/no that stops at the first match. */
+  hasTasksIn(statuses: TaskStatus[]): boolean {
+    if (!statuses.length) return false;
+    const marks = statuses.map(() => '?').join(',');
+    return (
+      this.core.sql(`SELECT 1 FROM tasks WHERE status IN (${marks}) LIMIT 1`).get(...statuses) !== undefined
+    );
+  }
   countByStatus(): Record<string, number> {
     const rows = this.core.sql('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as {
       status: string;

@@ -163,4 +163,16 @@ describe('ledger task life', () => {
     l.resume('user:1');
     expect(l.claimNext(agentA).kind).toBe('claimed');
   });
+
+  it('answers whether any task is in given states', () => {
+    const l = tempLedger();
+    expect(l.hasTasksIn(['queued'])).toBe(false);
+    l.createTask({ title: 'one' }, 'cli');
+    expect(l.hasTasksIn(['queued'])).toBe(true);
+    expect(l.hasTasksIn(['claimed', 'blocked'])).toBe(false);
+    l.claimNext(agentA);
+    expect(l.hasTasksIn(['queued'])).toBe(false);
+    expect(l.hasTasksIn(['claimed', 'blocked'])).toBe(true);
+    expect(l.hasTasksIn([])).toBe(false);
+  });
 });
