@@ -9,6 +9,7 @@ import type {
   SentMessage,
 } from '../../src/chat/chat-port.ts';
 import { createSerialDelivery } from '../../src/chat/serial-delivery.ts';
+import { assertWithinTextLimit } from '../../src/chat/text-limit.ts';
 import { ChatError } from '../../src/core/errors.ts';
 import { silentLogger, type Logger } from '../../src/core/logger.ts';
 import { systemClock, type Clock } from '../../src/core/types.ts';
@@ -151,12 +152,6 @@ export function createConsoleChannel(
     return target;
   };
 
-  const checkLength = (heading: string | undefined, text: string): void => {
-    const length = (heading?.length ?? 0) + text.length;
-    if (length > limits.maxTextLength)
-      throw new ChatError(`message too long: ${length} > ${limits.maxTextLength}`, { permanent: true });
-  };
-
   return {
     platform: 'console',
     limits,
@@ -187,7 +182,7 @@ export function createConsoleChannel(
     },
 
     async send(message) {
-      checkLength(message.heading, message.text);
+      assertWithinTextLimit(limits, message);
       const file = message.attachment;
       if (file && file.content.length > limits.maxAttachmentBytes) {
         throw new ChatError(
@@ -218,7 +213,7 @@ export function createConsoleChannel(
     },
 
     async edit(target, message) {
-      checkLength(message.heading, message.text);
+      assertWithinTextLimit(limits, message);
       const known = remembered.get(target.messageId);
       if (known && known.heading === message.heading && known.text === message.text) return;
       // A message from an earlier run is not remembered; still show the new status.

@@ -1,4 +1,5 @@
 import { createSerialDelivery } from './serial-delivery.ts';
+import { assertWithinTextLimit } from './text-limit.ts';
 import { ChatError } from '../core/errors.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
 import { systemClock, type Clock } from '../core/types.ts';
@@ -90,15 +91,6 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
     throw failures.error;
   };
 
-  const checkSize = (heading: string | undefined, text: string): void => {
-    const length = (heading?.length ?? 0) + text.length;
-    if (length > limits.maxTextLength) {
-      throw new ChatError(`message too long: ${length} > ${limits.maxTextLength} characters`, {
-        permanent: true,
-      });
-    }
-  };
-
   const post = (
     entry: Omit<MemoryTranscriptEntry, 'messageId' | 'edits' | 'sentAt'>,
   ): MemoryTranscriptEntry => {
@@ -125,7 +117,7 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
 
     async send(message) {
       injectedFailure();
-      checkSize(message.heading, message.text);
+      assertWithinTextLimit(limits, message);
       if (message.attachment && message.attachment.content.length > limits.maxAttachmentBytes) {
         throw new ChatError(`attachment too large: ${message.attachment.content.length} bytes`, {
           permanent: true,
@@ -156,7 +148,7 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
       if (!entry) throw new ChatError(`unknown message ${target.messageId}`, { permanent: true });
       if (!entry.fromSwarm)
         throw new ChatError(`cannot edit message ${target.messageId} of another author`, { permanent: true });
-      checkSize(message.heading, message.text);
+      assertWithinTextLimit(limits, message);
       if (entry.heading === message.heading && entry.text === message.text) return;
       if (message.heading === undefined) delete entry.heading;
       else entry.heading = message.heading;
