@@ -2,8 +2,9 @@ import { dirname } from 'node:path';
 import { BUILT_IN, loadConfig } from '../config/load-config.ts';
 import type { SwarmConfig } from '../config/config-schema.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
+import { SecretMasker, type NamedSecret } from '../core/secret-masker.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import { openLedger } from './swarm.ts';
+import { configuredSecrets, openLedger } from './swarm.ts';
 
 /** Options every command takes. */
 export interface GlobalFlags {
@@ -34,6 +35,8 @@ export interface CliContext {
   /** The config file's folder (or the current one for the built-in default): relative paths start here. */
   configDir: string;
   dbPath: string;
+  /** Secrets from the environment the config names; the logger and the ledger mask them. */
+  secrets: NamedSecret[];
   log: Logger;
   io: CliIo;
 }
@@ -44,12 +47,14 @@ export function cliContext(flags: GlobalFlags, io: CliIo): CliContext {
   const dbPath = flags.db ?? io.env.SWARM_DB ?? config.db;
   const level = (io.env.SWARM_LOG_LEVEL as SwarmConfig['logLevel'] | undefined) ?? config.logLevel;
   const configDir = source === BUILT_IN ? process.cwd() : dirname(source);
-  return { config, configSource: source, configDir, dbPath, log: createLogger(level), io };
+  const secrets = configuredSecrets(config, io.env);
+  const log = createLogger(level, process.stderr, 'swarm', new SecretMasker(secrets));
+  return { config, configSource: source, configDir, dbPath, secrets, log, io };
 }
 
 /** Runs `fn` with the ledger open and closes it afterwards. */
 export function withLedger<T>(ctx: CliContext, fn: (ledger: Ledger) => T): T {
-  const ledger = openLedger(ctx.config, ctx.dbPath);
+  const ledger = openLedger(ctx.config, ctx.dbPath, ctx.secrets);
   try {
     return fn(ledger);
   } finally {

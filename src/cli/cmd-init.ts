@@ -39,7 +39,7 @@ export function runInit(argv: string[], io: CliIo): number {
     io.err(`${file} exists; pass --force to overwrite it`);
     return EXIT.usage;
   }
-  writeFileSync(file, `${JSON.stringify(STARTER_CONFIG, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify(STARTER_CONFIG, null, 2)}\n`, { mode: 0o600 });
   io.out(`wrote ${file}\nedit the agents' commands, then run: npx chat-swarm up`);
   return EXIT.ok;
 }

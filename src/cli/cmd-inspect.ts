@@ -80,7 +80,8 @@ export async function runExport(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   try {
-    await writeFile(values.out, lines.length ? `${lines.join('\n')}\n` : '');
+    // The export holds every task and result: private to the user, like the ledger.
+    await writeFile(values.out, lines.length ? `${lines.join('\n')}\n` : '', { mode: 0o600 });
   } catch (err) {
     io.err(`cannot write ${values.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     return EXIT.failure;

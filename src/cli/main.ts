@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { redactSecrets } from '../core/logger.ts';
+import { SecretMasker, secretsFromEnv } from '../core/secret-masker.ts';
 import { ConfigError, LedgerError, SwarmError } from '../core/errors.ts';
 import { EXIT, processIo, type CliIo } from './cli-context.ts';
 import { runAgent, runUp } from './cmd-up.ts';
@@ -40,8 +40,21 @@ const USAGE: Record<string, string> = {
   demo: 'chat-swarm demo [--db PATH] [--interactive]\n  runs the demo swarm on the console and exits',
 };
 
+/**
+ * Makes everything this process and its workers create private to the user (files 0600, folders
+ * 0700), whatever umask the shell had: ledger, WAL, work folders, exports, the workers' own files.
+ */
+export function makeCreatedFilesPrivate(): void {
+  try {
+    process.umask(0o077);
+  } catch {
+    // Worker threads cannot change the umask; the ledger file and folders get explicit modes anyway.
+  }
+}
+
 /** Runs one CLI invocation and returns its exit code; errors become one clear line, never a stack. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  makeCreatedFilesPrivate();
   const [command, ...rest] = argv;
   if (command && USAGE[command] && (rest.includes('--help') || rest.includes('-h'))) {
     io.out(USAGE[command]);
@@ -78,7 +91,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         return EXIT.usage;
     }
   } catch (err) {
-    const message = redactSecrets(err instanceof Error ? err.message : String(err));
+    // No config here (loading it may be what failed): mask the environment's secrets and token shapes.
+    const masker = new SecretMasker(secretsFromEnv(io.env));
+    const message = masker.mask(err instanceof Error ? err.message : String(err));
     if (err instanceof ConfigError) {
       io.err(`config error: ${message}`);
       return EXIT.usage;
@@ -93,7 +108,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return EXIT.usage;
     }
     io.err(`${err instanceof SwarmError ? '' : 'unexpected error: '}${message}`);
-    if (io.env.SWARM_DEBUG) io.err(redactSecrets(String((err as Error).stack)));
+    if (io.env.SWARM_DEBUG) io.err(masker.mask(String((err as Error).stack)));
     return EXIT.failure;
   }
 }

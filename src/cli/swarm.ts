@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AgentRuntime } from '../agents/agent-runtime.ts';
 import { LedgerWatcher } from '../agents/ledger-watcher.ts';
@@ -7,13 +8,33 @@ import type { ChatPort } from '../chat/chat-port.ts';
 import type { AdminPolicy } from '../commands/command-handler.ts';
 import type { AgentConfig, SwarmConfig } from '../config/config-schema.ts';
 import type { Logger } from '../core/logger.ts';
+import { secretsFromEnv, type NamedSecret } from '../core/secret-masker.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { Orchestrator } from '../orchestrator/orchestrator.ts';
 import type { PosterOptions } from '../orchestrator/poster-options.ts';
 
-/** Opens the ledger named by the config (or `--db`), with the config's durability and lease settings. */
-export function openLedger(config: SwarmConfig, dbPath: string): Ledger {
+/**
+ * The secrets to mask for this config: the values of the environment variables its channel and
+ * agents name in `tokenEnv`, plus the defaults and credential-named variables (`secretsFromEnv`).
+ */
+export function configuredSecrets(config: SwarmConfig, env: NodeJS.ProcessEnv): NamedSecret[] {
+  const names: string[] = [];
+  if ('tokenEnv' in config.channel) names.push(config.channel.tokenEnv);
+  for (const agent of config.agents) if (agent.tokenEnv !== undefined) names.push(agent.tokenEnv);
+  return secretsFromEnv(env, names);
+}
+
+/**
+ * Opens the ledger named by the config (or `--db`), with the config's durability and lease settings,
+ * masking the config's secrets (from this process's environment unless given).
+ */
+export function openLedger(
+  config: SwarmConfig,
+  dbPath: string,
+  secrets: readonly NamedSecret[] = configuredSecrets(config, process.env),
+): Ledger {
   return Ledger.open(dbPath, {
+    secrets,
     synchronous: config.ledger.synchronous,
     busyTimeoutMs: config.ledger.busyTimeoutMs,
     leaseMs: config.ledger.leaseMs,
@@ -21,6 +42,25 @@ export function openLedger(config: SwarmConfig, dbPath: string): Ledger {
     defaultTimeoutMs: config.ledger.defaultTimeoutMs,
     defaultMaxAttempts: config.ledger.defaultMaxAttempts,
   });
+}
+
+/** Mode of every folder the swarm creates: its user only. */
+export const PRIVATE_DIR_MODE = 0o700;
+
+/**
+ * Creates the work root (`<workDir>/tasks`, and `workDir` if missing) private to the user, and
+ * tightens the root when an older version left it open to others: the attempt folders below hold
+ * task bodies and results. `workDir` itself is never changed (it may be a shared folder). Returns the root.
+ */
+export function preparePrivateWorkRoot(workDir: string): string {
+  const root = resolve(workDir, 'tasks');
+  mkdirSync(root, { recursive: true, mode: PRIVATE_DIR_MODE });
+  try {
+    if ((statSync(root).mode & 0o077) !== 0) chmodSync(root, PRIVATE_DIR_MODE);
+  } catch {
+    // Not ours to change: leave it; the folders the swarm creates inside are still private.
+  }
+  return root;
 }
 
 /** An agent runtime with the built-in shell worker, as the config describes it. */
@@ -39,7 +79,7 @@ export function createConfiguredAgent(
     skills: agent.skills,
     capacity: agent.capacity,
     worker: createShellWorker({ command: resolveCommand(agent.command, baseDir), env: agent.env, log }),
-    workRoot: resolve(config.workDir, 'tasks'),
+    workRoot: preparePrivateWorkRoot(config.workDir),
     log,
     watcher,
     sweepLeases,

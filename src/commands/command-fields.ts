@@ -3,6 +3,7 @@
  * quote the bad value and say what was expected. A missing word arrives as `undefined`.
  */
 import { z } from 'zod';
+import { TASK_KEY_RULE, taskKeyProblem } from '../core/task-key.ts';
 import { AGENT_ID_PATTERN, COMMAND_LIMITS, SKILL_PATTERN, TASK_KEY_PATTERN } from './command-types.ts';
 
 /** Shows a typed value inside a message: single-line, at most 40 characters, in single quotes. */
@@ -112,13 +113,18 @@ export const reviewField = word('missing yes or no for review').transform((raw, 
   return z.NEVER;
 });
 
-/** A creator key; refuses ones that read as task numbers, which would collide with `T-<n>` ids. */
+/**
+ * A creator key: one safe folder name ({@link TASK_KEY_RULE}, so `..` or `a/b` cannot lead outside the
+ * work root) that does not read as a task number, which would collide with `T-<n>` ids.
+ */
 export const keyField = word('missing the key').transform((raw, ctx) => {
-  const problem = !TASK_KEY_PATTERN.test(raw)
-    ? `a key is 1 to 64 letters, digits, '.', '_' or '-', got ${quoteValue(raw)}`
-    : /^(?:t-)?\d+$/i.test(raw)
-      ? `a key must not look like a task number (T-12 or 12), got ${quoteValue(raw)}; try something like ORA-001`
-      : undefined;
+  const kind = taskKeyProblem(raw);
+  const problem =
+    kind === 'rule'
+      ? `${TASK_KEY_RULE}, got ${quoteValue(raw)}`
+      : kind === 'number'
+        ? `a key must not look like a task number (T-12 or 12), got ${quoteValue(raw)}; try something like ORA-001`
+        : undefined;
   if (problem === undefined) return raw;
   ctx.issues.push({ code: 'custom', message: problem, input: raw });
   return z.NEVER;

@@ -1,4 +1,6 @@
-/** Minimal structured logger the core and adapters share; never pass a token into it. */
+import { maskTokenShapes, shapeMasker, type SecretMasker } from './secret-masker.ts';
+
+/** Minimal structured logger the core and adapters share; it masks secrets, but never pass a token into it. */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -9,33 +11,36 @@ export interface Logger {
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LEVELS)[number];
 
-/**
- * Matches anything that looks like a bot token so a stray one is masked before it is written. No
- * leading word boundary: Telegram puts the token right after "bot" in its URLs.
- */
-const TOKEN_PATTERNS = [
-  /(?<!\d)\d{6,}:[A-Za-z0-9_-]{30,}/g,
-  /[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{20,}/g,
-];
-
-/** Masks Telegram- and Discord-shaped tokens in a string. */
+/** Masks Telegram- and Discord-shaped tokens and common API keys in a string (see `TOKEN_SHAPES`). */
 export function redactSecrets(text: string): string {
-  let out = text;
-  for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, '[redacted]');
-  return out;
+  return maskTokenShapes(text);
 }
 
-/** Logger that writes one line per entry to a stream (stderr by default), at or above `level`. */
+/** Fields as JSON; a field JSON cannot hold (a cycle, a BigInt) must not make logging throw. */
+function toJson(fields: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(fields);
+  } catch {
+    return JSON.stringify(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)])));
+  }
+}
+
+/**
+ * Logger that writes one line per entry to a stream (stderr by default), at or above `level`. Each
+ * line, fields included, goes through `masker` first: known secret values and token shapes never
+ * reach the stream.
+ */
 export function createLogger(
   level: LogLevel = 'info',
   stream: NodeJS.WritableStream = process.stderr,
   scope = 'swarm',
+  masker: SecretMasker = shapeMasker,
 ): Logger {
   const min = LEVELS.indexOf(level);
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (LEVELS.indexOf(lvl) < min) return;
-    const extra = fields && Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : '';
-    stream.write(redactSecrets(`${new Date().toISOString()} ${lvl} [${scope}] ${msg}${extra}`) + '\n');
+    const extra = fields && Object.keys(fields).length ? ` ${toJson(fields)}` : '';
+    stream.write(masker.mask(`${new Date().toISOString()} ${lvl} [${scope}] ${msg}${extra}`) + '\n');
   };
   return {
     debug: (m, f) => write('debug', m, f),

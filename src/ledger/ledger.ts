@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { LedgerError } from '../core/errors.ts';
+import { SecretMasker, type NamedSecret } from '../core/secret-masker.ts';
 import {
   systemClock,
   type AgentRecord,
@@ -28,12 +30,18 @@ import { toTask, type TaskRow } from './task-row.ts';
 
 export interface OpenLedgerOptions extends OpenDatabaseOptions, Partial<LedgerOptions> {
   clock?: Clock;
+  /**
+   * Secrets masked by value in every text the ledger stores (titles, bodies, results, errors,
+   * questions, progress, notes, answers, reasons, feedback). Token shapes are masked even without any.
+   */
+  secrets?: readonly NamedSecret[];
 }
 
 /**
  * The SQLite ledger: the single source of truth of a swarm. Every state change is one transaction
  * that updates the task, appends a hash-chained event and queues the channel messages it implies.
- * Safe to open from many processes at once (WAL, busy timeout, BEGIN IMMEDIATE).
+ * Safe to open from many processes at once (WAL, busy timeout, BEGIN IMMEDIATE). Free text is
+ * masked on the way in, so a secret never reaches a task row, an event, `export` or the channel.
  */
 export class Ledger {
   readonly core: LedgerCore;
@@ -45,6 +53,8 @@ export class Ledger {
     readonly path: string,
     clock: Clock,
     options: LedgerOptions,
+    /** Applied to every free-text input of the write methods below. */
+    readonly masker: SecretMasker,
   ) {
     this.core = new LedgerCore(db, clock, options);
     this.outbox = new OutboxStore(this.core);
@@ -52,7 +62,7 @@ export class Ledger {
   }
 
   static open(path: string, options: OpenLedgerOptions = {}): Ledger {
-    const { clock, synchronous, busyTimeoutMs, readonly, ...rest } = options;
+    const { clock, synchronous, busyTimeoutMs, readonly, secrets, ...rest } = options;
     const tunables: LedgerOptions = { ...LEDGER_DEFAULTS };
     for (const [k, v] of Object.entries(rest))
       if (v !== undefined) (tunables as unknown as Record<string, unknown>)[k] = v;
@@ -60,7 +70,18 @@ export class Ledger {
     if (synchronous !== undefined) dbOptions.synchronous = synchronous;
     if (busyTimeoutMs !== undefined) dbOptions.busyTimeoutMs = busyTimeoutMs;
     if (readonly !== undefined) dbOptions.readonly = readonly;
-    return new Ledger(openDatabase(path, dbOptions), path, clock ?? systemClock, tunables);
+    return new Ledger(
+      openDatabase(path, dbOptions),
+      path,
+      clock ?? systemClock,
+      tunables,
+      new SecretMasker(secrets ?? []),
+    );
+  }
+
+  /** The text with known secrets and token shapes masked, for callers that store or post text themselves. */
+  mask(text: string): string {
+    return this.masker.mask(text);
   }
 
   get options(): LedgerOptions {
@@ -88,7 +109,12 @@ export class Ledger {
   // Tasks -------------------------------------------------------------------------------------
 
   createTask(input: NewTask, actor: string): CreateResult {
-    return tasks.createTask(this.core, input, actor);
+    // A key becomes the task id and shows everywhere; it cannot be masked, only refused.
+    if (input.key !== undefined && this.mask(input.key) !== input.key)
+      throw new LedgerError('bad_key', 'key refused: it contains a secret or looks like a token');
+    const masked: NewTask = { ...input, title: this.mask(input.title) };
+    if (input.body !== undefined) masked.body = this.mask(input.body);
+    return tasks.createTask(this.core, masked, actor);
   }
   getTask(id: string): Task | undefined {
     return tasks.loadTask(this.core, id);
@@ -128,19 +154,25 @@ export class Ledger {
     return attempts.heartbeat(this.core, ref, leaseMs);
   }
   progress(ref: AttemptRef, pct: number | null, text: string): WriteResult {
-    return attempts.progress(this.core, ref, pct, text);
+    return attempts.progress(this.core, ref, pct, this.mask(text));
   }
   ask(ref: AttemptRef, question: string): WriteResult {
-    return attempts.ask(this.core, ref, question);
+    return attempts.ask(this.core, ref, this.mask(question));
   }
   takeAnswer(ref: AttemptRef): ReturnType<typeof attempts.takeAnswer> {
     return attempts.takeAnswer(this.core, ref);
   }
+  /** Records the result; an artifact path that holds a secret is masked too (and so not found). */
   complete(ref: AttemptRef, result: string, artifacts: string[] = []): WriteResult {
-    return attempts.complete(this.core, ref, result, artifacts);
+    return attempts.complete(
+      this.core,
+      ref,
+      this.mask(result),
+      artifacts.map((p) => this.mask(p)),
+    );
   }
   release(ref: AttemptRef, reason: string): WriteResult {
-    return attempts.release(this.core, ref, reason);
+    return attempts.release(this.core, ref, this.mask(reason));
   }
   /** Earliest time a queued task's retry backoff ends, so idle agents can wake for it. */
   nextRetryAt(): number | null {
@@ -156,7 +188,7 @@ export class Ledger {
     return (this.core.sql('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0;
   }
   fail(ref: AttemptRef, error: string): WriteResult {
-    return attempts.fail(this.core, ref, error);
+    return attempts.fail(this.core, ref, this.mask(error));
   }
   expireLeases(): number {
     return attempts.expireLeases(this.core);
@@ -165,7 +197,7 @@ export class Ledger {
   // People's controls -------------------------------------------------------------------------
 
   cancel(taskId: string, actor: string, reason?: string): void {
-    control.cancelTask(this.core, taskId, actor, reason);
+    control.cancelTask(this.core, taskId, actor, reason === undefined ? undefined : this.mask(reason));
   }
   retry(taskId: string, actor: string): void {
     control.retryTask(this.core, taskId, actor);
@@ -180,13 +212,13 @@ export class Ledger {
     control.approveTask(this.core, taskId, actor);
   }
   reject(taskId: string, feedback: string, actor: string): void {
-    control.rejectTask(this.core, taskId, feedback, actor);
+    control.rejectTask(this.core, taskId, this.mask(feedback), actor);
   }
   addNote(taskId: string, note: string, actor: string): void {
-    control.addNote(this.core, taskId, note, actor);
+    control.addNote(this.core, taskId, this.mask(note), actor);
   }
   answer(taskId: string, answer: string, actor: string): void {
-    control.answerTask(this.core, taskId, answer, actor);
+    control.answerTask(this.core, taskId, this.mask(answer), actor);
   }
   pause(actor: string, agentId?: string): void {
     control.setPaused(this.core, true, actor, agentId);

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { chmodSync, closeSync, constants, openSync, statSync } from 'node:fs';
 import { LedgerError } from '../core/errors.ts';
 import { migrate } from './migrations.ts';
 
@@ -12,13 +13,37 @@ export interface OpenDatabaseOptions {
   readonly?: boolean;
 }
 
+/** Mode of the ledger file; SQLite gives its -wal and -shm files the same mode. */
+export const LEDGER_FILE_MODE = 0o600;
+
+/** SQLite's names for a database that lives in memory or in a temporary file, not at a path. */
+const isFileless = (path: string): boolean => path === '' || path === ':memory:';
+
+/**
+ * Makes the ledger file private to its user before SQLite opens it: created 0600 if missing (SQLite
+ * would create it 0644 under the usual umask, and its -wal and -shm after it), and tightened to 0600
+ * if a file left by an older version is readable by others. A file owned by someone else is left be.
+ */
+function makeLedgerFilePrivate(path: string): void {
+  closeSync(openSync(path, constants.O_RDWR | constants.O_CREAT, LEDGER_FILE_MODE));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, LEDGER_FILE_MODE);
+    } catch {
+      // Absent (no -wal yet) or not ours to change: SQLite reports what matters when it opens.
+    }
+  }
+}
+
 /**
  * Opens (creating if needed) a ledger file in WAL mode with a busy timeout, so many agent processes
- * on one host can share it, then brings its schema up to date.
+ * on one host can share it, then brings its schema up to date. The file and its -wal and -shm are
+ * 0600 whatever the umask.
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database.Database {
   let db: Database.Database;
   try {
+    if (!options.readonly && !isFileless(path)) makeLedgerFilePrivate(path);
     db = new Database(path, { readonly: options.readonly ?? false });
   } catch (cause) {
     throw new LedgerError('ledger_open', `cannot open ledger ${path}: ${(cause as Error).message}`, {

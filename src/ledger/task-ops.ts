@@ -1,4 +1,5 @@
 import { LedgerError } from '../core/errors.ts';
+import { TASK_KEY_RULE, taskKeyProblem } from '../core/task-key.ts';
 import type { Task } from '../core/types.ts';
 import { waitingReasonOf } from './dependents.ts';
 import type { LedgerCore } from './ledger-core.ts';
@@ -44,21 +45,26 @@ export interface ClaimingAgent {
   leaseMs?: number;
 }
 
-const AUTO_ID = /^T-\d+$/i;
-
 export function loadTask(core: LedgerCore, id: string): Task | undefined {
   const row = core.taskRow(id);
   return row ? toTask(row, core.dependsOn(id)) : undefined;
 }
 
-/** Creates a task, or returns the existing one when its key was used before (idempotent create). */
-export function createTask(core: LedgerCore, input: NewTask, actor: string): CreateResult {
-  if (input.key !== undefined && AUTO_ID.test(input.key)) {
+/** Refuses a key that breaks {@link TASK_KEY_RULE} or reads as a task number, saying which. */
+function checkKey(key: string): void {
+  const problem = taskKeyProblem(key);
+  if (problem === 'rule')
+    throw new LedgerError('bad_key', `key ${JSON.stringify(key.slice(0, 80))} refused: ${TASK_KEY_RULE}`);
+  if (problem === 'number')
     throw new LedgerError(
       'bad_key',
-      `key '${input.key}' looks like an automatic task id; choose another key`,
+      `key '${key}' looks like an automatic task id (T-12 or 12); choose another key, like ORA-001`,
     );
-  }
+}
+
+/** Creates a task, or returns the existing one when its key was used before (idempotent create). */
+export function createTask(core: LedgerCore, input: NewTask, actor: string): CreateResult {
+  if (input.key !== undefined) checkKey(input.key);
   return core.write(() => {
     if (input.key !== undefined) {
       const existing = core.sql('SELECT id FROM tasks WHERE idempotency_key = ?').get(input.key) as

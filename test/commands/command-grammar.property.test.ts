@@ -144,7 +144,9 @@ describe('parseCommand never throws', () => {
 // Title words that cannot be mistaken for options, flags or quotes.
 const titleWord = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9.,'?()]{0,11}$/);
 const skill = fc.stringMatching(/^[a-z0-9_-]{1,12}$/);
-const key = fc.stringMatching(/^[A-Za-z][A-Za-z0-9._-]{0,20}$/).filter((k) => !/^t-\d+$/i.test(k));
+const key = fc
+  .stringMatching(/^[A-Za-z][A-Za-z0-9._-]{0,20}$/)
+  .filter((k) => !/^t-\d+$/i.test(k) && !k.includes('..'));
 const taskNumber = fc.integer({ min: 1, max: 99_999 });
 const dependency = fc.oneof(
   taskNumber.map((n) => ({ typed: `T-${n}`, id: `T-${n}` })),

@@ -134,7 +134,10 @@ describe('/task', () => {
       '/task A key=t-4',
       "a key must not look like a task number (T-12 or 12), got 't-4'; try something like ORA-001",
     ],
-    ['/task A key=a/b', "a key is 1 to 64 letters, digits, '.', '_' or '-', got 'a/b'"],
+    [
+      '/task A key=a/b',
+      "a key is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, with no '..', got 'a/b'",
+    ],
     ['/task A key=K after=K', 'a task cannot wait for itself: key=K is also in after='],
     ['/task A priority=1 prio=2', 'priority is given twice'],
     ['/task A priority=', 'priority= needs a value, with no space after the ='],
