@@ -8,11 +8,7 @@ import {
   toTelegramHtml,
 } from '../../../adapters/telegram/telegram-format.ts';
 import { scrubToken, toChatError } from '../../../adapters/telegram/to-chat-error.ts';
-import {
-  normaliseCommand,
-  toIncomingMessage,
-  type IncomingFilter,
-} from '../../../adapters/telegram/to-incoming-message.ts';
+import { toIncomingMessage, type IncomingFilter } from '../../../adapters/telegram/to-incoming-message.ts';
 import { parseTelegramHtml } from '../../fakes/telegram/telegram-html-parser.ts';
 
 const TOKEN = '7000000001:AAabcdefghijklmnopqrstuvwxyz0123456';
@@ -75,19 +71,19 @@ describe('toIncomingMessage', () => {
         messageId: '10',
         author: { id: '7', name: 'Alice Liddell', isBot: false },
         text: 'hi',
+        botUsername: 'Swarm_Bot',
         sentAt: 1_700_000_000_000,
       },
     });
   });
 
-  it('normalises /cmd@this_bot, drops /cmd@other_bot, leaves plain commands', () => {
-    expect(normaliseCommand('/status@swarm_bot T-1', 'Swarm_Bot')).toBe('/status T-1');
-    expect(normaliseCommand('/status@swarm_bot', 'swarm_bot')).toBe('/status');
-    expect(normaliseCommand('/status@other_bot', 'swarm_bot')).toBeUndefined();
-    expect(normaliseCommand('/status now', 'swarm_bot')).toBe('/status now');
-    expect(toIncomingMessage(update({ text: '/cancel@other_bot T-1' }), filter)).toMatchObject({
-      kind: 'ignored',
-    });
+  it('passes commands on as typed, with the bot username the core checks addressed commands against', () => {
+    for (const text of ['/status@swarm_bot T-1', '/cancel@other_bot: T-1', '!cancel@other_bot T-2']) {
+      expect(toIncomingMessage(update({ text }), filter)).toMatchObject({
+        kind: 'message',
+        message: { text, botUsername: 'Swarm_Bot' },
+      });
+    }
   });
 
   it('ignores other chats, bots, itself, and non-messages', () => {
