@@ -10,6 +10,7 @@ import { truncateText } from '../../src/chat/split-text.ts';
 import { ChatError } from '../../src/core/errors.ts';
 import type { TelegramBot, TelegramBots } from './telegram-bots.ts';
 import {
+  neutraliseParts,
   renderedLength,
   TELEGRAM_CAPTION_LIMIT,
   TELEGRAM_TEXT_LIMIT,
@@ -90,11 +91,11 @@ export function createTelegramOutbound(
     const bot = bots.botFor(message.speaker);
     const by: SentBy = bot.agentId !== undefined ? { agentId: bot.agentId } : {};
     if (bot.agentId === undefined && message.speaker !== undefined) by.speakerLabel = message.speaker;
-    const parts = {
+    const parts = neutraliseParts({
       text: message.text,
       ...(message.heading === undefined ? {} : { heading: message.heading }),
       ...(by.speakerLabel === undefined ? {} : { speaker: by.speakerLabel }),
-    };
+    });
     if (message.attachment && message.attachment.content.length > options.maxAttachmentBytes) {
       throw new ChatError(
         `Attachment ${message.attachment.fileName} is larger than Telegram's 50 MB for bots`,
@@ -109,7 +110,8 @@ export function createTelegramOutbound(
       first = await sendDocument(
         bot,
         message,
-        { fileName, content: Buffer.from(parts.text) },
+        // A file is not scanned for mentions: it keeps the text exactly as written.
+        { fileName, content: Buffer.from(message.text) },
         toTelegramCaption(parts),
       );
       if (message.attachment)
@@ -144,11 +146,12 @@ export function createTelegramOutbound(
   ): Promise<void> => {
     const by = sentBy.get(target.messageId) ?? {};
     const bot = bots.botFor(by.agentId);
-    const parts = {
+    // Defused before measuring, so the cut below leaves room for the joiners.
+    const parts = neutraliseParts({
       text: message.text,
       ...(message.heading === undefined ? {} : { heading: message.heading }),
       ...(by.speakerLabel === undefined ? {} : { speaker: by.speakerLabel }),
-    };
+    });
     const overflow = renderedLength(parts) - TELEGRAM_TEXT_LIMIT;
     if (overflow > 0) parts.text = truncateText(parts.text, Math.max(1, parts.text.length - overflow));
     const messageId = Number(target.messageId);

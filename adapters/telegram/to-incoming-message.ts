@@ -1,7 +1,7 @@
 /**
  * Maps a Telegram update to what the core sees: a person's message in the configured chat (and
- * topic), a note that the group was migrated, or a reason to ignore it. Commands addressed to this
- * bot lose their `@bot` suffix; commands for other bots are dropped.
+ * topic), a note that the group was migrated, or a reason to ignore it. The message carries the
+ * bot's username, so the core's grammar can tell `/cmd@this_bot` from a command for another bot.
  * @see https://core.telegram.org/bots/features#commands
  */
 import type { Message, Update } from 'grammy/types';
@@ -22,22 +22,11 @@ export type IncomingResult =
   | { kind: 'migrated'; toChatId: number }
   | { kind: 'ignored'; reason: string };
 
-const ADDRESSED_COMMAND = /^\/([A-Za-z0-9_]+)@([A-Za-z0-9_]+)(?=\s|$)/;
-
 /** True when `chat` is the configured chat. */
 export function isConfiguredChat(chat: Message['chat'], chatId: string): boolean {
   if (chatId.startsWith('@'))
     return 'username' in chat && chat.username?.toLowerCase() === chatId.slice(1).toLowerCase();
   return String(chat.id) === chatId;
-}
-
-/** `/cmd@this_bot args` → `/cmd args`; undefined for a command addressed to another bot. */
-export function normaliseCommand(text: string, botUsername: string): string | undefined {
-  const match = ADDRESSED_COMMAND.exec(text);
-  if (!match) return text;
-  const [whole, command, addressee] = match as unknown as [string, string, string];
-  if (addressee.toLowerCase() !== botUsername.toLowerCase()) return undefined;
-  return `/${command}${text.slice(whole.length)}`;
 }
 
 /** Maps one update; see the file comment. */
@@ -54,10 +43,8 @@ export function toIncomingMessage(update: Update, filter: IncomingFilter): Incom
   const threadId = message.is_topic_message ? message.message_thread_id : undefined;
   if (filter.topicId !== undefined && threadId !== filter.topicId)
     return { kind: 'ignored', reason: 'other topic' };
-  const raw = message.text ?? message.caption;
-  if (raw === undefined) return { kind: 'ignored', reason: 'no text' };
-  const text = normaliseCommand(raw, filter.botUsername);
-  if (text === undefined) return { kind: 'ignored', reason: 'command for another bot' };
+  const text = message.text ?? message.caption;
+  if (text === undefined) return { kind: 'ignored', reason: 'no text' };
 
   const out: IncomingMessage = {
     platform: 'telegram',
@@ -69,6 +56,7 @@ export function toIncomingMessage(update: Update, filter: IncomingFilter): Incom
       isBot: false,
     },
     text,
+    botUsername: filter.botUsername,
     sentAt: message.date * 1_000,
   };
   if (threadId !== undefined) out.threadId = String(threadId);

@@ -26,6 +26,12 @@ export interface IncomingMessage {
     roleIds?: string[];
   };
   text: string;
+  /**
+   * The swarm's bot as people address it in a command (`/cmd@name`), when the platform has such
+   * names (Telegram). A command addressed to any other name is ignored; without this, every
+   * addressed command is.
+   */
+  botUsername?: string;
   /** The message this one replies to, when it is a reply (answers to an agent's question). */
   replyToMessageId?: string;
   /** Milliseconds since the epoch, from the platform. */

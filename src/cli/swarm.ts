@@ -114,6 +114,10 @@ export class Swarm {
       admins: opts.admins,
       log: opts.log,
       poster: opts.pacing,
+      inbox: {
+        retentionMs: config.inbox.retentionDays * 86_400_000,
+        replyLimits: { maxReplies: config.inbox.repliesPerMinute, windowMs: 60_000 },
+      },
     });
     this.agents =
       opts.agents ??

@@ -6,7 +6,8 @@
  * digits and `_` starting with a letter (at most 32), optionally `@botname`, then a space, a line
  * break, or the end (trailing `?.!,:;` are forgiven). So `/`, `/ 123`, `/usr/bin`, `//` and `/😀`
  * are ordinary chat ('none'). An unknown word after `/` is an error; after `!` it is 'none', since
- * `!` is everyday punctuation and other Discord bots' prefix.
+ * `!` is everyday punctuation and other Discord bots' prefix. A `@name` right after the word, with
+ * either prefix and whatever follows it, is reported as `addressedTo` (the message is for that bot).
  */
 import { argTokens, textAfter, validate, type CommandArgs, type Parsed } from './command-args.ts';
 import { commandForWord } from './command-catalog.ts';

@@ -5,8 +5,9 @@ import type { Ledger } from '../ledger/ledger.ts';
 import { OUTBOX_PRIORITY } from '../ledger/outbox-payload.ts';
 import { COMMANDS } from './command-catalog.ts';
 import { parseCommand } from './command-grammar.ts';
-import type { Command } from './command-types.ts';
+import { COMMAND_LIMITS, type Command } from './command-types.ts';
 import { helpText } from './command-usage.ts';
+import { REPLY_LIMIT_NOTE, type ReplyLimiter } from './reply-limiter.ts';
 import { toNewTask } from './to-new-task.ts';
 
 /** Who may change swarm state from a channel. */
@@ -40,6 +41,25 @@ export function actorOf(msg: IncomingMessage): string {
   return `${msg.author.name} [${msg.platform}:${msg.author.id}]`;
 }
 
+/** How `handleIncoming` treats one message beyond the admin policy. */
+export interface HandleOptions {
+  /** The last look at a reply that may answer a question whose message id is not recorded yet. */
+  final?: boolean;
+  /** Caps replies to people who are not admins; without it every message gets its reply. */
+  replyLimiter?: ReplyLimiter;
+  /**
+   * How long inbox rows are kept (see `Orchestrator`). A message sent longer ago than this, less a
+   * margin for clock skew, is not applied: its dedupe row may be pruned already, so it could be a
+   * repeat (a Discord catch-up after a long outage).
+   */
+  inboxRetentionMs?: number;
+}
+
+/** Platform and ledger clocks may disagree by this much; stale messages are judged with this margin. */
+const STALE_MARGIN_MS = 3_600_000;
+/** A refused or invalid command is kept only this long in the inbox: enough to see what was tried. */
+const UNAPPLIED_TEXT_CHARS = 500;
+
 /**
  * Applies one message from the channel to the ledger, exactly once: the inbox row, the state change
  * and the reply all commit in one transaction, so a redelivered or caught-up message does nothing.
@@ -50,27 +70,51 @@ export function handleIncoming(
   channel: string,
   policy: AdminPolicy,
   msg: IncomingMessage,
-  options: { final?: boolean } = {},
+  options: HandleOptions = {},
 ): MessageOutcome {
   if (msg.author.isBot) return 'ignored';
   if (!options.final && mayAnswerUnpostedQuestion(ledger, msg)) return 'deferred';
   return ledger.transaction(() => {
-    const fresh = ledger.inbox.record({
-      platform: msg.platform,
-      chatId: msg.channelId,
-      messageId: msg.messageId,
-      channel,
-      authorId: msg.author.id,
-      text: msg.text.slice(0, 20_000),
-    });
+    const key = { platform: msg.platform, chatId: msg.channelId, messageId: msg.messageId };
+    const fresh = ledger.inbox.record({ ...key, channel, authorId: msg.author.id });
     if (!fresh) return 'duplicate';
-    const outcome = decide(ledger, channel, policy, msg);
-    ledger.inbox.setOutcome(
-      { platform: msg.platform, chatId: msg.channelId, messageId: msg.messageId },
-      outcome,
-    );
+    const outcome = isStale(ledger, msg, options)
+      ? 'ignored'
+      : decide(ledger, channel, policy, msg, options.replyLimiter);
+    ledger.inbox.setOutcome(key, outcome, textToKeep(outcome, msg.text));
     return outcome;
   });
+}
+
+function isStale(ledger: Ledger, msg: IncomingMessage, options: HandleOptions): boolean {
+  if (options.inboxRetentionMs === undefined) return false;
+  return msg.sentAt < ledger.core.now() - options.inboxRetentionMs + STALE_MARGIN_MS;
+}
+
+/**
+ * What the inbox keeps of a message: nothing of ordinary chat (the row stays, for dedupe), a short
+ * prefix of what was refused, and commands and answers as they were typed.
+ */
+function textToKeep(outcome: MessageOutcome, text: string): string {
+  switch (outcome) {
+    case 'ignored':
+    case 'duplicate':
+    case 'deferred':
+      return '';
+    case 'refused':
+    case 'invalid':
+      return text.slice(0, UNAPPLIED_TEXT_CHARS);
+    case 'applied':
+    case 'replied':
+    case 'error':
+      return text.slice(0, COMMAND_LIMITS.maxInputChars);
+  }
+}
+
+/** True when a command names a bot (`/cmd@name`) that is not this swarm's: someone else's command. */
+function isForAnotherBot(addressedTo: string | undefined, msg: IncomingMessage): boolean {
+  if (addressedTo === undefined) return false;
+  return msg.botUsername === undefined || addressedTo.toLowerCase() !== msg.botUsername.toLowerCase();
 }
 
 /**
@@ -85,19 +129,31 @@ function mayAnswerUnpostedQuestion(ledger: Ledger, msg: IncomingMessage): boolea
   return ledger.hasTasksIn(['blocked']);
 }
 
-function decide(ledger: Ledger, channel: string, policy: AdminPolicy, msg: IncomingMessage): MessageOutcome {
+function decide(
+  ledger: Ledger,
+  channel: string,
+  policy: AdminPolicy,
+  msg: IncomingMessage,
+  limiter: ReplyLimiter | undefined,
+): MessageOutcome {
+  const parsed = parseCommand(msg.text);
+  if (parsed.kind !== 'none' && isForAnotherBot(parsed.addressedTo, msg)) return 'ignored';
+
   const threadTask = msg.threadId ? ledger.outbox.taskOfMessage(msg.threadId) : undefined;
+  // Admins are never limited; anyone else's replies count against their window.
+  const limited = limiter !== undefined && !isAdmin(policy, msg.author);
   const reply = (text: string): void => {
+    const verdict = limited ? limiter.take(`${msg.platform}:${msg.author.id}`) : 'reply';
+    if (verdict === 'silent') return;
     ledger.core.addOutbox(
       channel,
       'reply',
       OUTBOX_PRIORITY.urgent,
-      { text, replyToMessageId: msg.messageId },
+      { text: verdict === 'last' ? `${text}\n\n${REPLY_LIMIT_NOTE}` : text, replyToMessageId: msg.messageId },
       { taskId: threadTask ?? null },
     );
   };
 
-  const parsed = parseCommand(msg.text);
   if (parsed.kind === 'none') {
     const answered = tryAnswerByReply(ledger, policy, msg, reply);
     return answered ?? 'ignored';

@@ -110,7 +110,8 @@ export type TaskCommand = CommandOf<'task'>;
 
 /**
  * What `parseCommand` returns. `none`: ordinary chat, ignore it. `addressedTo` is the bot named in
- * `/cmd@name` (as typed; compare case-insensitively) so an adapter can drop commands for another bot.
+ * `/cmd@name` or `!cmd@name` (as typed; compare case-insensitively): the handler ignores a command
+ * addressed to any name but the swarm's bot (`IncomingMessage.botUsername`).
  */
 export type ParseResult =
   | { kind: 'none' }

@@ -135,6 +135,20 @@ export const configSchema = z
         defaultTimeoutMs: 1_800_000,
         defaultMaxAttempts: 3,
       }),
+    /** What the orchestrator keeps of incoming messages, and how much one person can make it reply. */
+    inbox: z
+      .object({
+        /** Inbox rows (kept to apply a redelivered message once) are deleted after this many days. */
+        retentionDays: z
+          .number()
+          .min(2, 'at least 2 days: Telegram and Discord can redeliver a message up to a day later')
+          .max(3_650)
+          .default(14),
+        /** Replies (refusals, help for a mistyped command, /status) to one person who is not an admin. */
+        repliesPerMinute: z.number().int().min(1).max(1_000).default(5),
+      })
+      .strict()
+      .default({ retentionDays: 14, repliesPerMinute: 5 }),
     agents: z.array(agentSchema).default([]),
   })
   .strict()

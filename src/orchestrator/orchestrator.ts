@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatPort, IncomingMessage } from '../chat/chat-port.ts';
 import { handleIncoming, type AdminPolicy } from '../commands/command-handler.ts';
+import { ReplyLimiter, type ReplyLimits } from '../commands/reply-limiter.ts';
 import { ChatError, describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
@@ -17,7 +18,34 @@ export interface OrchestratorOptions {
   poster?: Partial<PosterOptions>;
   /** How often expired leases are looked for. */
   sweepIntervalMs?: number;
+  /** Inbox retention and reply limits; see `INBOX_DEFAULTS`. */
+  inbox?: Partial<InboxOptions>;
 }
+
+/** How long the inbox remembers messages, and how many replies one person may draw. */
+export interface InboxOptions {
+  /** Inbox rows older than this are pruned; at least `MIN_INBOX_RETENTION_MS`. */
+  retentionMs: number;
+  pruneIntervalMs: number;
+  /** Per person who is not an admin; see `ReplyLimiter`. */
+  replyLimits: Partial<ReplyLimits>;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The inbox is how a redelivered message is recognised and applied once. Telegram redelivers
+ * unconfirmed updates for up to 24 hours, and Discord's catch-up re-reads history after the last
+ * message id it saved, so a row must outlive both: two days is the floor. Older messages that still
+ * arrive (a catch-up after a longer outage) are not applied at all (see `handleIncoming`).
+ */
+export const MIN_INBOX_RETENTION_MS = 2 * DAY_MS;
+
+export const INBOX_DEFAULTS = {
+  retentionMs: 14 * DAY_MS,
+  pruneIntervalMs: 3_600_000,
+  replyLimits: {},
+} as const satisfies InboxOptions;
 
 /** How often, and how far apart, a reply to a not-yet-recorded message is looked at again. */
 const DEFER_TRIES = 10;
@@ -40,12 +68,22 @@ export function swarmIdOf(ledger: Ledger): string {
 export class Orchestrator {
   readonly poster: OutboxPoster;
   private sweeper: NodeJS.Timeout | undefined;
+  private pruner: NodeJS.Timeout | undefined;
+  private readonly inbox: InboxOptions;
+  private readonly replyLimiter: ReplyLimiter;
   private started = false;
   private connected = false;
   private reconnect: NodeJS.Timeout | undefined;
   private readonly deferred = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: OrchestratorOptions) {
+    this.inbox = { ...INBOX_DEFAULTS, ...options.inbox };
+    if (!(this.inbox.retentionMs >= MIN_INBOX_RETENTION_MS)) {
+      throw new RangeError(
+        `inbox retention must be at least ${MIN_INBOX_RETENTION_MS / DAY_MS} days (messages are redelivered for up to a day)`,
+      );
+    }
+    this.replyLimiter = new ReplyLimiter(this.inbox.replyLimits, () => options.ledger.core.now());
     this.poster = new OutboxPoster(
       {
         ledger: options.ledger,
@@ -66,6 +104,8 @@ export class Orchestrator {
     this.poster.start();
     const every = this.options.sweepIntervalMs ?? Math.max(200, Math.floor(ledger.options.leaseMs / 4));
     this.sweeper = setInterval(() => this.sweep(), every);
+    this.pruneInbox();
+    this.pruner = setInterval(() => this.pruneInbox(), this.inbox.pruneIntervalMs);
     try {
       await this.connect(0);
     } catch (err) {
@@ -117,12 +157,27 @@ export class Orchestrator {
     }
   }
 
+  /** Deletes inbox rows older than the retention; a failure is logged and the next run tries again. */
+  pruneInbox(): number {
+    const { ledger, log } = this.options;
+    try {
+      const n = ledger.inbox.pruneBefore(ledger.core.now() - this.inbox.retentionMs);
+      if (n) log.info('inbox pruned', { rows: n, retentionDays: this.inbox.retentionMs / DAY_MS });
+      return n;
+    } catch (err) {
+      log.error('inbox prune failed; retrying later', { error: describeError(err) });
+      return 0;
+    }
+  }
+
   /** Never throws: a message that breaks something costs a log line, not the orchestrator. */
   async onMessage(msg: IncomingMessage, tries = 0): Promise<void> {
     try {
       const final = tries >= DEFER_TRIES;
       const outcome = handleIncoming(this.options.ledger, this.options.channel, this.options.admins, msg, {
         final,
+        replyLimiter: this.replyLimiter,
+        inboxRetentionMs: this.inbox.retentionMs,
       });
       this.options.log.debug('message handled', { messageId: msg.messageId, outcome });
       if (outcome === 'deferred') {
@@ -144,6 +199,8 @@ export class Orchestrator {
   /** Stops listening and posting. Pending posts stay in the outbox and go out after the next start. */
   async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.pruner) clearInterval(this.pruner);
+    this.pruner = undefined;
     if (this.reconnect) clearTimeout(this.reconnect);
     for (const timer of this.deferred) clearTimeout(timer);
     this.deferred.clear();

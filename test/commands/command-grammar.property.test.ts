@@ -128,6 +128,28 @@ describe('parseCommand never throws', () => {
     );
   });
 
+  it('reports the bot a command is addressed to, whatever follows the name', () => {
+    const name = fc.stringMatching(/^[A-Za-z0-9_]{1,32}$/);
+    const after = fc.constantFrom('', ' ', ':', ': ', '\n', '\r\n', '\t', '.', ',', '!', '?', ';', '?!');
+    fc.assert(
+      fc.property(
+        fc.constantFrom('/', '!', ' /', '\n!'),
+        fc.constantFrom(...WORDS).chain(randomCase),
+        name,
+        after,
+        fc.array(fc.tuple(separator, token), { maxLength: 4 }),
+        (prefix, word, bot, follow, rest) => {
+          const result = parseCommand(
+            prefix + word + '@' + bot + follow + rest.map(([s, t]) => s + t).join(''),
+          );
+          expect(result.kind).not.toBe('none');
+          expect(result.kind !== 'none' && result.addressedTo).toBe(bot);
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+
   it('answers huge command-shaped input with an error, not a crash', () => {
     fc.assert(
       fc.property(commandShaped, fc.integer({ min: 20_001, max: 60_000 }), (text, size) => {

@@ -86,7 +86,7 @@ describe('telegram channel: the / command menu', () => {
     expect(fx.log.text()).not.toContain(fx.orchestrator.token!);
     fx.fake.postAsUser(fx.chat.id, fx.alice.id, '/status@swarm_bot');
     await waitFor('the command', () => (got.length > 0 ? got : undefined), 10_000);
-    expect(got[0]!.text).toBe('/status');
+    expect(got[0]!.text).toBe('/status@swarm_bot');
   });
 
   it('chat-swarm wiring: openChannel gives the group every command of the catalog with its description', async () => {

@@ -8,6 +8,7 @@ import { parseTelegramHtml } from '../../fakes/telegram/telegram-html-parser.ts'
 import { createTelegramFixture } from './telegram-fixture.ts';
 
 const OWN_BOT_AGENT = 'reviewer-001';
+const withoutJoiners = (text: string): string => text.replaceAll('\u2060', '');
 
 /** Reads the speaker label and heading back out of the HTML the adapter sent. */
 function splitRendered(
@@ -65,13 +66,18 @@ describeChatPortContract('telegram (grammY against the fake Bot API)', async ():
           messageId: String(line.messageId),
           authorName: line.fromName,
           fromSwarm,
-          text: parts.text,
+          // The word joiners that defuse `@name` are invisible: a person reads the text without them.
+          text: withoutJoiners(parts.text),
           edits: line.edits.length,
+          mentions: fx.fake
+            .mentions(fx.chat.id)
+            .filter((m) => m.messageId === line.messageId)
+            .map((m) => `user:${m.userId}`),
         };
         const ownSpeaker = swarmBots.get(line.fromId);
         if (ownSpeaker !== undefined) entry.speaker = ownSpeaker;
-        if (parts.speaker !== undefined) entry.speaker = parts.speaker;
-        if (parts.heading !== undefined) entry.heading = parts.heading;
+        if (parts.speaker !== undefined) entry.speaker = withoutJoiners(parts.speaker);
+        if (parts.heading !== undefined) entry.heading = withoutJoiners(parts.heading);
         if (line.replyTo !== undefined) {
           // Telegram shows both as a reply; one to a swarm message is how details sit under a task.
           const target = byId.get(line.replyTo);

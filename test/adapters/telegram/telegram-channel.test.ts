@@ -158,7 +158,7 @@ describe('telegram channel: rate limits', () => {
 });
 
 describe('telegram channel: receiving', () => {
-  it('in privacy mode (not admin) gets /cmd@bot and replies to its messages, normalised', async () => {
+  it('in privacy mode (not admin) gets /cmd@bot and replies to its messages, with the bot username', async () => {
     fx = await createTelegramFixture({ orchestratorAdmin: false });
     const port = fx.channel();
     const inbox = collect();
@@ -175,9 +175,9 @@ describe('telegram channel: receiving', () => {
       () => inbox.messages.find((m) => m.messageId === String(answer.messageId)),
       10_000,
     );
-    expect(inbox.messages.map((m) => [m.text, m.replyToMessageId])).toEqual([
-      ['/status T-1', undefined],
-      ['blue', question.messageId],
+    expect(inbox.messages.map((m) => [m.text, m.replyToMessageId, m.botUsername])).toEqual([
+      ['/status@swarm_bot T-1', undefined, 'swarm_bot'],
+      ['blue', question.messageId, 'swarm_bot'],
     ]);
   });
 

@@ -1,18 +1,18 @@
+import fc from 'fast-check';
 import { GrammyError, HttpError } from 'grammy';
 import type { Update } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
 import {
   escapeHtml,
+  neutraliseMentions,
+  renderedLength,
   toTelegramCaption,
   toTelegramChunks,
   toTelegramHtml,
 } from '../../../adapters/telegram/telegram-format.ts';
 import { scrubToken, toChatError } from '../../../adapters/telegram/to-chat-error.ts';
-import {
-  normaliseCommand,
-  toIncomingMessage,
-  type IncomingFilter,
-} from '../../../adapters/telegram/to-incoming-message.ts';
+import { toIncomingMessage, type IncomingFilter } from '../../../adapters/telegram/to-incoming-message.ts';
+import { detectMentions } from '../../fakes/telegram/mention-detection.ts';
 import { parseTelegramHtml } from '../../fakes/telegram/telegram-html-parser.ts';
 
 const TOKEN = '7000000001:AAabcdefghijklmnopqrstuvwxyz0123456';
@@ -50,6 +50,73 @@ describe('telegram-format', () => {
   });
 });
 
+describe('mentions in text sent to Telegram', () => {
+  const WJ = '\u2060';
+  // Every name counts as existing, so any mention Telegram could make is found.
+  const mentionsIn = (html: string): string[] => {
+    const parsed = parseTelegramHtml(html);
+    return detectMentions(parsed.text, parsed.entities, () => true).map((m) =>
+      parsed.text.slice(m.entity.offset, m.entity.offset + m.entity.length),
+    );
+  };
+
+  it('defuses @username with an invisible word joiner, so the text reads the same', () => {
+    expect(neutraliseMentions('ping @alice and (@Bob_B)!')).toBe(`ping @${WJ}alice and (@${WJ}Bob_B)!`);
+    expect(neutraliseMentions('@everyone @here')).toBe(`@${WJ}everyone @${WJ}here`);
+    expect(neutraliseMentions('é@alice')).toBe(`é@${WJ}alice`);
+    expect(mentionsIn(toTelegramHtml({ text: 'ping @alice' }))).toEqual([]);
+  });
+
+  it('leaves what Telegram never reads as a mention: emails, /cmd@bot, a lone @', () => {
+    for (const text of ['mail bob@example.com', '/status@swarm_bot', 'a @ b', '@-x'])
+      expect(neutraliseMentions(text)).toBe(text);
+  });
+
+  it('is idempotent, so applying it at every step never adds more', () => {
+    const once = neutraliseMentions('@a @bb @ccc');
+    expect(neutraliseMentions(once)).toBe(once);
+  });
+
+  it('defuses the speaker label and the heading too, and counts the joiners in the length', () => {
+    const parts = { speaker: '@alice_bot', heading: 'T-1 for @alice', text: '@alice' };
+    expect(mentionsIn(toTelegramHtml(parts))).toEqual([]);
+    expect(mentionsIn(toTelegramCaption(parts))).toEqual([]);
+    expect(renderedLength(parts)).toBe(parseTelegramHtml(toTelegramHtml(parts)).text.length);
+  });
+
+  it('no text, however it is split or cut, gives Telegram a mention (property)', () => {
+    const piece = fc.oneof(
+      fc.constantFrom('@alice', '@', 'a', ' ', '\n', 'bob@', '_', 'é', '@\u2060', '<', '&', '😀', '(@x1)'),
+      fc.string({ maxLength: 6 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 80 }).map((p) => p.join('')),
+        fc.option(fc.array(piece, { maxLength: 8 }).map((p) => p.join(''))),
+        fc.integer({ min: 8, max: 120 }),
+        (text, heading, limit) => {
+          const parts = heading === null ? { text } : { heading, text };
+          for (const chunk of toTelegramChunks(parts, limit)) {
+            expect(mentionsIn(chunk)).toEqual([]);
+            if (heading === null) expect(parseTelegramHtml(chunk).text.length).toBeLessThanOrEqual(limit);
+          }
+          expect(mentionsIn(toTelegramCaption(parts, limit))).toEqual([]);
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('splits long text so each chunk fits even after a hard cut starts one with @name', () => {
+    const text = `${'x'.repeat(95)}@alice${'y'.repeat(200)}`;
+    const chunks = toTelegramChunks({ text }, 100);
+    for (const chunk of chunks) {
+      expect(parseTelegramHtml(chunk).text.length).toBeLessThanOrEqual(100);
+      expect(mentionsIn(chunk)).toEqual([]);
+    }
+  });
+});
+
 describe('toIncomingMessage', () => {
   const filter: IncomingFilter = { chatId: '-1001', botId: 42, botUsername: 'Swarm_Bot' };
   const update = (message: Record<string, unknown>): Update =>
@@ -75,19 +142,19 @@ describe('toIncomingMessage', () => {
         messageId: '10',
         author: { id: '7', name: 'Alice Liddell', isBot: false },
         text: 'hi',
+        botUsername: 'Swarm_Bot',
         sentAt: 1_700_000_000_000,
       },
     });
   });
 
-  it('normalises /cmd@this_bot, drops /cmd@other_bot, leaves plain commands', () => {
-    expect(normaliseCommand('/status@swarm_bot T-1', 'Swarm_Bot')).toBe('/status T-1');
-    expect(normaliseCommand('/status@swarm_bot', 'swarm_bot')).toBe('/status');
-    expect(normaliseCommand('/status@other_bot', 'swarm_bot')).toBeUndefined();
-    expect(normaliseCommand('/status now', 'swarm_bot')).toBe('/status now');
-    expect(toIncomingMessage(update({ text: '/cancel@other_bot T-1' }), filter)).toMatchObject({
-      kind: 'ignored',
-    });
+  it('passes commands on as typed, with the bot username the core checks addressed commands against', () => {
+    for (const text of ['/status@swarm_bot T-1', '/cancel@other_bot: T-1', '!cancel@other_bot T-2']) {
+      expect(toIncomingMessage(update({ text }), filter)).toMatchObject({
+        kind: 'message',
+        message: { text, botUsername: 'Swarm_Bot' },
+      });
+    }
   });
 
   it('ignores other chats, bots, itself, and non-messages', () => {

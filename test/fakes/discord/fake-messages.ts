@@ -112,7 +112,7 @@ export class FakeMessages {
     authorId: string,
     channelId: string,
     messageId: string,
-    input: { content?: string },
+    input: { content?: string; allowed_mentions?: unknown },
     reader?: FakeBot,
   ): FakeReply {
     const channel = this.state.channels.get(channelId);
@@ -130,6 +130,8 @@ export class FakeMessages {
         );
       }
       message.content = input.content;
+      // New content is parsed for mentions with the edit's own allowed_mentions (defaults when absent).
+      message.allowedMentions = input.allowed_mentions ?? null;
     }
     message.editedAt = this.options.now();
     message.edits += 1;

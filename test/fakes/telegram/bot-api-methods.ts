@@ -168,13 +168,14 @@ function editMessageText(ctx: MethodContext): unknown {
   if (message.document || message.service) throw badRequest('there is no text in the message to edit');
   const raw = asText(ctx.params.text);
   const parsed = parseBody(ctx, raw, ctx.params.parse_mode, MAX_TEXT, 'message');
-  if (parsed.text === message.text && JSON.stringify(parsed.entities) === JSON.stringify(message.entities)) {
+  const stored = ctx.world.withMentions(parsed.text, parsed.entities).entities;
+  if (parsed.text === message.text && JSON.stringify(stored) === JSON.stringify(message.entities)) {
     throw badRequest(
       'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
     );
   }
   ctx.spend(chat);
-  applyEdit(message, parsed, raw);
+  applyEdit(ctx, chat, message, parsed, raw);
   return ctx.world.toApiMessage(message);
 }
 
@@ -187,15 +188,24 @@ function editMessageCaption(ctx: MethodContext): unknown {
   const parsed = parseBody(ctx, raw, ctx.params.parse_mode, MAX_CAPTION, 'caption');
   if (parsed.text === message.text) throw badRequest('message is not modified');
   ctx.spend(chat);
-  applyEdit(message, parsed, raw);
+  applyEdit(ctx, chat, message, parsed, raw);
   return ctx.world.toApiMessage(message);
 }
 
-function applyEdit(message: StoredMessage, parsed: ParsedHtml, raw: string): void {
+/** Replaces a message's text; mentions in the new text are detected (and notify) like a new message's. */
+function applyEdit(
+  ctx: MethodContext,
+  chat: FakeChat,
+  message: StoredMessage,
+  parsed: ParsedHtml,
+  raw: string,
+): void {
+  const { entities, mentioned } = ctx.world.withMentions(parsed.text, parsed.entities);
   message.edits.push(message.text);
   message.text = parsed.text;
-  message.entities = parsed.entities;
+  message.entities = entities;
   message.raw = raw;
+  ctx.world.notifyMentions(chat, message, mentioned, true);
 }
 
 function getChat(ctx: MethodContext): unknown {

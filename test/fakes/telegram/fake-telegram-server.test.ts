@@ -232,6 +232,57 @@ describe('FakeTelegramServer', () => {
     });
   });
 
+  it('detects mentions like Telegram and notifies the members they name', async () => {
+    const bob = fake.addUser('Bob', 'bob_b');
+    const outsider = fake.addUser('Olga', 'olga_outside');
+    fake.setMemberStatus(chat.id, bob.id, 'member');
+    const sent = await call(orchestrator, 'sendMessage', {
+      chat_id: chat.id,
+      text: 'hi @alice and (@Bob_B), @olga_outside, @nobody_here, mail bob@alice.com, @ab',
+    });
+    expect(sent.result.entities.map((e: { type: string }) => e.type)).toEqual([
+      'mention',
+      'mention',
+      'mention',
+      'mention',
+    ]);
+    expect(fake.mentions(chat.id).map((m) => [m.userId, m.type, m.viaEdit])).toEqual([
+      [alice.id, 'mention', false],
+      [bob.id, 'mention', false],
+    ]);
+    expect(fake.mentions().some((m) => m.userId === outsider.id)).toBe(false);
+  });
+
+  it('detects mentions after HTML parsing, not inside code, and turns tg://user links into text_mention', async () => {
+    await call(orchestrator, 'sendMessage', {
+      chat_id: chat.id,
+      text: `<code>@alice</code> &#64;alice <a href="tg://user?id=${alice.id}">Al</a>`,
+      parse_mode: 'HTML',
+    });
+    const [line] = fake.transcript(chat.id);
+    expect(line!.entities.map((e) => e.type)).toEqual(['code', 'mention', 'text_mention']);
+    expect(fake.mentions(chat.id).map((m) => m.type)).toEqual(['mention', 'text_mention']);
+  });
+
+  it('does not see a mention behind a word joiner, a letter, or the sender itself', async () => {
+    await call(orchestrator, 'sendMessage', {
+      chat_id: chat.id,
+      text: '@\u2060alice x@alice é@alice @swarm_bot',
+    });
+    expect(fake.mentions(chat.id)).toEqual([]);
+  });
+
+  it('notifies on an edit that adds a mention', async () => {
+    const sent = await call(orchestrator, 'sendMessage', { chat_id: chat.id, text: 'T-1 queued' });
+    clock += 2_000;
+    await call(orchestrator, 'editMessageText', {
+      chat_id: chat.id,
+      message_id: sent.result.message_id,
+      text: 'T-1 for @alice',
+    });
+    expect(fake.mentions(chat.id)).toMatchObject([{ userId: alice.id, viaEdit: true }]);
+  });
+
   it('answers 429 past one message a second per chat, counts it, and accepts again after the window', async () => {
     expect((await call(orchestrator, 'sendMessage', { chat_id: chat.id, text: 'one' })).ok).toBe(true);
     const limited = await call(orchestrator, 'sendMessage', { chat_id: chat.id, text: 'two' });

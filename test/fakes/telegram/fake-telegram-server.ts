@@ -12,6 +12,7 @@ import {
   type FakeAccount,
   type FakeChat,
   type MemberStatus,
+  type MentionNotice,
   type StoredMessage,
 } from './fake-telegram-world.ts';
 import { createFloodControl, DEFAULT_FLOOD_LIMITS, type FloodLimits } from './flood-control.ts';
@@ -190,6 +191,11 @@ export class FakeTelegramServer {
   /** Posts as a bot outside the HTTP API (a bot that is not under test); no flood control. */
   postAsBot(chatId: number, botId: number, text: string): StoredMessage {
     return this.world.post(this.world.chat(chatId), { fromId: botId, text, entities: [] });
+  }
+
+  /** Mention notifications in the chat (or all chats), in order: who was pinged by which message. */
+  mentions(chatId?: number): MentionNotice[] {
+    return this.world.mentions.filter((m) => chatId === undefined || m.chatId === chatId);
   }
 
   /** Every message in the chat, in id order, as people see it. */

@@ -5,6 +5,7 @@
  * @see https://core.telegram.org/bots/features#privacy-mode
  */
 import { randomBytes } from 'node:crypto';
+import { detectMentions } from './mention-detection.ts';
 import type { TextEntity } from './telegram-html-parser.ts';
 
 export interface FakeAccount {
@@ -56,6 +57,20 @@ export interface FakeChat {
   lastBotPosterId?: number;
 }
 
+/** A member notified because a message mentioned them (see `mention-detection.ts`). */
+export interface MentionNotice {
+  chatId: number;
+  messageId: number;
+  /** Who sent the message. */
+  fromId: number;
+  /** Who was notified. */
+  userId: number;
+  /** The mention's kind: `@username` text, or an inline link to `tg://user?id=`. */
+  type: 'mention' | 'text_mention';
+  /** True when the mention came with an edit rather than a new message. */
+  viaEdit: boolean;
+}
+
 export interface Update {
   update_id: number;
   message?: Record<string, unknown>;
@@ -71,6 +86,8 @@ interface BotQueue {
 export class FakeTelegramWorld {
   readonly accounts = new Map<number, FakeAccount>();
   readonly chats = new Map<number, FakeChat>();
+  /** Every mention notification, in order. */
+  readonly mentions: MentionNotice[] = [];
   private readonly queues = new Map<number, BotQueue>();
   private nextAccountId = 7_000_000_001;
   private nextChatSeq = 1_000_000_001;
@@ -148,18 +165,74 @@ export class FakeTelegramWorld {
     return status === 'creator' || status === 'administrator' || status === 'member';
   }
 
+  accountByUsername(username: string): FakeAccount | undefined {
+    const wanted = username.toLowerCase();
+    for (const account of this.accounts.values())
+      if (account.username?.toLowerCase() === wanted) return account;
+    return undefined;
+  }
+
+  /**
+   * The entities Telegram would store for `text`: the sender's own, plus the mentions it detects
+   * (a `tg://user?id=` link becomes a `text_mention`), with the accounts they name.
+   */
+  withMentions(
+    text: string,
+    entities: readonly TextEntity[],
+  ): { entities: TextEntity[]; mentioned: Array<{ account: FakeAccount; type: MentionNotice['type'] }> } {
+    const detected = detectMentions(text, entities, (name) => this.accountByUsername(name) !== undefined);
+    if (detected.length === 0) return { entities: [...entities], mentioned: [] };
+    const out = entities.filter((e) => !(e.type === 'text_link' && e.url?.startsWith('tg://user?id=')));
+    const mentioned: Array<{ account: FakeAccount; type: MentionNotice['type'] }> = [];
+    for (const d of detected) {
+      const account = 'username' in d ? this.accountByUsername(d.username) : this.accounts.get(d.userId);
+      const entity: TextEntity = { ...d.entity };
+      if (entity.type === 'text_mention') {
+        if (account === undefined) continue;
+        entity.user = this.toApiUser(account);
+      }
+      out.push(entity);
+      if (account !== undefined) mentioned.push({ account, type: d.entity.type as MentionNotice['type'] });
+    }
+    out.sort((a, b) => a.offset - b.offset);
+    return { entities: out, mentioned };
+  }
+
+  /** Records the notifications a message's mentions cause: members only, never the sender. */
+  notifyMentions(
+    chat: FakeChat,
+    message: StoredMessage,
+    mentioned: Array<{ account: FakeAccount; type: MentionNotice['type'] }>,
+    viaEdit: boolean,
+  ): void {
+    for (const { account, type } of mentioned) {
+      if (account.id === message.fromId || !this.isMember(chat, account.id)) continue;
+      this.mentions.push({
+        chatId: chat.id,
+        messageId: message.messageId,
+        fromId: message.fromId,
+        userId: account.id,
+        type,
+        viaEdit,
+      });
+    }
+  }
+
   /** Stores a new message, gives it the chat's next id, and queues it for every bot allowed to see it. */
   post(
     chat: FakeChat,
     fields: Omit<StoredMessage, 'messageId' | 'chatId' | 'date' | 'edits'>,
   ): StoredMessage {
+    const { entities, mentioned } = this.withMentions(fields.text, fields.entities);
     const message: StoredMessage = {
       ...fields,
+      entities,
       messageId: chat.nextMessageId++,
       chatId: chat.id,
       date: Math.floor(this.now() / 1_000),
       edits: [],
     };
+    this.notifyMentions(chat, message, mentioned, false);
     // In a forum topic, a message that replies to nothing replies to the topic's first message.
     if (message.threadId !== undefined && message.replyTo === undefined) message.replyTo = message.threadId;
     chat.messages.set(message.messageId, message);

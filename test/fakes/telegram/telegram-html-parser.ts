@@ -11,6 +11,8 @@ export interface TextEntity {
   offset: number;
   length: number;
   url?: string;
+  /** For `text_mention`: the Bot API `User` mentioned. */
+  user?: Record<string, unknown>;
 }
 
 export interface ParsedHtml {
