@@ -81,7 +81,7 @@ export function handleIncoming(
     const outcome = isStale(ledger, msg, options)
       ? 'ignored'
       : decide(ledger, channel, policy, msg, options.replyLimiter);
-    ledger.inbox.setOutcome(key, outcome, textToKeep(outcome, msg.text));
+    ledger.inbox.setOutcome(key, outcome, ledger.mask(textToKeep(outcome, msg.text)));
     return outcome;
   });
 }
@@ -149,7 +149,11 @@ function decide(
       channel,
       'reply',
       OUTBOX_PRIORITY.urgent,
-      { text: verdict === 'last' ? `${text}\n\n${REPLY_LIMIT_NOTE}` : text, replyToMessageId: msg.messageId },
+      {
+        // A reply may quote what was typed; a pasted token must not be echoed back.
+        text: ledger.mask(verdict === 'last' ? `${text}\n\n${REPLY_LIMIT_NOTE}` : text),
+        replyToMessageId: msg.messageId,
+      },
       { taskId: threadTask ?? null },
     );
   };
