@@ -60,6 +60,8 @@ export interface ForcedAnswer {
   count?: number;
   /** Methods to answer so (lower-case or API spelling); every method when omitted. */
   methods?: string[];
+  /** Only this bot's requests. */
+  botId?: number;
 }
 
 interface Poller {
@@ -299,7 +301,7 @@ export class FakeTelegramServer {
     } catch {
       return this.reply(res, new ApiFailure(400, "Bad Request: can't parse request body"));
     }
-    const answer = this.takeForcedAnswer(method);
+    const answer = this.takeForcedAnswer(bot, method);
     if (answer) return this.replyRaw(res, answer.status, answer.body);
     const forced = this.takeForced429(bot, method);
     if (forced) return this.reply(res, forced, bot);
@@ -337,9 +339,12 @@ export class FakeTelegramServer {
     }
   }
 
-  private takeForcedAnswer(method: string): ForcedAnswer | undefined {
+  private takeForcedAnswer(bot: FakeAccount, method: string): ForcedAnswer | undefined {
     const f = this.forcedAnswers.find(
-      (a) => a.left > 0 && (a.methods === undefined || a.methods.some((m) => m.toLowerCase() === method)),
+      (a) =>
+        a.left > 0 &&
+        (a.botId === undefined || a.botId === bot.id) &&
+        (a.methods === undefined || a.methods.some((m) => m.toLowerCase() === method)),
     );
     if (f) f.left -= 1;
     return f;
