@@ -12,6 +12,7 @@ import { describeGatewayClose, type GatewayClose } from './gateway-close-codes.t
 import { scrubSecrets } from './to-chat-error.ts';
 
 type BuildStrategy = NonNullable<NonNullable<ClientOptions['ws']>['buildStrategy']>;
+type GatewayManager = Parameters<BuildStrategy>[0];
 
 /** Hooks for one client's gateway connection; see the file comment. */
 export interface GatewayWatch {
@@ -24,7 +25,10 @@ export interface GatewayWatch {
   connected(): void;
   /** The last close code Discord sent, explained; undefined before any. */
   lastClose(): GatewayClose | undefined;
-  /** Stops logging (our own disconnect is not news) and clears every timer. */
+  /**
+   * Stops logging (our own disconnect is not news), clears every timer, and keeps the connection
+   * from coming back: call before `client.destroy()`.
+   */
   stop: () => void;
 }
 
@@ -49,6 +53,7 @@ export function watchGateway(deps: {
   let everConnected = false;
   let waitTimer: NodeJS.Timeout | undefined;
   let waitingSince = 0;
+  let manager: GatewayManager | undefined;
 
   /** Logs at `level` unless the same key was shown within the window (then at debug, counted). */
   const say = (
@@ -89,9 +94,10 @@ export function watchGateway(deps: {
   };
 
   return {
-    buildStrategy: (manager) => {
-      manager.on('closed', ({ code }: { code: number }) => onClose(code));
-      return new SimpleShardingStrategy(manager);
+    buildStrategy: (wsManager) => {
+      manager = wsManager;
+      wsManager.on('closed', ({ code }: { code: number }) => onClose(code));
+      return new SimpleShardingStrategy(wsManager);
     },
     onError(err) {
       if (stopped) return;
@@ -119,6 +125,10 @@ export function watchGateway(deps: {
     stop() {
       stopped = true;
       clearWait();
+      // A shard that was sleeping before a reconnect when destroy() ran reconnects anyway (its
+      // destroy does not cancel that sleep), and against a gateway that keeps closing it loops for
+      // ever. Every reconnect first asks for the session: let that question never be answered.
+      if (manager) manager.options.retrieveSessionInfo = () => new Promise<never>(() => {});
     },
   };
 }

@@ -36,6 +36,10 @@ describe('discord gateway: every close and rejection is said, with what to do', 
     expect(linesWith(kit, 'warn', 'could not connect to the gateway').join('\n')).toMatch(/503/);
     await port.start(async () => {});
     expect(kit.fake.gatewayRejections).toBe(1);
+    // The failed start's client does not come back on its own: one session, one socket.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(kit.fake.gateway.counters.identifies).toBe(1);
+    expect(kit.fake.gateway.openSockets).toBe(1);
   });
 
   it('logs a gateway close code with its meaning, then connects', async () => {
@@ -169,7 +173,10 @@ describe('discord doctor: server errors and a refusing gateway', () => {
       detail: expect.stringMatching(/within 2 s; last close 4000/),
     });
     expect(log.lines.some((l) => l.includes('closed the connection with 4000'))).toBe(true);
-    // Let the client's last reconnect attempt settle before the fake goes away.
-    await new Promise((r) => setTimeout(r, 700));
+    // The probe's client is gone: no reconnect attempt after it settled.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const attempts = kit.fake.gatewayRejections;
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(kit.fake.gatewayRejections).toBe(attempts);
   });
 });
