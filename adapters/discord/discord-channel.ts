@@ -17,6 +17,8 @@ import {
 import type { ChatPort, CursorStore, MessageHandler } from '../../src/chat/chat-port.ts';
 import { ChatError, describeError } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/core/logger.ts';
+import { withDiscordErrorBodies } from './discord-error-bodies.ts';
+import { watchGateway } from './discord-gateway-log.ts';
 import { DiscordInbound } from './discord-inbound.ts';
 import {
   createDiscordLimiter,
@@ -26,6 +28,7 @@ import {
 } from './discord-limiter.ts';
 import { DISCORD_MAX_ATTACHMENT_BYTES, DiscordOutbound, type PostingBot } from './discord-outbound.ts';
 import { createInboundSource } from './discord-inbound-source.ts';
+import type { GatewayClose } from './gateway-close-codes.ts';
 import { scrubSecrets, toChatError } from './to-chat-error.ts';
 import type { RawDiscordMessage } from './to-incoming-message.ts';
 
@@ -65,6 +68,7 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
   const restOptions: Partial<RESTOptions> = {
     ...(options.apiBase !== undefined ? { api: options.apiBase } : {}),
     timeout: DEFAULTS.requestTimeoutMs,
+    makeRequest: withDiscordErrorBodies(),
     // Short waits are sat out by the REST client's buckets; long ones go back to the poster to reschedule.
     rejectOnRateLimit: (data: RateLimitData) => data.retryAfter > maxWaitMs,
   };
@@ -74,6 +78,7 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
   let outbound: DiscordOutbound | undefined;
   let inbound: DiscordInbound | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
+  let stopGatewayWatch: (() => void) | undefined;
   const agentRests = new Map<string, REST>();
 
   const agentBot = (speaker: string): PostingBot | undefined => {
@@ -108,13 +113,24 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
 
     async start(onMessage: MessageHandler) {
       if (client) return;
-      const c = new Client({ intents: INTENTS, rest: restOptions });
+      // Every close and rejection is logged from the first connection attempt on, with what to do.
+      const gateway = watchGateway({ log: deps.log, secrets });
+      const c = new Client({
+        intents: INTENTS,
+        rest: restOptions,
+        ws: { buildStrategy: gateway.buildStrategy },
+      });
       client = c;
+      stopGatewayWatch = gateway.stop;
+      c.on(Events.ShardError, gateway.onError);
       limiter = createDiscordLimiter({ ...DEFAULT_DISCORD_RATES, ...options.rates });
       try {
         const readyEvent = new Promise<void>((resolve) => c.once(Events.ClientReady, () => resolve()));
+        deps.log.info('discord: connecting to the gateway…');
+        gateway.waitingForReady();
         await c.login(options.token);
         await readyEvent;
+        gateway.connected();
         const orchestrator: PostingBot = { key: 'orchestrator', rest: c.rest };
         const source = await createInboundSource({
           rest: c.rest,
@@ -161,20 +177,21 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
         c.on(Events.ShardDisconnect, () => inb.markDisconnected());
         c.on(Events.ShardResume, catchUp);
         c.on(Events.ShardReady, catchUp);
-        c.on(Events.ShardError, (err) =>
-          deps.log.warn('discord: gateway error', { error: scrubSecrets(describeError(err), secrets) }),
-        );
         await inb.catchUp();
         deps.log.info('discord: connected', { channelId: options.channelId, bot: c.user?.tag });
       } catch (err) {
+        const lastClose = gateway.lastClose();
         await port.stop();
-        throw toStartError(err, secrets);
+        throw toStartError(err, secrets, lastClose);
       }
     },
 
     async stop() {
       clearTimeout(retryTimer);
       retryTimer = undefined;
+      // Our own closing of the connection is not news.
+      stopGatewayWatch?.();
+      stopGatewayWatch = undefined;
       inbound?.stop();
       inbound = undefined;
       outbound = undefined;
@@ -197,8 +214,12 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
   return port;
 }
 
-/** Start failures with the fix a person needs: a bad token or a missing MessageContent intent. */
-function toStartError(err: unknown, secrets: readonly string[]): ChatError {
+/** Start failures with the fix a person needs: a bad token, a missing intent, or another fatal close. */
+function toStartError(
+  err: unknown,
+  secrets: readonly string[],
+  lastClose: GatewayClose | undefined,
+): ChatError {
   const code = (err as { code?: unknown }).code;
   if (code === 'TokenInvalid') {
     return new ChatError(
@@ -213,6 +234,12 @@ function toStartError(err: unknown, secrets: readonly string[]): ChatError {
         permanent: true,
         platformCode: 4014,
       },
+    );
+  }
+  if (lastClose?.fatal) {
+    return new ChatError(
+      `Discord closed the gateway with ${lastClose.code} (${lastClose.name}): ${lastClose.advice}`,
+      { permanent: true, platformCode: lastClose.code },
     );
   }
   return toChatError(err, 'connect', secrets);

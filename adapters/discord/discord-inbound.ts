@@ -32,6 +32,10 @@ const DISCORD_EPOCH_MS = 1_420_070_400_000n;
 const FIRST_RUN_LOOKBACK_MS = 60_000;
 /** How many delivered ids to remember against redelivery within one process. */
 const REMEMBERED_IDS = 5_000;
+/** The cursor store key of the swarm's thread ids, for catch-up when Discord cannot list them. */
+const THREADS_KEY = 'discord:threads';
+/** Newest thread ids kept there; archived ones drop out each time Discord lists the active ones. */
+const MAX_REMEMBERED_THREADS = 500;
 
 /** A snowflake for a moment in time: every message created after it has a larger id. */
 export function snowflakeAt(ms: number): string {
@@ -59,7 +63,9 @@ export class DiscordInbound {
 
   /** Records a thread of the swarm's channel (created by us, or announced by the gateway). */
   noteThread(threadId: string, parentId: string | null): void {
+    const known = this.threadParents.get(threadId) === this.channelId;
     this.threadParents.set(threadId, parentId);
+    if (parentId === this.channelId && !known) this.rememberThreads([...this.knownThreads(), threadId]);
   }
 
   /** Called on a gateway disconnect: until the next catch-up, live messages do not move cursors. */
@@ -81,15 +87,48 @@ export class DiscordInbound {
     });
   }
 
-  /** Reads history after each cursor (channel and active task threads) and delivers what was missed. */
+  /**
+   * Reads history after each cursor (channel and active task threads) and delivers what was missed.
+   * When Discord will not list the active threads, the threads this swarm has recorded stand in.
+   */
   catchUp(): Promise<void> {
     return this.enqueue(async () => {
-      const threads = await this.source.activeThreadIds();
+      let threads: string[];
+      try {
+        threads = await this.source.activeThreadIds();
+        this.rememberThreads(threads);
+      } catch (err) {
+        threads = this.knownThreads();
+        this.deps.log.warn(
+          'discord: could not list the active threads; catching up on the threads the swarm recorded',
+          { error: describeError(err), threads: threads.length },
+        );
+      }
       for (const id of threads) this.noteThread(id, this.channelId);
       await this.catchUpContainer(this.channelId, undefined);
       for (const id of threads) await this.catchUpContainer(id, id);
       this.synced = true;
     });
+  }
+
+  /** The swarm's threads as last recorded (listed by Discord, started by us, or announced). */
+  private knownThreads(): string[] {
+    const raw = this.deps.cursors.get(THREADS_KEY);
+    if (raw === undefined) return [];
+    try {
+      const ids: unknown = JSON.parse(raw);
+      return Array.isArray(ids)
+        ? ids.filter((id): id is string => typeof id === 'string' && /^\d+$/.test(id))
+        : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private rememberThreads(ids: string[]): void {
+    const unique = [...new Set(ids)].slice(-MAX_REMEMBERED_THREADS);
+    const value = JSON.stringify(unique);
+    if (this.deps.cursors.get(THREADS_KEY) !== value) this.deps.cursors.set(THREADS_KEY, value);
   }
 
   private async catchUpContainer(containerId: string, threadId: string | undefined): Promise<void> {

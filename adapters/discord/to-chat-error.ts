@@ -31,9 +31,13 @@ export function toChatError(err: unknown, action: string, secrets: readonly stri
   if (err instanceof DiscordAPIError) {
     const permanent = err.status !== 429 && err.status < 500;
     const hint = err.status === 401 ? ' (the bot token was rejected: check DISCORD_BOT_TOKEN)' : '';
-    return new ChatError(say(`${err.message} (HTTP ${err.status}, code ${err.code})${hint}`), {
+    // A body without Discord's error code (a proxy's page) has code 0 or none: the status says it.
+    const code = err.code as unknown;
+    const hasCode = (typeof code === 'number' && code !== 0) || (typeof code === 'string' && code !== '');
+    const where = hasCode ? `HTTP ${err.status}, code ${String(code)}` : `HTTP ${err.status}`;
+    return new ChatError(say(`${err.message || 'no message'} (${where})${hint}`), {
       permanent,
-      platformCode: err.code,
+      platformCode: hasCode ? err.code : err.status,
     });
   }
   if (err instanceof HTTPError) {

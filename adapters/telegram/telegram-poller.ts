@@ -3,7 +3,8 @@
  * because the swarm needs: updates confirmed only after the handler ran (a crash replays them, the
  * server keeps them 24 hours), every wait abortable so `stop()` leaves no timer behind, outages
  * retried with backoff forever, and 409 (another poller on this token) reported and retried slowly
- * rather than ending polling or fighting the other poller in a tight loop.
+ * rather than ending polling or fighting the other poller in a tight loop. A server or proxy that
+ * ignores `timeout` (answers at once with nothing) is polled at most once per `minPollIntervalMs`.
  * @see https://core.telegram.org/bots/api#getupdates
  */
 import { GrammyError, type Api } from 'grammy';
@@ -20,6 +21,8 @@ export interface TelegramPollingOptions {
   retryMaxMs: number;
   /** Wait after a 409 Conflict, doubled up to 8 times this while it repeats. */
   conflictRetryMs: number;
+  /** Least time between the starts of two polls when the first came back empty. */
+  minPollIntervalMs: number;
 }
 
 export const DEFAULT_TELEGRAM_POLLING = {
@@ -27,6 +30,7 @@ export const DEFAULT_TELEGRAM_POLLING = {
   retryMinMs: 500,
   retryMaxMs: 10_000,
   conflictRetryMs: 15_000,
+  minPollIntervalMs: 1_000,
 } as const satisfies TelegramPollingOptions;
 
 // grammY types its signal parameter with the abort-controller polyfill's class; Node's is compatible.
@@ -59,8 +63,10 @@ export function createTelegramPoller(api: Api, options: TelegramPollingOptions, 
   const run = async (handle: (update: Update) => Promise<void>, signal: AbortSignal): Promise<void> => {
     let failures = 0;
     let conflicts = 0;
+    let quickEmptyPolls = 0;
     while (!signal.aborted) {
       let updates: Update[];
+      const startedAt = Date.now();
       try {
         updates = await api.getUpdates(
           {
@@ -101,6 +107,20 @@ export function createTelegramPoller(api: Api, options: TelegramPollingOptions, 
         log.info('Telegram: polling resumed', { afterFailures: failures + conflicts });
       failures = 0;
       conflicts = 0;
+      const elapsedMs = Date.now() - startedAt;
+      if (updates.length === 0 && elapsedMs < options.minPollIntervalMs) {
+        // A long poll ends early with nothing only when the server does not hold it: keep a gap.
+        quickEmptyPolls += 1;
+        if (quickEmptyPolls === 3) {
+          log.warn(
+            'Telegram: getUpdates answers at once without waiting (the server or a proxy ignores the long-poll timeout); keeping a gap between polls',
+            { minPollIntervalMs: options.minPollIntervalMs },
+          );
+        }
+        await sleep(options.minPollIntervalMs - elapsedMs, signal);
+        continue;
+      }
+      if (updates.length === 0) quickEmptyPolls = 0;
       for (const update of updates) {
         if (signal.aborted) return;
         await handle(update);

@@ -7,6 +7,8 @@ export interface DoctorCheck {
   fix?: string;
   /** A warning does not make the report fail, but is shown with its fix. */
   warning?: boolean;
+  /** The check could not run (e.g. the platform was unreachable): neither passed nor failed. */
+  unchecked?: boolean;
 }
 
 export interface DoctorReport {

@@ -7,7 +7,7 @@ import { agentTokens } from './open-channel.ts';
 function print(report: DoctorReport, io: CliIo): void {
   io.out(`doctor: ${report.platform}`);
   for (const c of report.checks) {
-    const mark = c.ok ? '✔' : c.warning ? '!' : '✘';
+    const mark = c.ok ? '✔' : c.unchecked ? '?' : c.warning ? '!' : '✘';
     io.out(`  ${mark} ${c.name}: ${c.detail}`);
     if (!c.ok && c.fix) io.out(`      fix: ${c.fix}`);
   }

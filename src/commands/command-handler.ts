@@ -125,6 +125,7 @@ function isForAnotherBot(addressedTo: string | undefined, msg: IncomingMessage):
 function mayAnswerUnpostedQuestion(ledger: Ledger, msg: IncomingMessage): boolean {
   if (!msg.replyToMessageId || parseCommand(msg.text).kind !== 'none') return false;
   if (ledger.outbox.taskOfMessage(msg.replyToMessageId) !== undefined) return false;
+  if (ledger.outbox.postedBySwarm(msg.replyToMessageId)) return false; // a digest or a reply: known, no question
   if (ledger.inbox.has(msg.platform, msg.channelId, msg.replyToMessageId)) return false; // a reply to a person
   return ledger.hasTasksIn(['blocked']);
 }
@@ -160,7 +161,7 @@ function decide(
 
   if (parsed.kind === 'none') {
     const answered = tryAnswerByReply(ledger, policy, msg, reply);
-    return answered ?? 'ignored';
+    return answered ?? explainStrayReply(ledger, msg, reply) ?? 'ignored';
   }
   if (parsed.kind === 'error') {
     reply(`⚠️ ${parsed.message}\n${parsed.usage}`);
@@ -205,6 +206,32 @@ function tryAnswerByReply(
   if (!text) return undefined;
   ledger.answer(taskId, text, actorOf(msg));
   return 'applied';
+}
+
+/**
+ * A plain reply to one of the swarm's own messages that answers no question (a digest, a status
+ * line, a question already answered): say how to answer instead of dropping it silently. Plain chat
+ * that replies to no swarm message is left alone.
+ */
+function explainStrayReply(
+  ledger: Ledger,
+  msg: IncomingMessage,
+  reply: (text: string) => void,
+): MessageOutcome | undefined {
+  if (!msg.replyToMessageId || msg.text.trim() === '') return undefined;
+  if (!ledger.outbox.postedBySwarm(msg.replyToMessageId)) return undefined;
+  const taskId = ledger.outbox.taskOfMessage(msg.replyToMessageId);
+  const task = taskId ? ledger.getTask(taskId) : undefined;
+  const why = task
+    ? `${task.id} is not waiting for an answer (it is ${task.status}), so this reply was not recorded.`
+    : 'That message asks no question, so this reply was not recorded.';
+  const waiting = ledger.listTasks({ status: ['blocked'], limit: 5 }).map((t) => t.id);
+  const how =
+    waiting.length > 0
+      ? `To answer a question, reply to its ❓ message or write /answer ${waiting[0]} <text> (waiting: ${waiting.join(', ')}).`
+      : 'No task is waiting for an answer now. Commands start with / (see /help).';
+  reply(`ℹ️ ${why} ${how}`);
+  return 'replied';
 }
 
 /** Runs a command; returns the reply text, or undefined when the mirror already shows the change. */

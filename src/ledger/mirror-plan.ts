@@ -77,7 +77,10 @@ export function planMirror(
     case 'task_asked':
       return [
         status(U),
-        detail(`❓ ${str(d.question)}\n(reply to this message to answer)`, U, { speaker: str(agentId) }),
+        detail(`❓ ${str(d.question)}\n(reply to this message to answer)`, U, {
+          speaker: str(agentId),
+          awaitsReply: true,
+        }),
       ];
     case 'task_answered':
       return [status(), detail(`answer from ${actor}: ${str(d.answer)}`, N)];

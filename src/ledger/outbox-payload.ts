@@ -21,6 +21,8 @@ export const outboxPayloadSchema = z.object({
   attachmentPath: z.string().optional(),
   /** True when the task reached a final state: the poster closes its details area afterwards. */
   closesDetails: z.boolean().optional(),
+  /** People answer it by replying to it (a question): it goes out as its own message, never in a digest. */
+  awaitsReply: z.boolean().optional(),
 });
 export type OutboxPayload = z.infer<typeof outboxPayloadSchema>;
 

@@ -174,6 +174,13 @@ export class OutboxStore {
       .run(closed ? 1 : 0, taskId, channel);
   }
 
+  /** True when the swarm posted this platform message (digests and replies to people included). */
+  postedBySwarm(messageId: string): boolean {
+    return (
+      this.core.sql('SELECT 1 FROM outbox WHERE platform_message_id = ? LIMIT 1').get(messageId) !== undefined
+    );
+  }
+
   /** Which task a platform message the swarm posted belongs to (for replies that answer questions). */
   taskOfMessage(messageId: string): string | undefined {
     const row =

@@ -25,6 +25,8 @@ function clip(text: string): string {
 /** The digest line for one row; undefined for rows that must go out on their own. */
 function lineFor(row: OutboxRow, view: DigestView): string | undefined {
   if (row.kind === 'reply' || row.kind === 'digest' || row.payload.attachmentPath) return undefined;
+  // A question is answered by replying to its message: inside a digest no reply could find it.
+  if (row.payload.awaitsReply) return undefined;
   if (row.kind === 'status') {
     // A task that already has its main message gets it edited, so the board stays true.
     if (!row.taskId || view.hasMainMessage(row.taskId)) return undefined;
@@ -38,8 +40,8 @@ function lineFor(row: OutboxRow, view: DigestView): string | undefined {
 
 /**
  * Groups a backlog of due rows into digest messages that fit the platform's text limit, so a swarm
- * that moves faster than the channel's message budget is still shown in full. Replies to people and
- * rows with files keep their own messages.
+ * that moves faster than the channel's message budget is still shown in full. Replies to people,
+ * questions (answered by replying to them) and rows with files keep their own messages.
  */
 export function buildDigests(rows: OutboxRow[], view: DigestView, maxTextLength: number): DigestPlan[] {
   const plans: DigestPlan[] = [];

@@ -1,5 +1,7 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diagnoseTelegram } from '../../../adapters/telegram/telegram-doctor.ts';
+import { tokenShapeProblem } from '../../../adapters/telegram/telegram-token-shape.ts';
 import { isHealthy, type DoctorReport } from '../../../src/chat/doctor-report.ts';
 import { createTelegramFixture, type TelegramFixture } from './telegram-fixture.ts';
 
@@ -35,8 +37,15 @@ describe('diagnoseTelegram', () => {
     fx = await createTelegramFixture();
     const bad = '7000000099:AAbadbadbadbadbadbadbadbadbadbadbad';
     const report = await run({ token: bad });
-    expect(report.checks).toHaveLength(1);
-    expect(report.checks[0]).toMatchObject({ ok: false, fix: expect.stringContaining('@BotFather') });
+    expect(report.checks[0]).toMatchObject({
+      name: 'orchestrator bot token',
+      ok: false,
+      fix: expect.stringContaining('@BotFather'),
+    });
+    // Nothing else could be checked without the orchestrator bot, and nothing claims it was.
+    expect(report.checks.slice(1).map((c) => [c.name, c.unchecked])).toEqual([
+      ['agent reviewer-001 bot', true],
+    ]);
     expect(JSON.stringify(report)).not.toContain(bad);
     expect(isHealthy(report)).toBe(false);
   });
@@ -90,5 +99,118 @@ describe('diagnoseTelegram', () => {
   it('flags a topic id on a group without topics', async () => {
     fx = await createTelegramFixture();
     expect(check(await run({ topicId: 5 }), 'forum topic')).toMatchObject({ ok: false });
+  });
+});
+
+/** A server that accepts connections and never answers, like a black-holed proxy. */
+async function startSilentServer(): Promise<{ apiRoot: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    apiRoot: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A loopback port nothing listens on. */
+async function closedPortApiRoot(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+describe('diagnoseTelegram: network, server and token told apart', () => {
+  it('checks the token shape offline and never shows the token', async () => {
+    fx = await createTelegramFixture();
+    const shapes = [
+      '12345',
+      '7000000001:short',
+      ' 7000000001:AAabcdefghijklmnopqrstuvwxyz0123456',
+      'bot7000000001:AAabcdefghijklmnopqrstuvwxyz0123456',
+    ];
+    for (const token of shapes) {
+      const report = await run({ token, apiRoot: await closedPortApiRoot() });
+      const tokenCheck = check(report, 'orchestrator bot token')!;
+      expect(tokenCheck).toMatchObject({ ok: false, fix: expect.stringContaining('@BotFather') });
+      expect(tokenCheck.unchecked).toBeUndefined();
+      expect(JSON.stringify(report)).not.toContain(token.trim());
+    }
+    expect(tokenShapeProblem(fx.orchestrator.token!)).toBeUndefined();
+    expect(tokenShapeProblem('7000000001:AAabc')).toMatch(/5 characters \(expected 35\)/);
+  });
+
+  it('blames the network, not the token, when the connection is refused; agents are unchecked', async () => {
+    fx = await createTelegramFixture();
+    const apiRoot = await closedPortApiRoot();
+    const report = await run({ apiRoot });
+    const host = new URL(apiRoot).host;
+    expect(check(report, 'network')).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(new RegExp(`${host}.*ECONNREFUSED`)),
+      fix: expect.stringContaining(host),
+    });
+    expect(check(report, 'orchestrator bot token')).toMatchObject({ ok: false, unchecked: true });
+    expect(check(report, 'orchestrator bot token')!.fix).toBeUndefined();
+    expect(check(report, 'agent reviewer-001 bot')).toMatchObject({ ok: false, unchecked: true });
+    expect(isHealthy(report)).toBe(false);
+    expect(JSON.stringify(report)).not.toContain(fx.orchestrator.token!);
+  });
+
+  it('gives up on a silent server after its own short timeout, saying it is waiting', async () => {
+    fx = await createTelegramFixture();
+    const silent = await startSilentServer();
+    try {
+      const report = await run({ apiRoot: silent.apiRoot, timeoutMs: 2_500 });
+      expect(check(report, 'network')).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/timed out/),
+      });
+      expect(check(report, 'orchestrator bot token')).toMatchObject({ unchecked: true });
+      const lines = fx.log.lines.map((l) => l.msg);
+      expect(lines.some((m) => m.includes('asking 127.0.0.1'))).toBe(true);
+      expect(lines.some((m) => m.includes('still waiting for 127.0.0.1'))).toBe(true);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it("reports a 5xx (even one without description) as the server's error, not the token's", async () => {
+    fx = await createTelegramFixture();
+    fx.fake.forceAnswer({ status: 502, body: { error: 'bad gateway' }, methods: ['getMe'], count: 1 });
+    const report = await run();
+    expect(check(report, 'Telegram server')).toMatchObject({
+      ok: false,
+      fix: expect.stringContaining('try again'),
+    });
+    expect(check(report, 'orchestrator bot token')).toMatchObject({ unchecked: true });
+    expect(check(report, 'agent reviewer-001 bot')).toMatchObject({ unchecked: true });
+  });
+
+  it('marks an agent bot unchecked, not passed, when its own check could not reach the server', async () => {
+    fx = await createTelegramFixture();
+    fx.fake.forceAnswer({
+      status: 500,
+      body: { ok: false, error_code: 500 },
+      methods: ['getMe'],
+      botId: fx.agentBot.id,
+    });
+    const report = await run();
+    expect(check(report, 'orchestrator bot token')).toMatchObject({ ok: true });
+    expect(check(report, 'agent reviewer-001 bot')).toMatchObject({
+      ok: false,
+      unchecked: true,
+      detail: expect.stringContaining('500'),
+    });
+    expect(isHealthy(report)).toBe(false);
   });
 });

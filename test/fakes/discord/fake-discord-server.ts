@@ -55,6 +55,22 @@ export interface Forced429 {
   matches: (method: string, path: string) => boolean;
 }
 
+/** An answer forced on matching requests: an outage of one route, or a body of another shape. */
+export interface ForcedAnswer {
+  remaining: number;
+  status: number;
+  /** A string is sent as is (as text/html); anything else as JSON (`null` included). */
+  body: unknown;
+  matches: (method: string, path: string) => boolean;
+}
+
+/** Gateway connections to turn away: closed at once with a code, or refused at the HTTP upgrade. */
+export interface GatewayRejection {
+  remaining: number;
+  closeCode?: number;
+  httpStatus?: number;
+}
+
 const DEFAULTS = { heartbeatIntervalMs: 41_250, nonceWindowMs: 5 * 60_000 } as const;
 
 /** Starts a fake server on a random port; close it with `close()`. */
@@ -70,6 +86,8 @@ export class FakeDiscord extends FakeDiscordTestApi {
   /** Requests to routes the fake does not implement; a test should expect this to stay empty. */
   readonly unknownRoutes: string[] = [];
   readonly counters = { served429: 0, forced429: 0 };
+  /** Gateway connections turned away so far by `rejectGateway`. */
+  gatewayRejections = 0;
   /**
    * Runs after a request was handled (the message exists) and before the answer is written, e.g. to
    * kill a client process between "Discord created it" and "the client learnt its id".
@@ -78,6 +96,8 @@ export class FakeDiscord extends FakeDiscordTestApi {
   readonly gateway: FakeGateway;
   private readonly limiter: FakeRateLimiter;
   private readonly forced: Forced429[] = [];
+  private readonly forcedAnswers: ForcedAnswer[] = [];
+  private gatewayRejection: GatewayRejection | undefined;
   private readonly server = createServer((req, res) => void this.handle(req, res));
   private readonly sockets = new Set<Socket>();
   private port = 0;
@@ -103,9 +123,18 @@ export class FakeDiscord extends FakeDiscordTestApi {
       socket.on('close', () => this.sockets.delete(socket));
     });
     this.server.on('upgrade', (req, socket, head) => {
-      if (new URL(req.url ?? '/', 'http://x').pathname === '/gw')
-        this.gateway.handleUpgrade(req, socket, head);
-      else socket.destroy();
+      if (new URL(req.url ?? '/', 'http://x').pathname !== '/gw') {
+        socket.destroy();
+        return;
+      }
+      const rejection = this.takeGatewayRejection();
+      if (rejection?.httpStatus !== undefined) {
+        socket.end(
+          `HTTP/1.1 ${rejection.httpStatus} Refused\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+        );
+        return;
+      }
+      this.gateway.handleUpgrade(req, socket, head, rejection?.closeCode);
     });
   }
 
@@ -172,8 +201,40 @@ export class FakeDiscord extends FakeDiscordTestApi {
     });
   }
 
+  /** The next `count` requests matching `matches` (default: all) get `status` and `body` instead. */
+  forceAnswer(opts: {
+    status: number;
+    body: unknown;
+    count?: number;
+    matches?: (method: string, path: string) => boolean;
+  }): void {
+    this.forcedAnswers.push({
+      remaining: opts.count ?? 1,
+      status: opts.status,
+      body: opts.body,
+      matches: opts.matches ?? (() => true),
+    });
+  }
+
+  clearForcedAnswers(): void {
+    this.forcedAnswers.length = 0;
+  }
+
+  /** Turns away the next `count` gateway connections: closed at once with `closeCode`, or refused with `httpStatus`. */
+  rejectGateway(opts: { count: number; closeCode?: number; httpStatus?: number }): void {
+    this.gatewayRejection = { remaining: opts.count, ...opts };
+  }
+
   async close(): Promise<void> {
     await this.goOffline();
+  }
+
+  private takeGatewayRejection(): GatewayRejection | undefined {
+    const r = this.gatewayRejection;
+    if (!r || r.remaining <= 0) return undefined;
+    r.remaining -= 1;
+    this.gatewayRejections += 1;
+    return r;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -220,6 +281,16 @@ export class FakeDiscord extends FakeDiscordTestApi {
     }
     record.botId = bot.id;
     const path = `/${parts.join('/')}`;
+    const answer = this.forcedAnswers.find((f) => f.remaining > 0 && f.matches(method, path));
+    if (answer) {
+      answer.remaining -= 1;
+      record.status = answer.status;
+      record.answeredAt = Date.now();
+      const raw = typeof answer.body === 'string';
+      res.writeHead(answer.status, { 'content-type': raw ? 'text/html' : 'application/json' });
+      res.end(raw ? answer.body : JSON.stringify(answer.body));
+      return;
+    }
     const forced = this.forced.find((f) => f.remaining > 0 && f.matches(method, path));
     if (forced) {
       forced.remaining -= 1;

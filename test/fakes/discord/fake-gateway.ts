@@ -55,8 +55,16 @@ export class FakeGateway {
     return this.sockets.size;
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+  /** Accepts a connection; with `closeCode`, closes it at once with that code instead. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, closeCode?: number): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (closeCode === undefined) {
+        this.accept(ws);
+        return;
+      }
+      this.counters.closesByServer += 1;
+      ws.close(closeCode, 'rejected by the fake server');
+    });
   }
 
   /** Sends an event to every session (connected or resumable) whose bot may receive it. */

@@ -52,6 +52,19 @@ export interface Forced429 {
   botId?: number;
 }
 
+/** An answer that is not the Bot API's shape, as a proxy or another server in front may send. */
+export interface ForcedAnswer {
+  status: number;
+  /** Sent as is: a string (HTML, plain text, broken JSON) or any value as JSON. */
+  body: unknown;
+  /** How many requests to answer so; until `clearForcedAnswers()` when omitted. */
+  count?: number;
+  /** Methods to answer so (lower-case or API spelling); every method when omitted. */
+  methods?: string[];
+  /** Only this bot's requests. */
+  botId?: number;
+}
+
 interface Poller {
   botId: number;
   finish(result: { updates: unknown[] } | ApiFailure): void;
@@ -77,6 +90,8 @@ export class FakeTelegramServer {
     dropPendingUpdates: 0,
   };
   private forced: (Forced429 & { left: number }) | undefined;
+  private forcedAnswers: Array<ForcedAnswer & { left: number }> = [];
+  private pollTimeoutIgnored = false;
   private portNumber = 0;
   private down = false;
 
@@ -216,6 +231,20 @@ export class FakeTelegramServer {
     this.forced = undefined;
   }
 
+  /** Answers matching requests with `status` and `body` instead of the Bot API's answer. */
+  forceAnswer(forced: ForcedAnswer): void {
+    this.forcedAnswers.push({ ...forced, left: forced.count ?? Number.POSITIVE_INFINITY });
+  }
+
+  clearForcedAnswers(): void {
+    this.forcedAnswers = [];
+  }
+
+  /** Like a server or proxy that ignores `timeout`: getUpdates answers at once, empty when nothing waits. */
+  ignorePollTimeout(on = true): void {
+    this.pollTimeoutIgnored = on;
+  }
+
   /** Stops accepting connections and destroys open ones (long polls included), like a lost network. */
   async goDown(): Promise<void> {
     if (this.down) return;
@@ -278,6 +307,8 @@ export class FakeTelegramServer {
     } catch {
       return this.reply(res, new ApiFailure(400, "Bad Request: can't parse request body"));
     }
+    const answer = this.takeForcedAnswer(bot, method);
+    if (answer) return this.replyRaw(res, answer.status, answer.body);
     const forced = this.takeForced429(bot, method);
     if (forced) return this.reply(res, forced, bot);
     if (method === 'getupdates') return this.getUpdates(bot, params, res);
@@ -314,6 +345,17 @@ export class FakeTelegramServer {
     }
   }
 
+  private takeForcedAnswer(bot: FakeAccount, method: string): ForcedAnswer | undefined {
+    const f = this.forcedAnswers.find(
+      (a) =>
+        a.left > 0 &&
+        (a.botId === undefined || a.botId === bot.id) &&
+        (a.methods === undefined || a.methods.some((m) => m.toLowerCase() === method)),
+    );
+    if (f) f.left -= 1;
+    return f;
+  }
+
   private takeForced429(bot: FakeAccount, method: string): ApiFailure | undefined {
     const f = this.forced;
     if (!f || f.left <= 0 || (f.botId !== undefined && f.botId !== bot.id)) return undefined;
@@ -339,7 +381,7 @@ export class FakeTelegramServer {
     }
     const offset = params.offset === undefined ? undefined : Number(params.offset);
     const limit = Math.min(100, Math.max(1, Number(params.limit ?? 100)));
-    const timeoutMs = Math.max(0, Number(params.timeout ?? 0)) * 1_000;
+    const timeoutMs = this.pollTimeoutIgnored ? 0 : Math.max(0, Number(params.timeout ?? 0)) * 1_000;
     const available = this.world.takeUpdates(bot.id, offset, limit);
     if (available.length > 0 || timeoutMs === 0) return this.reply(res, { result: available }, bot);
     const timers: { timer?: NodeJS.Timeout } = {};
@@ -366,6 +408,13 @@ export class FakeTelegramServer {
       unsubscribe();
       if (this.pollers.get(bot.id) === poller) this.pollers.delete(bot.id);
     });
+  }
+
+  private replyRaw(res: ServerResponse, status: number, body: unknown): void {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const type = typeof body === 'string' ? 'text/html' : 'application/json';
+    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
   }
 
   private reply(res: ServerResponse, outcome: { result: unknown } | ApiFailure, bot?: FakeAccount): void {

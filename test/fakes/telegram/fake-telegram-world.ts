@@ -96,7 +96,7 @@ export class FakeTelegramWorld {
 
   addBot(username: string, options: { firstName?: string; privacyMode?: boolean } = {}): FakeAccount {
     const id = this.nextAccountId++;
-    const token = `${id}:AA${randomBytes(24).toString('base64url').slice(0, 33)}`;
+    const token = `${id}:AA${randomBytes(33).toString('base64url').slice(0, 33)}`;
     const bot: FakeAccount = {
       id,
       isBot: true,
