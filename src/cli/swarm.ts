@@ -11,9 +11,17 @@ import { Ledger } from '../ledger/ledger.ts';
 import { Orchestrator } from '../orchestrator/orchestrator.ts';
 import type { PosterOptions } from '../orchestrator/poster-options.ts';
 
-/** Opens the ledger named by the config (or `--db`), with the config's durability and lease settings. */
-export function openLedger(config: SwarmConfig, dbPath: string): Ledger {
+/**
+ * Opens the ledger named by the config (or `--db`), with the config's durability and lease settings.
+ * The one place SWARM_AUDIT_KEY is read: every process that writes events gets it from here.
+ */
+export function openLedger(
+  config: SwarmConfig,
+  dbPath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Ledger {
   return Ledger.open(dbPath, {
+    auditKey: env.SWARM_AUDIT_KEY,
     synchronous: config.ledger.synchronous,
     busyTimeoutMs: config.ledger.busyTimeoutMs,
     leaseMs: config.ledger.leaseMs,
@@ -74,6 +82,7 @@ export class Swarm {
       admins: opts.admins,
       log: opts.log,
       poster: opts.pacing,
+      checkpointIntervalMs: config.checkpointIntervalMs,
     });
     this.agents =
       opts.agents ??

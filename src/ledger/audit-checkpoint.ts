@@ -22,13 +22,14 @@ export interface CheckpointCheck {
   problems: string[];
 }
 
-const CHECKPOINT_RE = /checkpoint (\d{1,15}):([0-9a-f]{64})(?: at (\d{4}-\d\d-\d\dT[\d:.]+Z))?/;
+// Not `SEQ:HASH` in messages: from six digits on that reads like a Telegram bot token to maskers.
+const CHECKPOINT_RE = /checkpoint: event (\d{1,15}) hash ([0-9a-f]{64})(?: at (\d{4}-\d\d-\d\dT[\d:.]+Z))?/;
 const BY_HAND_RE = /^\s*(\d{1,15}):([0-9a-f]{64})\s*$/;
 
 /** The text of the checkpoint message: one parseable line, then what it is for. */
 export function formatCheckpoint(cp: Required<Checkpoint>): string {
   return (
-    `chat-swarm checkpoint ${cp.seq}:${cp.hash} at ${new Date(cp.at).toISOString()}\n` +
+    `chat-swarm checkpoint: event ${cp.seq} hash ${cp.hash} at ${new Date(cp.at).toISOString()}\n` +
     `The ledger's event ${cp.seq} has this hash; chat-swarm audit --channel checks the ledger against it. Keep this message pinned.`
   );
 }
@@ -41,10 +42,10 @@ export function parseCheckpoint(text: string): Checkpoint | undefined {
   return { seq: Number(m[1]), hash: m[2]!, ...(Number.isFinite(at) ? { at } : {}) };
 }
 
-/** A checkpoint typed by hand as `SEQ:HASH` (64 lower-case hex digits), or undefined. */
+/** A checkpoint typed by hand as `SEQ:HASH` (64 hex digits) or copied from the message, or undefined. */
 export function parseCheckpointArg(text: string): Checkpoint | undefined {
   const m = BY_HAND_RE.exec(text.toLowerCase());
-  return m ? { seq: Number(m[1]), hash: m[2]! } : undefined;
+  return m ? { seq: Number(m[1]), hash: m[2]! } : parseCheckpoint(text);
 }
 
 /** The newest checkpoint among several messages' texts: the one with the highest event number. */

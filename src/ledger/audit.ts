@@ -32,14 +32,15 @@ export interface AuditReport {
   keyedFrom: number | null;
   /** The newest event, the head a checkpoint would record. */
   head: { seq: number; hash: string } | null;
-  checkpoint?: Omit<CheckpointCheck, 'problems'>;
+  /** How the ledger compares with each checkpoint given. */
+  checkpoints: Omit<CheckpointCheck, 'problems'>[];
 }
 
 export interface AuditOptions {
   /** The audit key: keyed events are verified with it. */
   key?: AuditKey;
-  /** A checkpoint from outside the ledger (the channel's, or one typed by hand). */
-  checkpoint?: { checkpoint: Checkpoint; source: string };
+  /** Checkpoints from outside the ledger (the channel's, one typed by hand). */
+  checkpoints?: { checkpoint: Checkpoint; source: string }[];
 }
 
 function parseData(json: string): Record<string, unknown> {
@@ -81,16 +82,12 @@ export function auditLedger(db: Database.Database, options: AuditOptions = {}): 
       ...(p.taskId ? { taskId: p.taskId } : {}),
     });
 
-  let checkpoint: AuditReport['checkpoint'];
-  if (options.checkpoint) {
-    const { problems: cpProblems, ...rest } = checkCheckpoint(
-      db,
-      options.checkpoint.checkpoint,
-      options.checkpoint.source,
-    );
-    checkpoint = rest;
+  const checkpoints: AuditReport['checkpoints'] = [];
+  for (const given of options.checkpoints ?? []) {
+    const { problems: cpProblems, ...rest } = checkCheckpoint(db, given.checkpoint, given.source);
+    checkpoints.push(rest);
     for (const problem of cpProblems)
-      problems.push({ seq: options.checkpoint.checkpoint.seq, kind: 'checkpoint', problem });
+      problems.push({ seq: given.checkpoint.seq, kind: 'checkpoint', problem });
   }
   problems.push(...checkMirror(db, mirroredSeqs));
 
@@ -110,6 +107,6 @@ export function auditLedger(db: Database.Database, options: AuditOptions = {}): 
     notes,
     keyedFrom: chain.keyedFrom,
     head: chain.head ?? null,
-    ...(checkpoint ? { checkpoint } : {}),
+    checkpoints,
   };
 }

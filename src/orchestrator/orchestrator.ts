@@ -4,6 +4,7 @@ import { handleIncoming, type AdminPolicy } from '../commands/command-handler.ts
 import { ChatError, describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
+import { CheckpointKeeper } from './checkpoint-keeper.ts';
 import { OutboxPoster } from './outbox-poster.ts';
 import type { PosterOptions } from './poster-options.ts';
 
@@ -17,6 +18,11 @@ export interface OrchestratorOptions {
   poster?: Partial<PosterOptions>;
   /** How often expired leases are looked for. */
   sweepIntervalMs?: number;
+  /**
+   * How often the channel's checkpoint message is brought up to the ledger's head (it is also
+   * written at start and at stop); off when absent or 0, or when the platform keeps no checkpoint.
+   */
+  checkpointIntervalMs?: number;
 }
 
 /** How often, and how far apart, a reply to a not-yet-recorded message is looked at again. */
@@ -39,6 +45,8 @@ export function swarmIdOf(ledger: Ledger): string {
  */
 export class Orchestrator {
   readonly poster: OutboxPoster;
+  /** Keeps the ledger's checkpoint in the channel, when configured and the platform can. */
+  readonly checkpoints: CheckpointKeeper | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private started = false;
   private connected = false;
@@ -56,6 +64,14 @@ export class Orchestrator {
       },
       options.poster,
     );
+    const board = options.port.checkpoint;
+    if (board && options.checkpointIntervalMs)
+      this.checkpoints = new CheckpointKeeper({
+        ledger: options.ledger,
+        board,
+        log: options.log,
+        intervalMs: options.checkpointIntervalMs,
+      });
   }
 
   async start(): Promise<void> {
@@ -84,6 +100,7 @@ export class Orchestrator {
       await port.start((msg) => this.onMessage(msg));
       this.connected = true;
       log.info('orchestrator listening', { platform: port.platform, channel: this.options.channel });
+      this.checkpoints?.start();
     } catch (err) {
       if (!(err instanceof ChatError) || err.permanent || !this.started) throw err;
       const waitMs = Math.min(30_000, 1_000 * 2 ** failures);
@@ -151,6 +168,8 @@ export class Orchestrator {
     this.reconnect = undefined;
     this.started = false;
     try {
+      // The last checkpoint goes out while the channel is still connected.
+      if (this.connected) await this.checkpoints?.stop();
       if (this.connected) await this.options.port.stop();
     } finally {
       this.connected = false;

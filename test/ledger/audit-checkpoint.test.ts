@@ -6,6 +6,7 @@ import {
   parseCheckpointArg,
   type Checkpoint,
 } from '../../src/ledger/audit-checkpoint.ts';
+import { redactSecrets } from '../../src/core/logger.ts';
 import type { Ledger } from '../../src/ledger/ledger.ts';
 import { tempLedger } from '../support/temp-ledger.ts';
 import { rehashChain } from './forge-chain.ts';
@@ -24,16 +25,20 @@ const headOf = (l: Ledger): Checkpoint => {
   return { seq: last.seq, hash: last.hash };
 };
 const problemsWith = (l: Ledger, cp: Checkpoint) =>
-  l.audit({ checkpoint: { checkpoint: cp, source: 'test' } }).problems.filter((p) => p.kind !== 'pending');
+  l.audit({ checkpoints: [{ checkpoint: cp, source: 'test' }] }).problems.filter((p) => p.kind !== 'pending');
 
 describe('checkpoints', () => {
   it('reads back what it writes, from a message text or typed by hand', () => {
     const cp = { seq: 1234, hash: 'ab'.repeat(32), at: Date.UTC(2025, 0, 2, 3, 4, 5) };
     const text = formatCheckpoint(cp);
-    expect(text).toMatch(/^chat-swarm checkpoint 1234:abab.* at 2025-01-02T03:04:05.000Z\n/);
+    expect(text).toMatch(/^chat-swarm checkpoint: event 1234 hash abab.* at 2025-01-02T03:04:05.000Z\n/);
+    // Nothing token-shaped for maskers to eat, even with a long event number.
+    const big = formatCheckpoint({ ...cp, seq: 12_345_678 });
+    expect(redactSecrets(big)).toBe(big);
     expect(parseCheckpoint(text)).toEqual(cp);
     expect(parseCheckpoint(`📌 ${text}`)).toEqual(cp);
-    expect(parseCheckpoint('checkpoint 12:abc')).toBeUndefined();
+    expect(parseCheckpoint('checkpoint: event 12 hash abc')).toBeUndefined();
+    expect(parseCheckpointArg(text)).toEqual(cp);
     expect(parseCheckpointArg(` 1234:${'AB'.repeat(32)} `)).toEqual({ seq: 1234, hash: 'ab'.repeat(32) });
     expect(parseCheckpointArg('1234')).toBeUndefined();
     const older = formatCheckpoint({ ...cp, seq: 99 });
@@ -45,9 +50,9 @@ describe('checkpoints', () => {
     const l = ledgerWithHistory();
     const cp = headOf(l);
     l.addNote('T-2', 'later', 'cli');
-    const report = l.audit({ checkpoint: { checkpoint: cp, source: 'channel' } });
+    const report = l.audit({ checkpoints: [{ checkpoint: cp, source: 'channel' }] });
     expect(report.problems.filter((p) => p.kind !== 'pending')).toEqual([]);
-    expect(report.checkpoint).toMatchObject({ source: 'channel', eventsAfter: 1 });
+    expect(report.checkpoints).toMatchObject([{ source: 'channel', eventsAfter: 1 }]);
   });
 
   it('catches deleted newest events that the chain alone cannot see', () => {
