@@ -13,6 +13,7 @@ import { assertWithinTextLimit } from '../../src/chat/text-limit.ts';
 import { ChatError } from '../../src/core/errors.ts';
 import { silentLogger, type Logger } from '../../src/core/logger.ts';
 import { systemClock, type Clock } from '../../src/core/types.ts';
+import { createConsoleCheckpoint } from './console-checkpoint.ts';
 import { parseConsoleInput } from './console-input.ts';
 import { formatClockTime, renderConsoleMessage, type ConsoleMessageView } from './console-render.ts';
 
@@ -31,6 +32,8 @@ export interface ConsoleChannelOptions {
   utc?: boolean;
   /** Print the person's own lines back; by default only when the input is not a TTY (piped input). */
   echoInput?: boolean;
+  /** Where the ledger's checkpoint is kept (the console cannot pin a message); see console-checkpoint.ts. */
+  checkpointFile?: string;
 }
 
 export interface ConsoleChannelDeps {
@@ -54,6 +57,7 @@ export const DefaultConsoleChannelOptions = {
   userId: 'console',
   botName: 'swarm',
   attachmentDir: './.swarm-work/attachments',
+  checkpointFile: './.swarm-work/checkpoint.txt',
   limits: { maxTextLength: 4000, maxAttachmentBytes: 10 * 1024 * 1024 },
 } as const satisfies Omit<ConsoleChannelOptions, 'user'> & { userId: string; limits: ChatLimits };
 
@@ -155,6 +159,7 @@ export function createConsoleChannel(
   return {
     platform: 'console',
     limits,
+    checkpoint: createConsoleCheckpoint(options.checkpointFile ?? defaults.checkpointFile),
     get isStarted() {
       return delivery.attached;
     },

@@ -27,6 +27,7 @@ import {
   type DiscordRateOptions,
 } from './discord-limiter.ts';
 import { DISCORD_MAX_ATTACHMENT_BYTES, DiscordOutbound, type PostingBot } from './discord-outbound.ts';
+import { createDiscordCheckpoint } from './discord-checkpoint.ts';
 import { createInboundSource } from './discord-inbound-source.ts';
 import type { GatewayClose } from './gateway-close-codes.ts';
 import { scrubSecrets, toChatError } from './to-chat-error.ts';
@@ -101,6 +102,15 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
       if (inbound) retryTimer = setTimeout(catchUp, DEFAULTS.catchUpRetryMs);
     });
   };
+
+  const checkpoint = createDiscordCheckpoint({
+    channelId: options.channelId,
+    token: options.token,
+    restOptions,
+    secrets,
+    log: deps.log,
+    started: () => (outbound && client ? { outbound, rest: client.rest } : undefined),
+  });
 
   const ready = (): { outbound: DiscordOutbound } => {
     if (!outbound) throw new ChatError('the Discord channel is not started', { permanent: false });
@@ -205,11 +215,13 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
         rest.clearHandlerSweeper();
       }
       agentRests.clear();
+      checkpoint.stop();
     },
 
     send: async (message) => ready().outbound.send(message),
     edit: async (target, message) => ready().outbound.edit(target, message),
     closeDetails: async (anchor) => ready().outbound.closeDetails(anchor),
+    checkpoint,
   };
   return port;
 }

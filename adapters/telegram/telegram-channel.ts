@@ -17,6 +17,7 @@ import type {
 import type { Logger } from '../../src/core/logger.ts';
 import { TELEGRAM_TEXT_LIMIT } from './telegram-format.ts';
 import { createTelegramBots } from './telegram-bots.ts';
+import { createTelegramCheckpoint } from './telegram-checkpoint.ts';
 import { createTelegramOutbound } from './telegram-outbound.ts';
 import {
   createTelegramPoller,
@@ -167,5 +168,10 @@ export function createTelegramChannel(
     },
     send,
     edit,
+    checkpoint: createTelegramCheckpoint(
+      bots,
+      options.topicId === undefined ? {} : { topicId: options.topicId },
+      log,
+    ),
   };
 }

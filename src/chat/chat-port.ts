@@ -89,6 +89,25 @@ export interface CursorStore {
   set(key: string, value: string): void;
 }
 
+/**
+ * Keeps the ledger's checkpoint (its newest event number and hash) in the channel, outside the
+ * ledger file: one message the swarm's own account posted and pinned, edited as the ledger grows.
+ * `chat-swarm audit --channel` reads it back.
+ */
+export interface CheckpointBoard {
+  /**
+   * Shows `text` in the checkpoint message: edits `previous` when it still exists, else posts the
+   * text and pins it without notifying anyone. Returns the message that holds it now. When a new
+   * message cannot be pinned it is removed again and the call throws, so no unpinned copy is left.
+   */
+  publish(text: string, previous?: SentMessage): Promise<SentMessage>;
+  /**
+   * Texts of the pinned messages the swarm's own account posted, newest pin first (empty when
+   * none). Needs no `start`: audit reads it over a channel it never starts (call `stop` after).
+   */
+  read(): Promise<string[]>;
+}
+
 export interface ChatPort {
   readonly platform: string;
   readonly limits: ChatLimits;
@@ -106,4 +125,6 @@ export interface ChatPort {
   edit?(target: SentMessage, message: Pick<OutgoingMessage, 'heading' | 'text'>): Promise<void>;
   /** Closes the details area of a finished task (Discord: archives the thread). */
   closeDetails?(anchor: TaskAnchor): Promise<void>;
+  /** The pinned checkpoint message, where the platform can pin (or, on the console, a file). */
+  readonly checkpoint?: CheckpointBoard;
 }

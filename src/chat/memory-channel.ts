@@ -3,7 +3,14 @@ import { assertWithinTextLimit } from './text-limit.ts';
 import { ChatError } from '../core/errors.ts';
 import { silentLogger, type Logger } from '../core/logger.ts';
 import { systemClock, type Clock } from '../core/types.ts';
-import type { ChatLimits, ChatPort, OutgoingMessage, SentMessage, TaskAnchor } from './chat-port.ts';
+import type {
+  ChatLimits,
+  ChatPort,
+  CheckpointBoard,
+  OutgoingMessage,
+  SentMessage,
+  TaskAnchor,
+} from './chat-port.ts';
 
 /** One message in the memory channel, as a person would see it. */
 export interface MemoryTranscriptEntry {
@@ -48,6 +55,7 @@ export interface HumanPost {
 export interface MemoryChannel extends ChatPort {
   edit(target: SentMessage, message: Pick<OutgoingMessage, 'heading' | 'text'>): Promise<void>;
   closeDetails(anchor: TaskAnchor): Promise<void>;
+  readonly checkpoint: CheckpointBoard;
   readonly isStarted: boolean;
   /** Posts as a person; delivered to the handler if started, else queued until the next start. */
   postAsHuman(text: string, options?: HumanPost): string;
@@ -57,7 +65,13 @@ export interface MemoryChannel extends ChatPort {
   transcript(): MemoryTranscriptEntry[];
   /** Task ids whose details area was closed, in order. */
   closedDetails(): string[];
-  /** Makes the next `count` send/edit/closeDetails calls throw `error` (nothing is posted). */
+  /** Ids of pinned messages, oldest pin first. */
+  pinnedIds(): string[];
+  /** Unpins a message (or every one), as a person in the channel might. */
+  unpin(messageId?: string): void;
+  /** Removes a message, as a person (or a forger holding the bot's account) might. */
+  deleteMessage(messageId: string): void;
+  /** Makes the next `count` send/edit/closeDetails/checkpoint calls throw `error` (nothing is posted). */
   failNext(count: number, error: ChatError): void;
   /** Resolves once every queued delivery has been handled (or the channel is stopped). */
   idle(): Promise<void>;
@@ -79,6 +93,7 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
 
   const entries: MemoryTranscriptEntry[] = [];
   const closed: string[] = [];
+  let pinned: string[] = [];
   const delivery = createSerialDelivery(logger, 'memory channel');
   let nextId = 1;
   let failures: { remaining: number; error: ChatError } | undefined;
@@ -97,6 +112,31 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
     const full: MemoryTranscriptEntry = { ...entry, messageId: newId(), edits: 0, sentAt: clock.now() };
     entries.push(full);
     return full;
+  };
+
+  const checkpoint: CheckpointBoard = {
+    async publish(text, previous) {
+      injectedFailure();
+      const existing = previous && entries.find((e) => e.messageId === previous.messageId);
+      if (existing) {
+        if (existing.text !== text) {
+          existing.text = text;
+          existing.edits += 1;
+        }
+        return { messageId: existing.messageId };
+      }
+      const entry = post({ authorId: 'swarm', authorName: botName, isBot: true, fromSwarm: true, text });
+      pinned.push(entry.messageId);
+      return { messageId: entry.messageId };
+    },
+    async read() {
+      injectedFailure();
+      return [...pinned]
+        .reverse()
+        .map((id) => entries.find((e) => e.messageId === id))
+        .filter((e): e is MemoryTranscriptEntry => e !== undefined && e.fromSwarm)
+        .map((e) => e.text);
+    },
   };
 
   const channel: MemoryChannel = {
@@ -196,7 +236,17 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
     },
 
     transcript: () => entries.map((e) => ({ ...e })),
+    checkpoint,
     closedDetails: () => [...closed],
+    pinnedIds: () => [...pinned],
+    unpin(messageId) {
+      pinned = messageId === undefined ? [] : pinned.filter((id) => id !== messageId);
+    },
+    deleteMessage(messageId) {
+      const i = entries.findIndex((e) => e.messageId === messageId);
+      if (i >= 0) entries.splice(i, 1);
+      pinned = pinned.filter((id) => id !== messageId);
+    },
     failNext(count, error) {
       failures = { remaining: count, error };
     },

@@ -54,7 +54,7 @@ export function cliContext(flags: GlobalFlags, io: CliIo): CliContext {
 
 /** Runs `fn` with the ledger open and closes it afterwards. */
 export function withLedger<T>(ctx: CliContext, fn: (ledger: Ledger) => T): T {
-  const ledger = openLedger(ctx.config, ctx.dbPath, ctx.secrets);
+  const ledger = openLedger(ctx.config, ctx.dbPath, ctx.io.env);
   try {
     return fn(ledger);
   } finally {

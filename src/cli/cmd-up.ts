@@ -25,8 +25,10 @@ function stopSignal(): Promise<string> {
 export async function runUp(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: COMMON, strict: true });
   const ctx = cliContext(values, io);
-  const ledger = openLedger(ctx.config, ctx.dbPath);
+  const ledger = openLedger(ctx.config, ctx.dbPath, io.env);
   try {
+    // A keyed ledger refuses writes without its key: say so now, not at the first event.
+    ledger.assertCanWrite();
     const channel = await openChannel(ctx.config, ledger, ctx.log, io.env);
     const swarm = new Swarm(ledger, channel.port, ctx.config, {
       ...channel,
@@ -95,7 +97,13 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
         : `no agent '${id}' in ${ctx.configSource}; add it to the config or pass --skills and --command`,
     );
   }
-  const ledger = openLedger(ctx.config, ctx.dbPath);
+  const ledger = openLedger(ctx.config, ctx.dbPath, io.env);
+  try {
+    ledger.assertCanWrite();
+  } catch (err) {
+    ledger.close();
+    throw err;
+  }
   const watcher = new LedgerWatcher(ledger);
   // A command given on the command line is relative to here; one from the config, to the config.
   const baseDir = values.command !== undefined ? process.cwd() : ctx.configDir;

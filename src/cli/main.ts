@@ -17,7 +17,8 @@ usage: chat-swarm <command> [options]
   agent <id>         run one agent in this process on the same ledger
   task add|list|show|cancel|retry   enqueue and inspect work without a chat socket
   status [--json]    the board
-  audit              verify the event chain and that every event reached the channel (exit 1 if not)
+  audit              verify the event chain, replay it against the task rows, check that every event
+                     reached the channel; --channel also checks the checkpoint pinned there (exit 1 if not)
   export [--out F]   the event log and tasks as JSON lines
   init               write a starter chat-swarm.json
   doctor             check the chat platform setup (token, chat, permissions)
@@ -33,7 +34,12 @@ const USAGE: Record<string, string> = {
   agent: `chat-swarm agent <id> [--skills a,b] [--command CMD] [--capacity N] [--lease-ms MS] [--until-idle] ${COMMON_FLAGS}\n  runs one agent (from the config, or described by the flags) on the ledger`,
   task: TASK_USAGE,
   status: `chat-swarm status [--json] ${COMMON_FLAGS}\n  the board: counts, open tasks, agents`,
-  audit: `chat-swarm audit [--json] ${COMMON_FLAGS}\n  verifies the event chain and that every event reached the channel; exit 1 if not`,
+  audit: `chat-swarm audit [--json] [--channel] [--checkpoint SEQ:HASH] ${COMMON_FLAGS}
+  verifies the event chain (with SWARM_AUDIT_KEY: its keyed part too), replays the events against every
+  task row, and checks that every event reached the channel; exit 1 if not
+  --channel             also read the checkpoint pinned in the configured channel (read-only) and check
+                        that the ledger holds that event with that hash
+  --checkpoint SEQ:HASH also check a checkpoint copied by hand`,
   export: `chat-swarm export [--out FILE] ${COMMON_FLAGS}\n  the event log and the tasks as JSON lines`,
   init: 'chat-swarm init [FILE] [--force]\n  writes a starter config (default ./chat-swarm.json)',
   doctor: `chat-swarm doctor [--json] [--config FILE]\n  checks the chat platform setup and prints the fix for each problem`,
@@ -71,7 +77,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       case 'status':
         return runStatus(rest, io);
       case 'audit':
-        return runAudit(rest, io);
+        return await runAudit(rest, io);
       case 'export':
         return await runExport(rest, io);
       case 'init':

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { ChatPort } from '../chat/chat-port.ts';
 import { COMMANDS } from '../commands/command-catalog.ts';
 import type { AdminPolicy } from '../commands/command-handler.ts';
@@ -46,7 +47,10 @@ export async function openChannel(
   switch (channel.platform) {
     case 'console': {
       const { createConsoleChannel } = await import('../../adapters/console/console-channel.ts');
-      const port = createConsoleChannel({}, { logger: log, cursors: ledgerCursorStore(ledger, 'console') });
+      const port = createConsoleChannel(
+        { checkpointFile: resolve(config.workDir, 'checkpoint.txt') },
+        { logger: log, cursors: ledgerCursorStore(ledger, 'console') },
+      );
       return {
         port,
         admins: { userIds: [], roleIds: [], everyone: channel.admin },

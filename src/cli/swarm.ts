@@ -26,15 +26,17 @@ export function configuredSecrets(config: SwarmConfig, env: NodeJS.ProcessEnv): 
 
 /**
  * Opens the ledger named by the config (or `--db`), with the config's durability and lease settings,
- * masking the config's secrets (from this process's environment unless given).
+ * masking the config's secrets. The one place SWARM_AUDIT_KEY is read: every process that writes
+ * events gets it from here. Both come from `env` (this process's environment unless given).
  */
 export function openLedger(
   config: SwarmConfig,
   dbPath: string,
-  secrets: readonly NamedSecret[] = configuredSecrets(config, process.env),
+  env: NodeJS.ProcessEnv = process.env,
 ): Ledger {
   return Ledger.open(dbPath, {
-    secrets,
+    secrets: configuredSecrets(config, env),
+    auditKey: env.SWARM_AUDIT_KEY,
     synchronous: config.ledger.synchronous,
     busyTimeoutMs: config.ledger.busyTimeoutMs,
     leaseMs: config.ledger.leaseMs,
@@ -118,6 +120,7 @@ export class Swarm {
         retentionMs: config.inbox.retentionDays * 86_400_000,
         replyLimits: { maxReplies: config.inbox.repliesPerMinute, windowMs: 60_000 },
       },
+      checkpointIntervalMs: config.checkpointIntervalMs,
     });
     this.agents =
       opts.agents ??

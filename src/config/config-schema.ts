@@ -150,6 +150,10 @@ export const configSchema = z
       .strict()
       .default({ retentionDays: 14, repliesPerMinute: 5 }),
     agents: z.array(agentSchema).default([]),
+    /** How often `up` updates the ledger's checkpoint pinned in the channel; 0 keeps none. */
+    checkpointIntervalMs: ms(0)
+      .refine((v) => v === 0 || v >= 10_000, 'at least 10000 ms (10 s), or 0 to keep no checkpoint')
+      .default(300_000),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -41,6 +41,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       workDir: options.workDir,
       ledger: { synchronous: 'full', leaseMs: 10_000, retryBaseMs: 500 },
       agents: DEMO_AGENTS,
+      // A throwaway ledger: its checkpoint would only stand in the way of a real swarm's in workDir.
+      checkpointIntervalMs: 0,
     },
     'the demo config',
   );

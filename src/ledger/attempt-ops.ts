@@ -172,7 +172,15 @@ function requeueOrFail(
       taskId: row.id,
       agentId,
       actor,
-      data: { ...extra, attempt: row.attempt, error, retryInMs, attemptsLeft: left, requeued: true },
+      data: {
+        ...extra,
+        attempt: row.attempt,
+        error,
+        retryInMs,
+        attemptsLeft: left,
+        requeued: true,
+        notBefore: now + retryInMs,
+      },
     });
   } else {
     core

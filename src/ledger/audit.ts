@@ -1,117 +1,112 @@
 import type Database from 'better-sqlite3';
-import { GENESIS_HASH, hashEvent } from './event-hash.ts';
+import { checkChain } from './audit-chain.ts';
+export type { EventRow } from './audit-chain.ts';
+import { checkCheckpoint, type Checkpoint, type CheckpointCheck } from './audit-checkpoint.ts';
+import type { AuditKey } from './audit-key.ts';
+import { checkMirror } from './audit-mirror.ts';
+import { checkRowsAgainstReplay } from './audit-replay.ts';
+import { TaskReplay } from './task-replay.ts';
 
 export interface AuditProblem {
   seq: number | null;
-  /** chain: the log was altered; mirror: a message failed or is missing; pending: not posted yet. */
-  kind: 'chain' | 'mirror' | 'pending';
+  /**
+   * chain: the log was altered; key: the audit key does not fit the chain; state: a task row (or
+   * attempt, or the pause switch) is not what the events say; checkpoint: the ledger does not hold
+   * the checkpoint's event; mirror: a message failed or is missing; pending: not posted yet.
+   */
+  kind: 'chain' | 'key' | 'state' | 'checkpoint' | 'mirror' | 'pending';
   problem: string;
+  /** The task a state problem is about. */
+  taskId?: string;
 }
 
 export interface AuditReport {
   events: number;
   mirroredEvents: number;
+  /** Task rows compared with the replayed events. */
+  tasks: number;
   problems: AuditProblem[];
+  /** What could not be checked, and why (not failures). */
+  notes: string[];
+  /** First event written with the audit key, or null when the chain was never keyed. */
+  keyedFrom: number | null;
+  /** The newest event, the head a checkpoint would record. */
+  head: { seq: number; hash: string } | null;
+  /** How the ledger compares with each checkpoint given. */
+  checkpoints: Omit<CheckpointCheck, 'problems'>[];
 }
 
-/** A row of the events table as better-sqlite3 returns it. */
-export interface EventRow {
-  seq: number;
-  at: number;
-  type: string;
-  task_id: string | null;
-  agent_id: string | null;
-  actor: string;
-  data: string;
-  mirrored: number;
-  prev_hash: string;
-  hash: string;
+export interface AuditOptions {
+  /** The audit key: keyed events are verified with it. */
+  key?: AuditKey;
+  /** Checkpoints from outside the ledger (the channel's, one typed by hand). */
+  checkpoints?: { checkpoint: Checkpoint; source: string }[];
 }
 
-interface MirrorRow {
-  id: number;
-  channel: string;
-  kind: string;
-  task_id: string | null;
-  status: string;
-  merged_into: number | null;
-  last_error: string | null;
+function parseData(json: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(json) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /**
  * Verifies the ledger: the event chain is unbroken (no event edited, inserted or removed after the
- * fact) and every event meant for the channel reached it (posted, merged into a posted digest, or
- * superseded by a later status message that was posted, alone or in a digest).
+ * fact; with the audit key, no event rewritten without it), every task row is what the replayed
+ * events say, the ledger holds the given checkpoint, and every event meant for the channel reached it.
  */
-export function auditLedger(db: Database.Database): AuditReport {
-  const problems: AuditProblem[] = [];
-  let prevHash = GENESIS_HASH;
-  let expectedSeq = 1;
-  let events = 0;
-  let mirroredEvents = 0;
+export function auditLedger(db: Database.Database, options: AuditOptions = {}): AuditReport {
+  const replay = new TaskReplay();
   const mirroredSeqs: number[] = [];
-  for (const row of db.prepare('SELECT * FROM events ORDER BY seq').iterate() as IterableIterator<EventRow>) {
-    events++;
-    if (row.seq !== expectedSeq)
-      problems.push({
-        seq: row.seq,
-        kind: 'chain',
-        problem: `expected event ${expectedSeq} here: events are missing`,
-      });
-    if (row.prev_hash !== prevHash)
-      problems.push({ seq: row.seq, kind: 'chain', problem: 'previous-hash link broken' });
-    const computed = hashEvent(row.prev_hash, {
+  const chain = checkChain(db, options.key, (row) => {
+    if (row.mirrored === 1) mirroredSeqs.push(row.seq);
+    replay.apply({
       seq: row.seq,
-      at: row.at,
       type: row.type,
       taskId: row.task_id,
       agentId: row.agent_id,
       actor: row.actor,
-      dataJson: row.data,
+      data: parseData(row.data),
     });
-    if (computed !== row.hash)
-      problems.push({
-        seq: row.seq,
-        kind: 'chain',
-        problem: `contents do not match the hash (edited after the fact?)`,
-      });
-    if (row.mirrored === 1) {
-      mirroredEvents++;
-      mirroredSeqs.push(row.seq);
-    }
-    prevHash = row.hash;
-    expectedSeq = row.seq + 1;
-  }
+  });
+  const problems: AuditProblem[] = [...chain.problems];
+  for (const p of replay.problems) problems.push({ seq: p.seq, kind: 'chain', problem: p.problem });
+  const rows = checkRowsAgainstReplay(db, replay);
+  for (const p of rows.problems)
+    problems.push({
+      seq: null,
+      kind: 'state',
+      problem: p.problem,
+      ...(p.taskId ? { taskId: p.taskId } : {}),
+    });
 
-  const rowsOf = db.prepare(
-    'SELECT id, channel, kind, task_id, status, merged_into, last_error FROM outbox WHERE event_seq = ?',
-  );
-  const digestSent = db.prepare("SELECT 1 FROM outbox WHERE id = ? AND status = 'sent'");
-  // A later status row shows the task's live state, whether it went out alone or as a digest line.
-  const laterStatusSent = db.prepare(
-    `SELECT 1 FROM outbox o WHERE o.channel = ? AND o.task_id = ? AND o.kind = 'status' AND o.id > ?
-       AND (o.status = 'sent' OR (o.status = 'merged' AND EXISTS
-         (SELECT 1 FROM outbox d WHERE d.id = o.merged_into AND d.status = 'sent'))) LIMIT 1`,
-  );
-  for (const seq of mirroredSeqs) {
-    const rows = rowsOf.all(seq) as MirrorRow[];
-    if (rows.length === 0) {
-      problems.push({ seq, kind: 'mirror', problem: 'meant for the channel but has no outbox row' });
-      continue;
-    }
-    for (const r of rows) {
-      const where = `${r.kind} message on ${r.channel}`;
-      if (r.status === 'sent') continue;
-      if (r.status === 'merged' && r.merged_into !== null && digestSent.get(r.merged_into)) continue;
-      if (r.status === 'superseded' && laterStatusSent.get(r.channel, r.task_id, r.id)) continue;
-      if (r.status === 'failed')
-        problems.push({
-          seq,
-          kind: 'mirror',
-          problem: `${where} failed to post: ${r.last_error ?? 'unknown error'}`,
-        });
-      else problems.push({ seq, kind: 'pending', problem: `${where} not posted yet (${r.status})` });
-    }
+  const checkpoints: AuditReport['checkpoints'] = [];
+  for (const given of options.checkpoints ?? []) {
+    const { problems: cpProblems, ...rest } = checkCheckpoint(db, given.checkpoint, given.source);
+    checkpoints.push(rest);
+    for (const problem of cpProblems)
+      problems.push({ seq: given.checkpoint.seq, kind: 'checkpoint', problem });
   }
-  return { events, mirroredEvents, problems };
+  problems.push(...checkMirror(db, mirroredSeqs));
+
+  const notes = [...chain.notes];
+  if (rows.unchecked.size > 0) {
+    const fields = [...rows.unchecked].map(([field, n]) => `${field} (${n})`).join(', ');
+    notes.push(
+      `some tasks were created or retried by an older chat-swarm whose events do not record every field; not checked: ${fields}`,
+    );
+  }
+  notes.push('lease expiry times are not checked: heartbeats extend them without writing an event');
+  return {
+    events: chain.events,
+    mirroredEvents: mirroredSeqs.length,
+    tasks: rows.tasks,
+    problems,
+    notes,
+    keyedFrom: chain.keyedFrom,
+    head: chain.head ?? null,
+    checkpoints,
+  };
 }

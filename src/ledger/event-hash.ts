@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { AuditKey } from './audit-key.ts';
 
 /** Hash of the chain's start: the previous hash of the first event. */
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** Type of the event a keyed writer appends once, before its first keyed event (see audit-key.ts). */
+export const CHAIN_KEYED_EVENT = 'chain_keyed';
 
 /** Fields of an event that the hash covers (everything but the hash itself and the mirror flag). */
 export interface HashedEventFields {
@@ -15,11 +19,11 @@ export interface HashedEventFields {
   dataJson: string;
 }
 
-/** SHA-256 over the previous hash and the event's fields, so editing any stored event breaks the chain. */
-export function hashEvent(prevHash: string, e: HashedEventFields): string {
-  return createHash('sha256')
-    .update(prevHash)
-    .update('\n')
-    .update(JSON.stringify([e.seq, e.at, e.type, e.taskId, e.agentId, e.actor, e.dataJson]))
-    .digest('hex');
+/**
+ * The hash of an event over the previous hash and its fields, so editing any stored event breaks the
+ * chain: SHA-256, or HMAC-SHA256 with the audit key for events of a keyed chain.
+ */
+export function hashEvent(prevHash: string, e: HashedEventFields, key?: AuditKey): string {
+  const message = `${prevHash}\n${JSON.stringify([e.seq, e.at, e.type, e.taskId, e.agentId, e.actor, e.dataJson])}`;
+  return key ? key.mac(message) : createHash('sha256').update(message).digest('hex');
 }

@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { LedgerError } from '../core/errors.ts';
 import type { Clock } from '../core/types.ts';
-import { GENESIS_HASH, hashEvent } from './event-hash.ts';
+import type { AuditKey } from './audit-key.ts';
+import { CHAIN_KEYED_EVENT, GENESIS_HASH, hashEvent } from './event-hash.ts';
 import { planMirror, type EventData } from './mirror-plan.ts';
 import type { TaskRow } from './task-row.ts';
 
@@ -35,6 +36,27 @@ export interface AppendEventInput {
 }
 
 const channelList = z.array(z.string().min(1)).min(1);
+const keyedData = z.object({ keyId: z.string() });
+
+/** Where the chain became keyed: the `chain_keyed` event's number and the key's fingerprint. */
+export interface ChainKeyed {
+  seq: number;
+  keyId: string;
+}
+
+const CHAIN_KEYED_SQL = `SELECT seq, data FROM events WHERE type = '${CHAIN_KEYED_EVENT}' ORDER BY seq LIMIT 1`;
+
+/** The first `chain_keyed` event of the ledger, if any (one lookup in a partial index). */
+export function chainKeyedOf(db: Database.Database): ChainKeyed | undefined {
+  return toChainKeyed(db.prepare(CHAIN_KEYED_SQL).get());
+}
+
+function toChainKeyed(found: unknown): ChainKeyed | undefined {
+  const row = found as { seq: number; data: string } | undefined;
+  if (!row) return undefined;
+  const parsed = keyedData.safeParse(JSON.parse(row.data));
+  return { seq: row.seq, keyId: parsed.success ? parsed.data.keyId : '' };
+}
 
 /**
  * Shared machinery of the ledger operations: cached statements, the clock, and the one way an
@@ -50,6 +72,8 @@ export class LedgerCore {
     readonly db: Database.Database,
     readonly clock: Clock,
     readonly options: LedgerOptions,
+    /** SWARM_AUDIT_KEY, when the process has it: events are then HMAC-chained. */
+    readonly auditKey?: AuditKey,
   ) {
     this.runInTransaction = db.transaction((fn: () => unknown) => fn());
   }
@@ -111,10 +135,48 @@ export class LedgerCore {
   }
 
   /**
+   * Where the chain became keyed, if it did. Not cached: a marker appended in a transaction that
+   * later rolls back must not be remembered.
+   */
+  chainKeyed(): ChainKeyed | undefined {
+    return toChainKeyed(this.sql(CHAIN_KEYED_SQL).get());
+  }
+
+  /**
+   * Throws when this process may not append to the chain: the chain is keyed and the process has no
+   * key, or another key. Writing anyway would break the chain for every later audit.
+   */
+  assertCanAppend(): void {
+    const keyed = this.chainKeyed();
+    if (!keyed) return;
+    if (!this.auditKey) {
+      throw new LedgerError(
+        'audit_key_required',
+        `this ledger's event chain is keyed (from event ${keyed.seq}): set SWARM_AUDIT_KEY to the swarm's audit key to write to it`,
+      );
+    }
+    if (this.auditKey.id !== keyed.keyId) {
+      throw new LedgerError(
+        'audit_key_mismatch',
+        `this ledger's event chain is keyed with another key (key id ${keyed.keyId}; SWARM_AUDIT_KEY has key id ${this.auditKey.id}): use the swarm's audit key`,
+      );
+    }
+  }
+
+  /**
    * Appends a hash-chained event and the outbox rows the mirror plan asks for. Must run inside a
-   * write transaction so the event, the state change and the outbox rows commit together.
+   * write transaction so the event, the state change and the outbox rows commit together. A writer
+   * with the audit key first marks the chain as keyed (once per ledger); see `assertCanAppend`.
    */
   appendEvent(input: AppendEventInput): number {
+    this.assertCanAppend();
+    if (this.auditKey && !this.chainKeyed()) {
+      this.insertEvent({ type: CHAIN_KEYED_EVENT, actor: 'system', data: { keyId: this.auditKey.id } });
+    }
+    return this.insertEvent(input);
+  }
+
+  private insertEvent(input: AppendEventInput): number {
     const at = this.now();
     const last = this.sql('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
       { seq: number; hash: string } | undefined;
@@ -124,15 +186,8 @@ export class LedgerCore {
     const agentId = input.agentId ?? null;
     const data = input.data ?? {};
     const dataJson = JSON.stringify(data);
-    const hash = hashEvent(prevHash, {
-      seq,
-      at,
-      type: input.type,
-      taskId,
-      agentId,
-      actor: input.actor,
-      dataJson,
-    });
+    const fields = { seq, at, type: input.type, taskId, agentId, actor: input.actor, dataJson };
+    const hash = hashEvent(prevHash, fields, this.auditKey);
     const intents = planMirror(input.type, agentId, input.actor, { ...data, taskId });
     this.sql(
       'INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)',

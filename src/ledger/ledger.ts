@@ -11,7 +11,8 @@ import {
 } from '../core/types.ts';
 import * as agents from './agent-ops.ts';
 import * as attempts from './attempt-ops.ts';
-import { auditLedger, type AuditReport, type EventRow } from './audit.ts';
+import { auditLedger, type AuditOptions, type AuditReport, type EventRow } from './audit.ts';
+import { createAuditKey, type AuditKey } from './audit-key.ts';
 import * as control from './control-ops.ts';
 import { InboxStore } from './inbox-store.ts';
 import { LEDGER_DEFAULTS, LedgerCore, type LedgerOptions } from './ledger-core.ts';
@@ -35,6 +36,11 @@ export interface OpenLedgerOptions extends OpenDatabaseOptions, Partial<LedgerOp
    * questions, progress, notes, answers, reasons, feedback). Token shapes are masked even without any.
    */
   secrets?: readonly NamedSecret[];
+  /**
+   * The audit key's secret (SWARM_AUDIT_KEY, read by the CLI): events this process writes are
+   * HMAC-chained, and `audit` verifies keyed events. Empty or undefined means no key.
+   */
+  auditKey?: string | undefined;
 }
 
 /**
@@ -55,14 +61,17 @@ export class Ledger {
     options: LedgerOptions,
     /** Applied to every free-text input of the write methods below. */
     readonly masker: SecretMasker,
+    auditKey: AuditKey | undefined,
   ) {
-    this.core = new LedgerCore(db, clock, options);
+    this.core = new LedgerCore(db, clock, options, auditKey);
     this.outbox = new OutboxStore(this.core);
     this.inbox = new InboxStore(this.core);
   }
 
   static open(path: string, options: OpenLedgerOptions = {}): Ledger {
-    const { clock, synchronous, busyTimeoutMs, readonly, secrets, ...rest } = options;
+    const { clock, synchronous, busyTimeoutMs, readonly, secrets, auditKey, ...rest } = options;
+    // Checked before the file is opened, so a bad key never leaves a database handle behind.
+    const key = auditKey ? createAuditKey(auditKey) : undefined;
     const tunables: LedgerOptions = { ...LEDGER_DEFAULTS };
     for (const [k, v] of Object.entries(rest))
       if (v !== undefined) (tunables as unknown as Record<string, unknown>)[k] = v;
@@ -76,6 +85,7 @@ export class Ledger {
       clock ?? systemClock,
       tunables,
       new SecretMasker(secrets ?? []),
+      key,
     );
   }
 
@@ -290,8 +300,14 @@ export class Ledger {
       .run(key, value);
   }
 
-  audit(): AuditReport {
-    return auditLedger(this.db);
+  /** Verifies the chain (with the audit key when this ledger was opened with one), the task rows and the mirror. */
+  audit(options: Omit<AuditOptions, 'key'> = {}): AuditReport {
+    return auditLedger(this.db, { ...options, ...(this.core.auditKey ? { key: this.core.auditKey } : {}) });
+  }
+
+  /** Throws the LedgerError a write would throw when this process may not extend a keyed chain. */
+  assertCanWrite(): void {
+    this.core.assertCanAppend();
   }
 }
 

@@ -135,6 +135,8 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 2: finds where the event chain became keyed (SWARM_AUDIT_KEY) without scanning every event.
+  `CREATE INDEX events_chain_keyed ON events (seq) WHERE type = 'chain_keyed';`,
 ];
 
 /** Applies every migration newer than the file's `user_version`, each in its own transaction. */

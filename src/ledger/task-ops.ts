@@ -112,11 +112,23 @@ export function createTask(core: LedgerCore, input: NewTask, actor: string): Cre
     // A dependency that already failed or was cancelled: say so from the start.
     const reason = waitingReasonOf(core, id);
     if (reason) core.sql('UPDATE tasks SET waiting_reason = ? WHERE id = ?').run(reason, id);
+    // Every field the row starts with, so `audit` can replay the row from the events alone.
     core.appendEvent({
       type: 'task_created',
       taskId: id,
       actor,
-      data: { title: input.title, dependsOn: deps },
+      data: {
+        title: input.title,
+        dependsOn: deps,
+        body: input.body ?? '',
+        skills: input.skills ?? [],
+        priority: input.priority ?? o.defaultPriority,
+        review: input.review === true,
+        timeoutMs: input.timeoutMs ?? o.defaultTimeoutMs,
+        maxAttempts: input.maxAttempts ?? o.defaultMaxAttempts,
+        assignee: input.assignee ?? null,
+        waitingReason: reason,
+      },
     });
     return { created: true, task: loadTask(core, id)! };
   });

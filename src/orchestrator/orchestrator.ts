@@ -5,6 +5,7 @@ import { ReplyLimiter, type ReplyLimits } from '../commands/reply-limiter.ts';
 import { ChatError, describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
+import { CheckpointKeeper } from './checkpoint-keeper.ts';
 import { OutboxPoster } from './outbox-poster.ts';
 import type { PosterOptions } from './poster-options.ts';
 
@@ -20,6 +21,11 @@ export interface OrchestratorOptions {
   sweepIntervalMs?: number;
   /** Inbox retention and reply limits; see `INBOX_DEFAULTS`. */
   inbox?: Partial<InboxOptions>;
+  /**
+   * How often the channel's checkpoint message is brought up to the ledger's head (it is also
+   * written at start and at stop); off when absent or 0, or when the platform keeps no checkpoint.
+   */
+  checkpointIntervalMs?: number;
 }
 
 /** How long the inbox remembers messages, and how many replies one person may draw. */
@@ -67,6 +73,8 @@ export function swarmIdOf(ledger: Ledger): string {
  */
 export class Orchestrator {
   readonly poster: OutboxPoster;
+  /** Keeps the ledger's checkpoint in the channel, when configured and the platform can. */
+  readonly checkpoints: CheckpointKeeper | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private pruner: NodeJS.Timeout | undefined;
   private readonly inbox: InboxOptions;
@@ -94,6 +102,14 @@ export class Orchestrator {
       },
       options.poster,
     );
+    const board = options.port.checkpoint;
+    if (board && options.checkpointIntervalMs)
+      this.checkpoints = new CheckpointKeeper({
+        ledger: options.ledger,
+        board,
+        log: options.log,
+        intervalMs: options.checkpointIntervalMs,
+      });
   }
 
   async start(): Promise<void> {
@@ -124,6 +140,7 @@ export class Orchestrator {
       await port.start((msg) => this.onMessage(msg));
       this.connected = true;
       log.info('orchestrator listening', { platform: port.platform, channel: this.options.channel });
+      this.checkpoints?.start();
     } catch (err) {
       if (!(err instanceof ChatError) || err.permanent || !this.started) throw err;
       const waitMs = Math.min(30_000, 1_000 * 2 ** failures);
@@ -208,6 +225,8 @@ export class Orchestrator {
     this.reconnect = undefined;
     this.started = false;
     try {
+      // The last checkpoint goes out while the channel is still connected.
+      if (this.connected) await this.checkpoints?.stop();
       if (this.connected) await this.options.port.stop();
     } finally {
       this.connected = false;

@@ -58,7 +58,7 @@ describe('audit', () => {
     expect(await main(['audit', '--db', l.path], waiting.io)).toBe(1);
     expect(waiting.out.join('\n')).toMatch(/not posted yet: the orchestrator posts them while it runs/);
     expect(waiting.out.join('\n')).toMatch(
-      /FAILED: 0 problem\(s\) with the log or the mirror, \d+ not posted yet/,
+      /FAILED: 0 problem\(s\) with the log, the task rows or the mirror, \d+ not posted yet/,
     );
   });
 

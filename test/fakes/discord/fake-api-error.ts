@@ -27,4 +27,5 @@ export const Errors = {
   notAuthor: (): FakeReply => apiError(403, 50005, 'Cannot edit a message authored by another user'),
   threadExists: (): FakeReply => apiError(400, 160004, 'A thread has already been created for this message'),
   tooLarge: (): FakeReply => apiError(413, 40005, 'Request entity too large'),
+  maxPins: (): FakeReply => apiError(400, 30003, 'Maximum number of pins reached'),
 } as const;

@@ -127,7 +127,7 @@ export function toApiMessage(
         })),
     embeds: [],
     components: [],
-    pinned: false,
+    pinned: state.pins.get(message.channelId)?.some((p) => p.messageId === message.id) ?? false,
     flags: message.hasThread ? 1 << 5 : 0,
   };
   if (message.nonce !== null) json.nonce = message.nonce;

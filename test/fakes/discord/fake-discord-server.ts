@@ -253,7 +253,11 @@ export class FakeDiscord extends FakeDiscordTestApi {
       record.status = r.status;
       record.answeredAt = Date.now();
       if (res.destroyed) return;
-      res.writeHead(r.status, { 'content-type': 'application/json', ...headers });
+      // A 204 carries no body and no content type, as Discord answers it.
+      res.writeHead(
+        r.status,
+        r.body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      );
       res.end(r.body === undefined ? undefined : JSON.stringify(r.body));
     };
     let body: Awaited<ReturnType<typeof readRequestBody>>;

@@ -10,10 +10,12 @@ export const Perm = {
   Administrator: 1n << 3n,
   ViewChannel: 1n << 10n,
   SendMessages: 1n << 11n,
+  ManageMessages: 1n << 13n,
   AttachFiles: 1n << 15n,
   ReadMessageHistory: 1n << 16n,
   CreatePublicThreads: 1n << 35n,
   SendMessagesInThreads: 1n << 38n,
+  PinMessages: 1n << 51n,
 } as const;
 
 /** What @everyone may do unless a test says otherwise: everything the swarm needs. */
@@ -23,7 +25,8 @@ export const DEFAULT_EVERYONE_PERMISSIONS =
   Perm.AttachFiles |
   Perm.ReadMessageHistory |
   Perm.CreatePublicThreads |
-  Perm.SendMessagesInThreads;
+  Perm.SendMessagesInThreads |
+  Perm.PinMessages;
 
 export const ChannelKind = { GuildText: 0, PublicThread: 11 } as const;
 
@@ -100,6 +103,8 @@ export class FakeDiscordState {
   readonly channels = new Map<string, FakeChannel>();
   /** Messages per channel or thread, oldest first. */
   readonly messages = new Map<string, FakeMessage[]>();
+  /** Pinned messages per channel, oldest pin first. */
+  readonly pins = new Map<string, { messageId: string; pinnedAt: number }[]>();
 
   constructor(now: () => number, everyonePermissions: bigint) {
     this.nextId = createSnowflakeGenerator(now);

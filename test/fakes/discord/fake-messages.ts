@@ -15,6 +15,7 @@ import {
 } from './fake-discord-state.ts';
 import { toApiChannel, toApiMessage } from './fake-discord-json.ts';
 import { Intent, type FakeGateway } from './fake-gateway.ts';
+import { deleteMessage, setPinned } from './fake-pins.ts';
 
 export const MAX_CONTENT_LENGTH = 2_000;
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
@@ -186,6 +187,16 @@ export class FakeMessages {
     list.push(message);
     this.state.messages.set(channel.id, list);
     channel.lastMessageId = message.id;
+  }
+
+  /** Pins or unpins a message as `bot` (see fake-pins.ts). */
+  setPinned(bot: FakeBot, channelId: string, messageId: string, pinned: boolean): FakeReply {
+    return setPinned(this.state, this.gateway, bot, channelId, messageId, pinned, this.options.now());
+  }
+
+  /** Deletes a message as `bot` (see fake-pins.ts). */
+  delete(bot: FakeBot, channelId: string, messageId: string): FakeReply {
+    return deleteMessage(this.state, this.gateway, bot, channelId, messageId);
   }
 
   private dispatchMessage(t: string, message: FakeMessage): void {

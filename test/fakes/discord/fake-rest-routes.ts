@@ -7,6 +7,7 @@ import { Errors, type FakeReply } from './fake-api-error.ts';
 import { Perm, type FakeBot, type FakeDiscordState } from './fake-discord-state.ts';
 import { toApiChannel, toApiMember, toApiMessage, toApiRole, toApiUser } from './fake-discord-json.ts';
 import type { CreateMessageInput, FakeMessages } from './fake-messages.ts';
+import { listPins } from './fake-pins.ts';
 import { compareSnowflakes } from './snowflake.ts';
 
 export interface RouteContext {
@@ -77,6 +78,23 @@ export function routeRequest(
     'GET channels/:id/messages',
     'POST channels/:id/messages',
   ];
+  // Pins: GET /channels/{c}/messages/pins, PUT and DELETE /channels/{c}/messages/pins/{m}.
+  if (parts[2] === 'messages' && parts[3] === 'pins') {
+    const pinTarget = parts[4];
+    const pinRoute =
+      (method === 'GET' && parts.length === 4) ||
+      ((method === 'PUT' || method === 'DELETE') && parts.length === 5 && pinTarget !== undefined);
+    if (!pinRoute) return undefined;
+    if (!channel) return Errors.unknownChannel();
+    if (!state.can(bot.id, channelId, Perm.ViewChannel)) return Errors.missingAccess();
+    if (method === 'GET') return listPins(state, bot, channelId, query);
+    return messages.setPinned(bot, channelId, pinTarget!, method === 'PUT');
+  }
+  if (key === 'DELETE channels/:id/messages/:id') {
+    if (!channel) return Errors.unknownChannel();
+    if (!state.can(bot.id, channelId, Perm.ViewChannel)) return Errors.missingAccess();
+    return messages.delete(bot, channelId, parts[3] ?? '');
+  }
   const isMessageRoute =
     key.startsWith('GET channels/:id/messages/') ||
     key.startsWith('PATCH channels/:id/messages/') ||

@@ -208,14 +208,78 @@ function applyEdit(
   ctx.world.notifyMentions(chat, message, mentioned, true);
 }
 
+/** `pinned_message` of getChat: the most recent pinned message by sending date (not by pin time). */
+function newestPinned(chat: FakeChat): StoredMessage | undefined {
+  let newest: StoredMessage | undefined;
+  for (const id of chat.pinned) {
+    const m = chat.messages.get(id);
+    if (m && (!newest || m.date > newest.date || (m.date === newest.date && m.messageId > newest.messageId)))
+      newest = m;
+  }
+  return newest;
+}
+
 function getChat(ctx: MethodContext): unknown {
   const chat = resolveChat(ctx);
+  const pinned = newestPinned(chat);
   return {
     ...ctx.world.toApiChat(chat),
     accent_color_id: 0,
     max_reaction_count: 11,
     accepted_gift_types: {},
+    ...(pinned ? { pinned_message: ctx.world.toApiMessage(pinned) } : {}),
   };
+}
+
+/** Whether the bot may pin in the chat: in groups only admins with can_pin_messages (the fake's admins have it). */
+function canPin(ctx: MethodContext, chat: FakeChat): boolean {
+  const status = chat.members.get(ctx.bot.id);
+  return status === 'administrator' || status === 'creator';
+}
+
+/**
+ * pinChatMessage: adds the message to the chat's pinned list and posts the "pinned" service message;
+ * `disable_notification` only silences the notification.
+ * @see https://core.telegram.org/bots/api#pinchatmessage
+ */
+function pinChatMessage(ctx: MethodContext): unknown {
+  const chat = resolveChat(ctx);
+  if (!canPin(ctx, chat)) throw badRequest('not enough rights to manage pinned messages in the chat');
+  const id = Number(ctx.params.message_id);
+  const message = chat.messages.get(id);
+  if (!message || message.service) throw badRequest('message to pin not found');
+  chat.pinned = [...chat.pinned.filter((p) => p !== id), id];
+  if (ctx.params.disable_notification !== true) chat.loudPins = (chat.loudPins ?? 0) + 1;
+  ctx.world.post(chat, {
+    fromId: ctx.bot.id,
+    text: '',
+    entities: [],
+    service: { pinnedMessage: id },
+    ...(message.threadId === undefined ? {} : { threadId: message.threadId }),
+  });
+  return true;
+}
+
+/** unpinChatMessage: the given message, or the most recent pinned one when none is given. */
+function unpinChatMessage(ctx: MethodContext): unknown {
+  const chat = resolveChat(ctx);
+  if (!canPin(ctx, chat)) throw badRequest('not enough rights to manage pinned messages in the chat');
+  const id =
+    ctx.params.message_id === undefined ? newestPinned(chat)?.messageId : Number(ctx.params.message_id);
+  chat.pinned = chat.pinned.filter((p) => p !== id);
+  return true;
+}
+
+/** deleteMessage: a bot deletes its own messages; others' only as an admin. */
+function deleteMessage(ctx: MethodContext): unknown {
+  const chat = resolveChat(ctx);
+  const id = Number(ctx.params.message_id);
+  const message = chat.messages.get(id);
+  if (!message) throw badRequest('message to delete not found');
+  if (message.fromId !== ctx.bot.id && !canPin(ctx, chat)) throw badRequest("message can't be deleted");
+  chat.messages.delete(id);
+  chat.pinned = chat.pinned.filter((p) => p !== id);
+  return true;
 }
 
 function getChatMember(ctx: MethodContext): unknown {
@@ -302,6 +366,9 @@ export const BOT_API_METHODS: Record<string, MethodHandler> = {
   editmessagetext: editMessageText,
   editmessagecaption: editMessageCaption,
   getchat: getChat,
+  pinchatmessage: pinChatMessage,
+  unpinchatmessage: unpinChatMessage,
+  deletemessage: deleteMessage,
   getchatmember: getChatMember,
   setmycommands: setMyCommands,
   getmycommands: (ctx) => ctx.commands.get(commandsKey(ctx)) ?? [],

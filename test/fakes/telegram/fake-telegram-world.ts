@@ -38,8 +38,14 @@ export interface StoredMessage {
   /** Earlier versions of `text`, oldest first. */
   edits: string[];
   document?: { fileName: string; mimeType?: string; content: Buffer };
-  /** Service messages: topic creation and group migration. */
-  service?: { forumTopicCreated?: string; migrateToChatId?: number; migrateFromChatId?: number };
+  /** Service messages: topic creation, group migration and pinning. */
+  service?: {
+    forumTopicCreated?: string;
+    migrateToChatId?: number;
+    migrateFromChatId?: number;
+    /** "X pinned «…»": the pinned message's id. */
+    pinnedMessage?: number;
+  };
 }
 
 export interface FakeChat {
@@ -55,6 +61,10 @@ export interface FakeChat {
   migratedTo?: number;
   /** The last bot that posted here: privacy-mode bots get plain `/cmd` only when it was them. */
   lastBotPosterId?: number;
+  /** Ids of pinned messages, in the order they were pinned. */
+  pinned: number[];
+  /** Pins made without `disable_notification`, which notify every member. */
+  loudPins?: number;
 }
 
 /** A member notified because a message mentioned them (see `mention-detection.ts`). */
@@ -136,6 +146,7 @@ export class FakeTelegramWorld {
       members: new Map(),
       messages: new Map(),
       nextMessageId: 1,
+      pinned: [],
     };
     if (options.username !== undefined) chat.username = options.username;
     this.chats.set(id, chat);
@@ -328,6 +339,12 @@ export class FakeTelegramWorld {
       out.migrate_to_chat_id = message.service.migrateToChatId;
     } else if (message.service?.migrateFromChatId !== undefined) {
       out.migrate_from_chat_id = message.service.migrateFromChatId;
+    } else if (message.service?.pinnedMessage !== undefined) {
+      const pinned = chat.messages.get(message.service.pinnedMessage);
+      // A deleted message shows as an InaccessibleMessage (date 0).
+      out.pinned_message = pinned
+        ? this.toApiMessage(pinned, depth + 1)
+        : { chat: this.toApiChat(chat), message_id: message.service.pinnedMessage, date: 0 };
     } else if (message.document) {
       out.document = {
         file_id: `doc-${message.chatId}-${message.messageId}`,

@@ -1,0 +1,57 @@
+import type Database from 'better-sqlite3';
+
+interface MirrorRow {
+  id: number;
+  channel: string;
+  kind: string;
+  task_id: string | null;
+  status: string;
+  merged_into: number | null;
+  last_error: string | null;
+}
+
+/** A mirror problem: `mirror` when a message failed or is missing, `pending` when not posted yet. */
+export interface MirrorProblem {
+  seq: number;
+  kind: 'mirror' | 'pending';
+  problem: string;
+}
+
+/**
+ * Checks that every event meant for the channel reached it: posted, merged into a posted digest, or
+ * superseded by a later status message that was posted, alone or in a digest.
+ */
+export function checkMirror(db: Database.Database, mirroredSeqs: readonly number[]): MirrorProblem[] {
+  const problems: MirrorProblem[] = [];
+  const rowsOf = db.prepare(
+    'SELECT id, channel, kind, task_id, status, merged_into, last_error FROM outbox WHERE event_seq = ?',
+  );
+  const digestSent = db.prepare("SELECT 1 FROM outbox WHERE id = ? AND status = 'sent'");
+  // A later status row shows the task's live state, whether it went out alone or as a digest line.
+  const laterStatusSent = db.prepare(
+    `SELECT 1 FROM outbox o WHERE o.channel = ? AND o.task_id = ? AND o.kind = 'status' AND o.id > ?
+       AND (o.status = 'sent' OR (o.status = 'merged' AND EXISTS
+         (SELECT 1 FROM outbox d WHERE d.id = o.merged_into AND d.status = 'sent'))) LIMIT 1`,
+  );
+  for (const seq of mirroredSeqs) {
+    const rows = rowsOf.all(seq) as MirrorRow[];
+    if (rows.length === 0) {
+      problems.push({ seq, kind: 'mirror', problem: 'meant for the channel but has no outbox row' });
+      continue;
+    }
+    for (const r of rows) {
+      const where = `${r.kind} message on ${r.channel}`;
+      if (r.status === 'sent') continue;
+      if (r.status === 'merged' && r.merged_into !== null && digestSent.get(r.merged_into)) continue;
+      if (r.status === 'superseded' && laterStatusSent.get(r.channel, r.task_id, r.id)) continue;
+      if (r.status === 'failed')
+        problems.push({
+          seq,
+          kind: 'mirror',
+          problem: `${where} failed to post: ${r.last_error ?? 'unknown error'}`,
+        });
+      else problems.push({ seq, kind: 'pending', problem: `${where} not posted yet (${r.status})` });
+    }
+  }
+  return problems;
+}
