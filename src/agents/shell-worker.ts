@@ -12,8 +12,12 @@ import { createProtocolParser, toAnswerLine, type ParsedLine } from './worker-pr
 export interface ShellWorkerOptions {
   /** Command line, run with `/bin/sh -c` in the task's working directory. */
   command: string;
-  /** Extra environment variables on top of this process's environment. */
+  /** Fixed environment variables (`agents[].env`); the whole rule is at `toShellEnv`. */
   env?: Record<string, string>;
+  /** Names of variables copied from this process's environment (`agents[].passEnv`). */
+  passEnv?: readonly string[];
+  /** Names never passed to the command, even when listed (every `tokenEnv` of the config). */
+  withheldEnv?: readonly string[];
   /** Delay between SIGTERM and SIGKILL when an attempt is stopped. */
   killGraceMs?: number;
   /** Cap on captured result output (UTF-8 bytes); beyond it the head and the tail are kept. */
@@ -46,6 +50,8 @@ export function createShellWorker(options: ShellWorkerOptions): Worker {
   const settings = {
     command: options.command,
     env: options.env ?? {},
+    passEnv: options.passEnv ?? [],
+    withheldEnv: options.withheldEnv ?? [],
     killGraceMs: options.killGraceMs ?? DefaultShellWorkerOptions.killGraceMs,
     maxOutputBytes: options.maxOutputBytes ?? DefaultShellWorkerOptions.maxOutputBytes,
     log: options.log ?? silentLogger,
@@ -53,7 +59,7 @@ export function createShellWorker(options: ShellWorkerOptions): Worker {
   return { run: (ctx) => runAttempt(settings, ctx) };
 }
 
-type Settings = Required<Omit<ShellWorkerOptions, 'env'>> & { env: Record<string, string> };
+type Settings = Required<ShellWorkerOptions>;
 
 function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResult> {
   const { signal, workDir } = ctx;
@@ -66,7 +72,11 @@ function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResul
     try {
       child = spawn('/bin/sh', ['-c', settings.command], {
         cwd: workDir,
-        env: toShellEnv(ctx, settings.env),
+        env: toShellEnv(ctx, {
+          env: settings.env,
+          passEnv: settings.passEnv,
+          withheld: settings.withheldEnv,
+        }),
         detached: true, // own process group, so signals reach the whole tree
         stdio: ['pipe', 'pipe', 'pipe'],
       });

@@ -5,7 +5,7 @@ import { resolveCommand } from '../agents/resolve-command.ts';
 import { createShellWorker } from '../agents/shell-worker.ts';
 import type { ChatPort } from '../chat/chat-port.ts';
 import type { AdminPolicy } from '../commands/command-handler.ts';
-import type { AgentConfig, SwarmConfig } from '../config/config-schema.ts';
+import { secretEnvNames, type AgentConfig, type SwarmConfig } from '../config/config-schema.ts';
 import type { Logger } from '../core/logger.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { Orchestrator } from '../orchestrator/orchestrator.ts';
@@ -38,7 +38,13 @@ export function createConfiguredAgent(
     id: agent.id,
     skills: agent.skills,
     capacity: agent.capacity,
-    worker: createShellWorker({ command: resolveCommand(agent.command, baseDir), env: agent.env, log }),
+    worker: createShellWorker({
+      command: resolveCommand(agent.command, baseDir),
+      env: agent.env,
+      passEnv: agent.passEnv ?? [],
+      withheldEnv: secretEnvNames(config),
+      log,
+    }),
     workRoot: resolve(config.workDir, 'tasks'),
     log,
     watcher,
