@@ -132,14 +132,17 @@ function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResul
         log.warn('shell worker: ask threw', { ...fields, error: String(err) });
         return;
       }
+      // Marked handled now: a refused question rejects before its turn in the chain below comes.
+      pending.catch(() => undefined);
       // Answers go out in the order the questions were asked, whatever order they resolve in.
       answers = answers
         .then(async () => {
           const answer = await pending;
           if (!exit && !settled) child.stdin.write(toAnswerLine(answer));
         })
+        // A refused question is reported by the runtime, once; not one warning per line here.
         .catch((err: unknown) =>
-          log.warn('shell worker: question not answered', { ...fields, error: String(err) }),
+          log.debug('shell worker: question not answered', { ...fields, error: String(err) }),
         );
     };
     const handle = (line: ParsedLine): void => {

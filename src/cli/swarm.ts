@@ -23,6 +23,11 @@ export function openLedger(config: SwarmConfig, dbPath: string): Ledger {
   });
 }
 
+/** The values of the secret variables this process holds, so no artifact can carry one out. */
+function secretValues(names: readonly string[]): string[] {
+  return names.map((n) => process.env[n]?.trim() ?? '').filter((v) => v.length >= 8);
+}
+
 /** An agent runtime with the built-in shell worker, as the config describes it. */
 export function createConfiguredAgent(
   agent: AgentConfig,
@@ -34,6 +39,7 @@ export function createConfiguredAgent(
   /** Folder that a command's leading `./script` is relative to (the config file's). */
   baseDir: string = process.cwd(),
 ): AgentRuntime {
+  const withheld = secretEnvNames(config);
   return new AgentRuntime(ledger, {
     id: agent.id,
     skills: agent.skills,
@@ -42,10 +48,12 @@ export function createConfiguredAgent(
       command: resolveCommand(agent.command, baseDir),
       env: agent.env,
       passEnv: agent.passEnv ?? [],
-      withheldEnv: secretEnvNames(config),
+      withheldEnv: withheld,
       log,
     }),
     workRoot: resolve(config.workDir, 'tasks'),
+    artifactRoot: resolve(config.workDir, 'artifacts'),
+    secrets: secretValues(withheld),
     log,
     watcher,
     sweepLeases,

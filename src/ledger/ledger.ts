@@ -136,8 +136,13 @@ export class Ledger {
   takeAnswer(ref: AttemptRef): ReturnType<typeof attempts.takeAnswer> {
     return attempts.takeAnswer(this.core, ref);
   }
-  complete(ref: AttemptRef, result: string, artifacts: string[] = []): WriteResult {
-    return attempts.complete(this.core, ref, result, artifacts);
+  complete(
+    ref: AttemptRef,
+    result: string,
+    artifacts: attempts.ArtifactRecord[] = [],
+    notices: string[] = [],
+  ): WriteResult {
+    return attempts.complete(this.core, ref, result, artifacts, notices);
   }
   release(ref: AttemptRef, reason: string): WriteResult {
     return attempts.release(this.core, ref, reason);

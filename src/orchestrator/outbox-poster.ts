@@ -1,6 +1,4 @@
 import Bottleneck from 'bottleneck';
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import type { ChatPort, OutgoingMessage, SentMessage, TaskAnchor } from '../chat/chat-port.ts';
 import { splitText, truncateText } from '../chat/split-text.ts';
 import { renderTaskMessage } from '../chat/render-task.ts';
@@ -10,6 +8,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import type { OutboxRow } from '../ledger/outbox-payload.ts';
 import { buildDigests } from './digest.ts';
 import { POSTER_DEFAULTS, type PosterOptions } from './poster-options.ts';
+import { readArtifact } from './read-artifact.ts';
 
 export interface OutboxPosterDeps {
   ledger: Ledger;
@@ -272,17 +271,23 @@ export class OutboxPoster {
     if (under) base.under = under;
     if (p.replyToMessageId !== undefined) base.replyToMessageId = p.replyToMessageId;
     if (p.speaker) base.speaker = p.speaker;
+    let text = p.text;
     if (p.attachmentPath) {
-      const attachment = await this.loadAttachment(p.attachmentPath);
-      if (attachment) base.attachment = attachment;
+      const file = await readArtifact(p, port.limits.maxAttachmentBytes);
+      if (file.ok) base.attachment = { fileName: file.fileName, content: file.content };
+      else {
+        // Never shown as attached when it is not: the line says so instead.
+        text = `${text}: not attached (${file.reason})`;
+        this.deps.log.warn('artifact not attached', { row: row.id, taskId: row.taskId, reason: file.reason });
+      }
     }
     const room =
       port.limits.maxTextLength -
       (p.heading ? p.heading.length + 1 : 0) -
       (p.speaker ? p.speaker.length + 4 : 0);
     const max = Math.max(100, room);
-    if (p.text.length <= max) return port.send({ ...base, text: p.text, nonce: this.nonce(row) });
-    const parts = splitText(p.text, max);
+    if (text.length <= max) return port.send({ ...base, text, nonce: this.nonce(row) });
+    const parts = splitText(text, max);
     if (parts.length <= MAX_SPLIT_PARTS) {
       let first: SentMessage | undefined;
       for (const [i, part] of parts.entries()) {
@@ -296,23 +301,9 @@ export class OutboxPoster {
     const fileName = `${row.taskId ?? 'message'}-${row.id}.txt`;
     return port.send({
       ...base,
-      text: `${truncateText(p.text, Math.min(max, 1_500))}\n(full text attached as ${fileName})`,
-      attachment: { fileName, content: Buffer.from(p.text, 'utf8') },
+      text: `${truncateText(text, Math.min(max, 1_500))}\n(full text attached as ${fileName})`,
+      attachment: { fileName, content: Buffer.from(text, 'utf8') },
       nonce: this.nonce(row),
     });
-  }
-
-  private async loadAttachment(path: string): Promise<OutgoingMessage['attachment'] | undefined> {
-    try {
-      const content = await readFile(path);
-      if (content.length > this.deps.port.limits.maxAttachmentBytes) return undefined;
-      return { fileName: basename(path), content };
-    } catch (err) {
-      this.deps.log.warn('artifact could not be read; posting without it', {
-        path,
-        reason: describeError(err),
-      });
-      return undefined;
-    }
   }
 }
