@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from '../core/logger.ts';
 import { createOutputCapture, tailOfText } from './shell-output-capture.ts';
 import { toShellEnv, toTaskStdinLine } from './shell-task-env.ts';
 import type { Worker, WorkerContext, WorkerResult } from './worker.ts';
+import { startWorkerWatchdog } from './worker-watchdog.ts';
 import { createProtocolParser, toAnswerLine, type ParsedLine } from './worker-protocol.ts';
 
 /** How the built-in worker runs its command. */
@@ -31,6 +32,13 @@ export const DefaultShellWorkerOptions = {
   maxOutputBytes: 1_048_576,
 } as const satisfies Partial<ShellWorkerOptions>;
 
+/**
+ * What the worker's shell runs first: it waits on descriptor 3 for `go`, written once the watchdog
+ * holds the group id, closes it and becomes the configured command (same pid and process group).
+ * So no command ever runs unwatched, even if this process dies right after the spawn.
+ */
+const GATE = 'IFS= read -r go <&3 && [ "$go" = go ] || exit 125; exec 3<&-; exec /bin/sh -c "$1"';
+
 /** After the command exits, how long to wait for its output pipes to close before giving up on them. */
 const EXIT_DRAIN_MS = 2_000;
 /** Standard error is only kept for the failure message, so only its end matters. */
@@ -44,7 +52,8 @@ type Child = ChildProcessByStdio<Writable, Readable, Readable>;
  * Creates the built-in worker: one `/bin/sh -c` process group per attempt. The task arrives as
  * SWARM_* variables and one JSON line on stdin; stdout is the result except protocol lines (see
  * worker-protocol.ts); an answer to `::ask` is written to stdin as one line, line breaks turned into
- * spaces. When the command exits, whatever it left running in its process group is killed.
+ * spaces. When the command exits, whatever it left running in its process group is killed; when
+ * this process dies, a watchdog kills the group (see worker-watchdog.ts for the limits).
  */
 export function createShellWorker(options: ShellWorkerOptions): Worker {
   const settings = {
@@ -68,9 +77,11 @@ function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResul
   if (signal.aborted) return Promise.resolve(stopped(signal.reason));
 
   return new Promise<WorkerResult>((resolve) => {
+    // Started first, so that the worker never runs unwatched: if this process dies, it stops the group.
+    const watchdog = startWorkerWatchdog(settings.killGraceMs, log);
     let child: Child;
     try {
-      child = spawn('/bin/sh', ['-c', settings.command], {
+      child = spawn('/bin/sh', ['-c', GATE, 'chat-swarm-worker', settings.command], {
         cwd: workDir,
         env: toShellEnv(ctx, {
           env: settings.env,
@@ -78,14 +89,23 @@ function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResul
           withheld: settings.withheldEnv,
         }),
         detached: true, // own process group, so signals reach the whole tree
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
       });
     } catch (err) {
+      watchdog.stop();
       resolve({ ok: false, error: startFailure(err, workDir) });
       return;
     }
+    const gate = child.stdio[3] as Writable | null | undefined;
+    gate?.on('error', () => undefined);
+    if (child.pid !== undefined)
+      watchdog.watch(child.pid, (armed) => {
+        if (!armed) log.warn('shell worker: running without a watchdog', fields);
+        gate?.end('go\n');
+      });
     // Out of file descriptors, Node returns a child without pipes and reports the error afterwards.
     if (!child.stdin || !child.stdout || !child.stderr) {
+      watchdog.stop();
       child.once('error', (err) => resolve({ ok: false, error: startFailure(err, workDir) }));
       return;
     }
@@ -194,6 +214,7 @@ function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResul
       signal.removeEventListener('abort', onAbort);
       // The attempt is over: nothing of it may outlive this promise.
       signalGroup('SIGKILL');
+      watchdog.stop();
       child.stdin.destroy();
       child.stdout.destroy();
       child.stderr.destroy();
@@ -232,7 +253,8 @@ function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResul
     child.on('close', () => finish());
     signal.addEventListener('abort', onAbort, { once: true });
 
-    if (child.pid !== undefined) log.debug('shell worker: started', { ...fields, pid: child.pid });
+    if (child.pid !== undefined)
+      log.debug('shell worker: started', { ...fields, pid: child.pid, watchdogPid: watchdog.pid });
     child.stdin.write(toTaskStdinLine(ctx));
   });
 }
