@@ -101,9 +101,7 @@ export async function runChaosBench(options: ChaosOptions): Promise<void> {
       const pid = victim.child.pid!;
       victim.child.kill('SIGKILL');
       killedAt.set(pid, Date.now());
-      await new Promise((r) =>
-        victim.child.exitCode !== null || victim.child.signalCode ? r(0) : victim.child.once('exit', r),
-      );
+      await exited(victim.child);
       orphanChecks.push(
         sleep(ORPHAN_CHECK_MS).then(
           () => readWorkerRecords(pidDir).filter((w) => w.agentPid === pid && groupAlive(w.pgid)).length,
