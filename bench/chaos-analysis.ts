@@ -27,6 +27,8 @@ export interface ChaosFigures {
   staleRefused: number;
   repeatedEffects: number;
   effectsAfterAgentKilled: number;
+  /** Each task not done, with its state and last error, to tell why. */
+  lostDetails: string[];
   /** Longest time between an agent's kill and an effect its worker still wrote (its watchdog's reaction). */
   maxEffectDelayMs: number;
 }
@@ -122,6 +124,9 @@ export function analyseChaos(
   return {
     tasks: tasks.length,
     lost: tasks.filter((t) => t.status !== 'done').length,
+    lostDetails: tasks
+      .filter((t) => t.status !== 'done')
+      .map((t) => `${t.id} ${t.status} (attempt ${t.attempt}): ${t.lastError ?? ''}`),
     doneTwice: [...doneCount.values()].filter((n) => n > 1).length,
     staleAccepted,
     staleRefused,

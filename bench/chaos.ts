@@ -88,7 +88,8 @@ export async function runChaosBench(options: ChaosOptions): Promise<void> {
   let created = 0;
   const topUp = (): void => {
     const open = ledger.listTasks({ status: ['queued', 'claimed', 'blocked'] }).length;
-    for (let i = open; i < 12; i++) ledger.createTask({ title: `chaos ${++created}` }, 'bench');
+    for (let i = open; i < 12; i++)
+      ledger.createTask({ title: `chaos ${++created}`, maxAttempts: 20 }, 'bench');
   };
   const began = Date.now();
   try {
@@ -130,6 +131,7 @@ export async function runChaosBench(options: ChaosOptions): Promise<void> {
       `${orphans} orphaned worker groups alive ${ORPHAN_CHECK_MS / 1000}s after their agent's kill, ${watchdogsLeft} watchdogs left at the end`,
     cmd,
   );
+  for (const line of figures.lostDetails) process.stdout.write(`    not done: ${line}\n`);
   report(
     'chaos: side effects',
     `${figures.repeatedEffects} tasks whose worker's side effect ran more than once ` +
