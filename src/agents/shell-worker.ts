@@ -215,6 +215,7 @@ function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResul
       // The attempt is over: nothing of it may outlive this promise.
       signalGroup('SIGKILL');
       watchdog.stop();
+      gate?.destroy();
       child.stdin.destroy();
       child.stdout.destroy();
       child.stderr.destroy();
