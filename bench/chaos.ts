@@ -135,7 +135,7 @@ export async function runChaosBench(options: ChaosOptions): Promise<void> {
   report(
     'chaos: side effects',
     `${figures.repeatedEffects} tasks whose worker's side effect ran more than once ` +
-      `(an agent killed after its worker's effect, before the result was committed: at-least-once); ` +
+      `(its agent was killed around the effect, before the result was committed: at-least-once); ` +
       `${figures.effectsAfterAgentKilled} effects written by a worker after its agent was killed` +
       (figures.effectsAfterAgentKilled
         ? ` (at most ${figures.maxEffectDelayMs} ms after: before its watchdog's SIGTERM landed)`
