@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { runLatencyBench } from './claim-latency.ts';
+import { runChaosBench } from './chaos.ts';
 import { runDiscordBench } from './discord-mirror.ts';
 import { runLedgerBench } from './ledger-throughput.ts';
 import { runRssBench } from './peak-rss.ts';
 import { runTelegramBench } from './telegram-mirror-rate.ts';
 
-// `npm run bench [-- ledger|latency|rss|telegram|discord] [--tasks N] [--scale N]`: prints each figure with the command that made it.
+// `npm run bench [-- ledger|latency|rss|telegram|discord|chaos] [--tasks N] [--scale N] [--rounds N --interval-ms N]`: prints each figure with the command that made it.
 const { positionals, values } = parseArgs({
   args: process.argv.slice(2),
   options: {
@@ -13,6 +14,8 @@ const { positionals, values } = parseArgs({
     samples: { type: 'string' },
     agents: { type: 'string' },
     scale: { type: 'string' },
+    rounds: { type: 'string' },
+    'interval-ms': { type: 'string' },
   },
   allowPositionals: true,
 });
@@ -25,3 +28,9 @@ if (which === 'all' || which === 'rss') await runRssBench(Number(values.tasks ??
 if (which === 'all' || which === 'telegram') await runTelegramBench(Number(values.tasks ?? 200));
 if (which === 'all' || which === 'discord')
   await runDiscordBench(Number(values.tasks ?? 300), Number(values.scale ?? 10));
+if (which === 'all' || which === 'chaos')
+  await runChaosBench({
+    rounds: Number(values.rounds ?? 12),
+    agents: Number(values.agents ?? 3),
+    intervalMs: Number(values['interval-ms'] ?? 3_000),
+  });

@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
+import { DefaultAttemptLimits, type AttemptLimits } from './attempt-limits.ts';
 import { runAttempt, type AttemptSettings } from './attempt-runner.ts';
 import { LedgerWatcher } from './ledger-watcher.ts';
 import type { Worker } from './worker.ts';
@@ -10,7 +12,14 @@ export interface AgentRuntimeOptions {
   skills: string[];
   capacity: number;
   worker: Worker;
+  /** Root of the attempts' working folders. */
   workRoot: string;
+  /** Root of the swarm's copies of accepted artifacts (default `<workRoot>/.artifacts`). */
+  artifactRoot?: string;
+  /** Caps on what one attempt may ask, attach and report. */
+  limits?: Partial<AttemptLimits>;
+  /** Values that must never leave in an artifact (the tokens this process holds). */
+  secrets?: readonly string[];
   log: Logger;
   leaseMs?: number;
   heartbeatMs?: number;
@@ -48,6 +57,10 @@ export class AgentRuntime {
       heartbeatMs: options.heartbeatMs ?? Math.max(50, Math.floor(leaseMs / 3)),
       progressIntervalMs: options.progressIntervalMs ?? 1_000,
       workRoot: options.workRoot,
+      // Task folders never start with a dot, so this name cannot be a task's folder.
+      artifactRoot: options.artifactRoot ?? join(options.workRoot, '.artifacts'),
+      limits: { ...DefaultAttemptLimits, ...options.limits },
+      secrets: options.secrets ?? [],
       log: options.log,
     };
   }
@@ -72,7 +85,7 @@ export class AgentRuntime {
     // A slow tick for what no write announces: retry backoffs ending, leases running out.
     this.tick = setInterval(
       () => {
-        this.ledger.agentHeartbeat(this.options.id);
+        this.beat();
         this.sweep();
         this.fill();
       },
@@ -104,6 +117,18 @@ export class AgentRuntime {
     this.unsubscribe?.();
     if (this.tick) clearInterval(this.tick);
     await Promise.allSettled(this.running.values());
+  }
+
+  /** The agent's own heartbeat; a failed write (busy, disk full) is logged and tried on the next tick. */
+  private beat(): void {
+    try {
+      this.ledger.agentHeartbeat(this.options.id);
+    } catch (err) {
+      this.options.log.warn('agent heartbeat failed; will retry', {
+        agent: this.options.id,
+        error: describeError(err),
+      });
+    }
   }
 
   private sweep(): void {

@@ -1,9 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Task } from '../core/types.ts';
-import type { AttemptRef, Ledger } from '../ledger/ledger.ts';
+import type { ArtifactRecord } from '../ledger/attempt-ops.ts';
+import type { AttemptRef, Ledger, WriteResult } from '../ledger/ledger.ts';
+import { collectArtifacts } from './artifact-collector.ts';
+import { createAttemptFolder } from './attempt-folder.ts';
+import { capText, createAttemptCaps, type AttemptLimits } from './attempt-limits.ts';
 import type { LedgerWatcher } from './ledger-watcher.ts';
 import type { Worker, WorkerContext, WorkerResult } from './worker.ts';
 
@@ -12,21 +14,28 @@ export interface AttemptSettings {
   heartbeatMs: number;
   /** Fewest milliseconds between two progress writes; the newest one in between is kept. */
   progressIntervalMs: number;
+  /** Root of the attempts' working folders (`<root>/<task>/attempt-<n>`). */
   workRoot: string;
+  /** Root of the swarm's copies of accepted artifacts, outside every working folder. */
+  artifactRoot: string;
+  limits: AttemptLimits;
+  /** Values that must never leave in an artifact (this process's tokens). */
+  secrets: readonly string[];
   log: Logger;
 }
 
 /** Why an attempt was stopped before its worker finished. */
 type StopKind = 'timeout' | 'shutdown' | 'lost';
 
-function safeSegment(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]/g, '_');
-}
+/** How often, and how long apart, the outcome write is tried again when the ledger is busy or full. */
+const OUTCOME_TRIES = 8;
+const OUTCOME_RETRY_MS = [250, 500, 1_000, 2_000, 2_000, 4_000, 4_000];
 
 /**
  * Runs one claimed attempt: heartbeats while it works, stops the worker when the task is cancelled,
  * the lease is lost, the timeout passes (time spent waiting for an answer does not count) or the
- * agent shuts down, and writes the outcome, fenced by the attempt number.
+ * agent shuts down, and writes the outcome, fenced by the attempt number. The worker is capped
+ * (one open question, {@link AttemptLimits}); what it asks beyond that is refused and reported once.
  */
 export async function runAttempt(
   ledger: Ledger,
@@ -37,7 +46,18 @@ export async function runAttempt(
   settings: AttemptSettings,
   shutdownSignal: AbortSignal,
 ): Promise<void> {
-  const { log } = settings;
+  const { log, limits } = settings;
+  const fields = { taskId: ref.taskId, attempt: ref.attempt };
+  const label = `${ref.taskId}#${ref.attempt}`;
+  let workDir: string;
+  try {
+    workDir = createAttemptFolder(settings.workRoot, task.id, ref.attempt);
+  } catch (err) {
+    log.error('attempt refused: no safe working folder', { ...fields, error: describeError(err) });
+    await writeOutcome(log, fields, () => ledger.fail(ref, `no safe working folder: ${describeError(err)}`));
+    return;
+  }
+
   const controller = new AbortController();
   let stopKind: StopKind | undefined;
   const stop = (kind: StopKind, reason: string): void => {
@@ -45,12 +65,20 @@ export async function runAttempt(
     stopKind = kind;
     controller.abort(reason);
   };
-  const workDir = join(settings.workRoot, safeSegment(task.id), `attempt-${ref.attempt}`);
+  const caps = createAttemptCaps(label, limits, log, fields);
   const artifacts: string[] = [];
   const cleanups: (() => void)[] = [];
+  // Every periodic callback below writes to the ledger; a failed write is logged and tried again later.
+  const guard = (what: string, fn: () => void) => (): void => {
+    try {
+      fn();
+    } catch (err) {
+      log.warn(`${what} failed; will retry`, { ...fields, error: describeError(err) });
+    }
+  };
 
   // Ownership: the heartbeat proves we are alive, and any change to the task is checked at once.
-  const checkOwnership = (): void => {
+  const checkOwnership = guard('ownership check', () => {
     const now = ledger.getTask(ref.taskId);
     if (!now) return;
     const ours =
@@ -62,16 +90,15 @@ export async function runAttempt(
         'lost',
         now.status === 'cancelled' ? 'cancelled' : `task moved on (${now.status}, attempt ${now.attempt})`,
       );
-  };
-  const beat = setInterval(() => {
-    try {
+  });
+  const beat = setInterval(
+    guard('heartbeat', () => {
       const res = ledger.heartbeat(ref, settings.leaseMs);
       if (!res.ok)
         stop('lost', res.status === 'cancelled' ? 'cancelled' : `lease lost (task is ${res.status})`);
-    } catch (err) {
-      log.warn('heartbeat failed', { taskId: ref.taskId, error: describeError(err) });
-    }
-  }, settings.heartbeatMs);
+    }),
+    settings.heartbeatMs,
+  );
   cleanups.push(() => clearInterval(beat), watcher.subscribe(checkOwnership));
   const onShutdown = (): void => stop('shutdown', 'agent stopping');
   shutdownSignal.addEventListener('abort', onShutdown, { once: true });
@@ -96,7 +123,8 @@ export async function runAttempt(
   armTimeout();
   cleanups.push(() => timeoutTimer && clearTimeout(timeoutTimer));
 
-  // Progress is throttled: a chatty worker must not turn into thousands of events.
+  // Progress is throttled (at most one write per interval, the newest text kept), so a chatty worker
+  // costs one event a second at most; a failed write keeps the text for the next try.
   let lastProgressAt = 0;
   let pendingProgress: { pct: number | null; text: string } | undefined;
   let progressTimer: NodeJS.Timeout | undefined;
@@ -104,13 +132,19 @@ export async function runAttempt(
     progressTimer = undefined;
     if (!pendingProgress || controller.signal.aborted) return;
     const { pct, text } = pendingProgress;
-    pendingProgress = undefined;
     lastProgressAt = Date.now();
-    const res = ledger.progress(ref, pct, text);
-    if (!res.ok) stop('lost', 'lease lost');
+    try {
+      const res = ledger.progress(ref, pct, text);
+      pendingProgress = undefined;
+      if (!res.ok) stop('lost', 'lease lost');
+    } catch (err) {
+      log.warn('progress write failed; will retry', { ...fields, error: describeError(err) });
+      progressTimer = setTimeout(writeProgress, settings.progressIntervalMs);
+    }
   };
   cleanups.push(() => progressTimer && clearTimeout(progressTimer));
 
+  let questionOpen = false;
   const ctx: WorkerContext = {
     task,
     attempt: ref.attempt,
@@ -118,14 +152,20 @@ export async function runAttempt(
     workDir,
     signal: controller.signal,
     progress(pct, text) {
-      pendingProgress = { pct, text };
+      pendingProgress = { pct, text: capText(text, limits.maxProgressChars) };
       const wait = settings.progressIntervalMs - (Date.now() - lastProgressAt);
-      if (wait <= 0) writeProgress();
-      else progressTimer ??= setTimeout(writeProgress, wait);
+      if (wait <= 0 && !progressTimer) writeProgress();
+      else progressTimer ??= setTimeout(writeProgress, Math.max(0, wait));
     },
-    ask: (question) => waitForAnswer(question),
+    ask(question) {
+      if (!caps.allowQuestion(questionOpen))
+        return Promise.reject(new Error('question refused: over the limit'));
+      questionOpen = true;
+      return waitForAnswer(capText(question, limits.maxQuestionChars)).finally(() => (questionOpen = false));
+    },
     artifact(path) {
-      artifacts.push(path.startsWith('/') ? path : join(workDir, path));
+      if (artifacts.includes(path) || !caps.allowArtifact()) return;
+      artifacts.push(path);
     },
   };
 
@@ -143,7 +183,7 @@ export async function runAttempt(
         clearInterval(poll);
         controller.signal.removeEventListener('abort', onAbort);
       };
-      const check = (): void => {
+      const check = guard('answer check', () => {
         const res = ledger.takeAnswer(ref);
         if (!res.ok) {
           done();
@@ -154,7 +194,7 @@ export async function runAttempt(
           armTimeout();
           resolve(res.answer);
         }
-      };
+      });
       const onAbort = (): void => {
         done();
         reject(new Error('attempt stopped'));
@@ -166,28 +206,101 @@ export async function runAttempt(
 
   let result: WorkerResult;
   try {
-    mkdirSync(workDir, { recursive: true });
     result = await worker.run(ctx);
   } catch (err) {
     result = { ok: false, error: `worker crashed: ${describeError(err)}` };
-  } finally {
-    for (const c of cleanups) c();
   }
   if (pendingProgress && !controller.signal.aborted) writeProgress();
-
+  const finalStop = stopKind;
   const reason = String(controller.signal.reason ?? '');
-  let write;
-  if (stopKind === 'lost') {
-    log.info('attempt stopped: no longer ours', { taskId: ref.taskId, attempt: ref.attempt, reason });
+  // The attempt is over: a question still waiting for its answer is dropped with it.
+  if (!controller.signal.aborted) controller.abort('attempt over');
+  for (const c of cleanups) c();
+
+  if (finalStop === 'lost') {
+    log.info('attempt stopped: no longer ours', { ...fields, reason });
     return;
-  } else if (stopKind === 'shutdown') {
-    write = ledger.release(ref, 'agent stopped');
-  } else if (stopKind === 'timeout') {
-    write = ledger.fail(ref, reason);
-  } else if (result.ok) {
-    write = ledger.complete(ref, result.output, artifacts);
-  } else {
-    write = ledger.fail(ref, result.error);
   }
-  if (!write.ok) log.warn('outcome refused: attempt is stale', { taskId: ref.taskId, attempt: ref.attempt });
+  if (finalStop === 'shutdown') {
+    await writeOutcome(log, fields, () => ledger.release(ref, 'agent stopped'));
+    return;
+  }
+  const notices = caps.notices();
+  for (const line of notices) log.warn('worker capped', { ...fields, notice: line });
+  if (finalStop === 'timeout' || !result.ok) {
+    const error = finalStop === 'timeout' ? reason : result.ok ? '' : result.error;
+    await writeOutcome(log, fields, () => ledger.fail(ref, [error, ...notices].join('\n')));
+    return;
+  }
+  const output = result.output;
+  const records = await acceptArtifacts(artifacts, workDir, settings, ref, notices);
+  await writeOutcome(log, fields, () => ledger.complete(ref, output, records, notices));
+}
+
+/** Copies the accepted artifacts out of the working folder; adds a notice per refused one. */
+async function acceptArtifacts(
+  paths: string[],
+  workDir: string,
+  settings: AttemptSettings,
+  ref: AttemptRef,
+  notices: string[],
+): Promise<ArtifactRecord[]> {
+  if (!paths.length) return [];
+  let dest: string | undefined;
+  try {
+    const { records, refused } = await collectArtifacts(paths, {
+      workDir,
+      destDir: () => (dest ??= createAttemptFolder(settings.artifactRoot, ref.taskId, ref.attempt)),
+      limits: settings.limits,
+      secrets: settings.secrets,
+    });
+    for (const r of refused) {
+      notices.push(`artifact ${capText(r.path, 200)} not attached: ${r.reason}`);
+      settings.log.warn('artifact refused', {
+        taskId: ref.taskId,
+        attempt: ref.attempt,
+        path: r.path,
+        reason: r.reason,
+      });
+    }
+    return records;
+  } catch (err) {
+    settings.log.error('artifacts could not be collected', { taskId: ref.taskId, error: describeError(err) });
+    notices.push(`${paths.length} artifact(s) not attached: ${describeError(err)}`);
+    return [];
+  }
+}
+
+/**
+ * Writes the attempt's outcome, trying again for a while when the ledger is busy or full: the work
+ * is done, and losing it to one failed write would make another agent redo it. A stale attempt's
+ * write is refused by the ledger (not retried), and logged.
+ */
+async function writeOutcome(
+  log: Logger,
+  fields: Record<string, unknown>,
+  write: () => WriteResult,
+): Promise<void> {
+  for (let tryNo = 1; ; tryNo++) {
+    try {
+      const res = write();
+      if (!res.ok) log.warn('outcome refused: attempt is stale', fields);
+      return;
+    } catch (err) {
+      if (tryNo >= OUTCOME_TRIES) {
+        log.error('outcome could not be written; the lease will run out and the task be retried', {
+          ...fields,
+          error: describeError(err),
+        });
+        return;
+      }
+      const waitMs = OUTCOME_RETRY_MS[tryNo - 1] ?? 4_000;
+      log.warn('outcome write failed; will retry', {
+        ...fields,
+        retryInMs: waitMs,
+        error: describeError(err),
+      });
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
 }

@@ -93,6 +93,13 @@ export class LedgerWatcher {
     }
     this.pollMs = changed ? this.options.minPollMs : Math.min(this.options.maxPollMs, this.pollMs * 2);
     if (!changed) return;
-    for (const fn of [...this.listeners]) fn();
+    // One failing listener must not starve the others, nor end the process from a timer.
+    for (const fn of [...this.listeners]) {
+      try {
+        fn();
+      } catch {
+        // Listeners log their own failures; this one is tried again on the next change.
+      }
+    }
   }
 }

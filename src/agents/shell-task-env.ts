@@ -1,3 +1,4 @@
+import { ALWAYS_SECRET_ENV } from '../config/config-schema.ts';
 import type { WorkerContext } from './worker.ts';
 
 /** The parts of a worker context a shell command is told about. */
@@ -33,16 +34,57 @@ export function toTaskEnv(info: ShellTaskInfo): Record<string, string> {
   return vars;
 }
 
+/** Variables a worker gets from the agent's environment when they are set (plus every `LC_*`). */
+export const BASE_ENV_NAMES = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TMPDIR',
+  'TERM',
+  'COLORTERM',
+] as const;
+
+/** What a worker's environment is built from, besides the base and the task. */
+export interface WorkerEnvPolicy {
+  /** Fixed variables (the config's `agents[].env`). */
+  env?: Record<string, string>;
+  /** Names of variables copied from the agent's environment (the config's `agents[].passEnv`). */
+  passEnv?: readonly string[];
+  /** Names that never reach the worker (every `tokenEnv`); {@link ALWAYS_SECRET_ENV} is added. */
+  withheld?: readonly string[];
+}
+
+const isValidName = (key: string): boolean => key !== '' && !key.includes('\0') && !key.includes('=');
+
 /**
- * The full environment of the command: this process's, then the configured extras, then the task's
- * variables (last, so a worker can rely on them).
+ * The whole environment of a worker, built from an allowlist, never from everything the agent has:
+ * 1. the base ({@link BASE_ENV_NAMES} and `LC_*`) copied from the agent's environment;
+ * 2. `env`, fixed values from the config;
+ * 3. the variables named in `passEnv`, copied from the agent's environment;
+ * 4. the task's SWARM_* variables (last, so a worker can rely on them).
+ * A withheld name (any `tokenEnv`, SWARM_AUDIT_KEY, the default token names) is dropped at every step,
+ * even when `env` or `passEnv` names it; the config refuses such a listing too.
  */
-export function toShellEnv(info: ShellTaskInfo, extra: Record<string, string> = {}): Record<string, string> {
+export function toShellEnv(
+  info: ShellTaskInfo,
+  policy: WorkerEnvPolicy = {},
+  source: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const withheld = new Set<string>([...ALWAYS_SECRET_ENV, ...(policy.withheld ?? [])]);
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, ...extra })) {
-    if (value !== undefined && key !== '' && !key.includes('\0') && !key.includes('='))
-      env[key] = toEnvValue(value);
+  const put = (key: string, value: string | undefined): void => {
+    if (value !== undefined && isValidName(key) && !withheld.has(key)) env[key] = toEnvValue(value);
+  };
+  for (const [key, value] of Object.entries(source)) {
+    if ((BASE_ENV_NAMES as readonly string[]).includes(key) || key.startsWith('LC_')) put(key, value);
   }
+  for (const [key, value] of Object.entries(policy.env ?? {})) put(key, value);
+  for (const key of policy.passEnv ?? []) put(key, source[key]);
   return { ...env, ...toTaskEnv(info) };
 }
 

@@ -6,14 +6,19 @@ import { silentLogger, type Logger } from '../core/logger.ts';
 import { createOutputCapture, tailOfText } from './shell-output-capture.ts';
 import { toShellEnv, toTaskStdinLine } from './shell-task-env.ts';
 import type { Worker, WorkerContext, WorkerResult } from './worker.ts';
+import { startWorkerWatchdog } from './worker-watchdog.ts';
 import { createProtocolParser, toAnswerLine, type ParsedLine } from './worker-protocol.ts';
 
 /** How the built-in worker runs its command. */
 export interface ShellWorkerOptions {
   /** Command line, run with `/bin/sh -c` in the task's working directory. */
   command: string;
-  /** Extra environment variables on top of this process's environment. */
+  /** Fixed environment variables (`agents[].env`); the whole rule is at `toShellEnv`. */
   env?: Record<string, string>;
+  /** Names of variables copied from this process's environment (`agents[].passEnv`). */
+  passEnv?: readonly string[];
+  /** Names never passed to the command, even when listed (every `tokenEnv` of the config). */
+  withheldEnv?: readonly string[];
   /** Delay between SIGTERM and SIGKILL when an attempt is stopped. */
   killGraceMs?: number;
   /** Cap on captured result output (UTF-8 bytes); beyond it the head and the tail are kept. */
@@ -26,6 +31,13 @@ export const DefaultShellWorkerOptions = {
   killGraceMs: 5_000,
   maxOutputBytes: 1_048_576,
 } as const satisfies Partial<ShellWorkerOptions>;
+
+/**
+ * What the worker's shell runs first: it waits on descriptor 3 for `go`, written once the watchdog
+ * holds the group id, closes it and becomes the configured command (same pid and process group).
+ * So no command ever runs unwatched, even if this process dies right after the spawn.
+ */
+const GATE = 'IFS= read -r go <&3 && [ "$go" = go ] || exit 125; exec 3<&-; exec /bin/sh -c "$1"';
 
 /** After the command exits, how long to wait for its output pipes to close before giving up on them. */
 const EXIT_DRAIN_MS = 2_000;
@@ -40,12 +52,15 @@ type Child = ChildProcessByStdio<Writable, Readable, Readable>;
  * Creates the built-in worker: one `/bin/sh -c` process group per attempt. The task arrives as
  * SWARM_* variables and one JSON line on stdin; stdout is the result except protocol lines (see
  * worker-protocol.ts); an answer to `::ask` is written to stdin as one line, line breaks turned into
- * spaces. When the command exits, whatever it left running in its process group is killed.
+ * spaces. When the command exits, whatever it left running in its process group is killed; when
+ * this process dies, a watchdog kills the group (see worker-watchdog.ts for the limits).
  */
 export function createShellWorker(options: ShellWorkerOptions): Worker {
   const settings = {
     command: options.command,
     env: options.env ?? {},
+    passEnv: options.passEnv ?? [],
+    withheldEnv: options.withheldEnv ?? [],
     killGraceMs: options.killGraceMs ?? DefaultShellWorkerOptions.killGraceMs,
     maxOutputBytes: options.maxOutputBytes ?? DefaultShellWorkerOptions.maxOutputBytes,
     log: options.log ?? silentLogger,
@@ -53,7 +68,7 @@ export function createShellWorker(options: ShellWorkerOptions): Worker {
   return { run: (ctx) => runAttempt(settings, ctx) };
 }
 
-type Settings = Required<Omit<ShellWorkerOptions, 'env'>> & { env: Record<string, string> };
+type Settings = Required<ShellWorkerOptions>;
 
 function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResult> {
   const { signal, workDir } = ctx;
@@ -62,20 +77,35 @@ function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResul
   if (signal.aborted) return Promise.resolve(stopped(signal.reason));
 
   return new Promise<WorkerResult>((resolve) => {
+    // Started first, so that the worker never runs unwatched: if this process dies, it stops the group.
+    const watchdog = startWorkerWatchdog(settings.killGraceMs, log);
     let child: Child;
     try {
-      child = spawn('/bin/sh', ['-c', settings.command], {
+      child = spawn('/bin/sh', ['-c', GATE, 'chat-swarm-worker', settings.command], {
         cwd: workDir,
-        env: toShellEnv(ctx, settings.env),
+        env: toShellEnv(ctx, {
+          env: settings.env,
+          passEnv: settings.passEnv,
+          withheld: settings.withheldEnv,
+        }),
         detached: true, // own process group, so signals reach the whole tree
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
       });
     } catch (err) {
+      watchdog.stop();
       resolve({ ok: false, error: startFailure(err, workDir) });
       return;
     }
+    const gate = child.stdio[3] as Writable | null | undefined;
+    gate?.on('error', () => undefined);
+    if (child.pid !== undefined)
+      watchdog.watch(child.pid, (armed) => {
+        if (!armed) log.warn('shell worker: running without a watchdog', fields);
+        gate?.end('go\n');
+      });
     // Out of file descriptors, Node returns a child without pipes and reports the error afterwards.
     if (!child.stdin || !child.stdout || !child.stderr) {
+      watchdog.stop();
       child.once('error', (err) => resolve({ ok: false, error: startFailure(err, workDir) }));
       return;
     }
@@ -122,14 +152,17 @@ function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResul
         log.warn('shell worker: ask threw', { ...fields, error: String(err) });
         return;
       }
+      // Marked handled now: a refused question rejects before its turn in the chain below comes.
+      pending.catch(() => undefined);
       // Answers go out in the order the questions were asked, whatever order they resolve in.
       answers = answers
         .then(async () => {
           const answer = await pending;
           if (!exit && !settled) child.stdin.write(toAnswerLine(answer));
         })
+        // A refused question is reported by the runtime, once; not one warning per line here.
         .catch((err: unknown) =>
-          log.warn('shell worker: question not answered', { ...fields, error: String(err) }),
+          log.debug('shell worker: question not answered', { ...fields, error: String(err) }),
         );
     };
     const handle = (line: ParsedLine): void => {
@@ -181,6 +214,8 @@ function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResul
       signal.removeEventListener('abort', onAbort);
       // The attempt is over: nothing of it may outlive this promise.
       signalGroup('SIGKILL');
+      watchdog.stop();
+      gate?.destroy();
       child.stdin.destroy();
       child.stdout.destroy();
       child.stderr.destroy();
@@ -219,7 +254,8 @@ function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResul
     child.on('close', () => finish());
     signal.addEventListener('abort', onAbort, { once: true });
 
-    if (child.pid !== undefined) log.debug('shell worker: started', { ...fields, pid: child.pid });
+    if (child.pid !== undefined)
+      log.debug('shell worker: started', { ...fields, pid: child.pid, watchdogPid: watchdog.pid });
     child.stdin.write(toTaskStdinLine(ctx));
   });
 }

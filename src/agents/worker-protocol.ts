@@ -5,7 +5,7 @@
  *
  *   ::progress [<pct>[%]] <text>   progress; pct is clamped to 0–100, omitted means unknown
  *   ::ask <question>               a question for the humans; the answer comes back as one stdin line
- *   ::artifact <path>              a file to attach, relative to the working directory or absolute
+ *   ::artifact <path>              a file to attach: a regular file inside the working directory
  *   ::log <text>                   a diagnostic, logged at debug and left out of the result
  *
  * Prefixes are lowercase and must be followed by a space, a tab or the end of the line. `::ask` and

@@ -14,9 +14,15 @@ export interface WorkerContext {
   signal: AbortSignal;
   /** Reports progress; `pct` is 0–100 or null when unknown. */
   progress(pct: number | null, text: string): void;
-  /** Asks the humans a question; the task is blocked until someone answers. Resolves with the answer. */
+  /**
+   * Asks the humans a question; the task is blocked until someone answers. Resolves with the answer;
+   * rejects when another question is still open or the attempt's limit is reached.
+   */
   ask(question: string): Promise<string>;
-  /** Registers a file (relative to workDir, or absolute) to attach to the result. */
+  /**
+   * Registers a file to attach to the result (relative to workDir, or absolute). Only a regular file
+   * inside workDir is attached, checked and copied when the attempt ends; the rest is refused aloud.
+   */
   artifact(path: string): void;
 }
 

@@ -84,6 +84,8 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
     capacity:
       values.capacity !== undefined ? wholeNumber('capacity', values.capacity) : (fromConfig?.capacity ?? 1),
     command: values.command ?? fromConfig?.command,
+    // The worker's environment rule (env, passEnv) holds whether the agent runs in `up` or here.
+    ...(fromConfig ? { env: fromConfig.env, passEnv: fromConfig.passEnv ?? [] } : {}),
     ...(values['lease-ms'] !== undefined
       ? { leaseMs: wholeNumber('lease-ms', values['lease-ms']) }
       : fromConfig?.leaseMs

@@ -6,7 +6,7 @@ import { resolveCommand } from '../agents/resolve-command.ts';
 import { createShellWorker } from '../agents/shell-worker.ts';
 import type { ChatPort } from '../chat/chat-port.ts';
 import type { AdminPolicy } from '../commands/command-handler.ts';
-import type { AgentConfig, SwarmConfig } from '../config/config-schema.ts';
+import { secretEnvNames, type AgentConfig, type SwarmConfig } from '../config/config-schema.ts';
 import type { Logger } from '../core/logger.ts';
 import { secretsFromEnv, type NamedSecret } from '../core/secret-masker.ts';
 import { Ledger } from '../ledger/ledger.ts';
@@ -65,6 +65,11 @@ export function preparePrivateWorkRoot(workDir: string): string {
   return root;
 }
 
+/** The values of the secret variables this process holds, so no artifact can carry one out. */
+function secretValues(names: readonly string[]): string[] {
+  return names.map((n) => process.env[n]?.trim() ?? '').filter((v) => v.length >= 8);
+}
+
 /** An agent runtime with the built-in shell worker, as the config describes it. */
 export function createConfiguredAgent(
   agent: AgentConfig,
@@ -76,12 +81,21 @@ export function createConfiguredAgent(
   /** Folder that a command's leading `./script` is relative to (the config file's). */
   baseDir: string = process.cwd(),
 ): AgentRuntime {
+  const withheld = secretEnvNames(config);
   return new AgentRuntime(ledger, {
     id: agent.id,
     skills: agent.skills,
     capacity: agent.capacity,
-    worker: createShellWorker({ command: resolveCommand(agent.command, baseDir), env: agent.env, log }),
+    worker: createShellWorker({
+      command: resolveCommand(agent.command, baseDir),
+      env: agent.env,
+      passEnv: agent.passEnv ?? [],
+      withheldEnv: withheld,
+      log,
+    }),
     workRoot: preparePrivateWorkRoot(config.workDir),
+    artifactRoot: resolve(config.workDir, 'artifacts'),
+    secrets: secretValues(withheld),
     log,
     watcher,
     sweepLeases,

@@ -105,10 +105,27 @@ export const agentSchema = z
     command: z.string().min(1),
     /** Environment variable holding this agent's own bot token, so it speaks as its own bot. */
     tokenEnv: envName.optional(),
+    /** Fixed variables for the command (see `toShellEnv` for the whole rule). */
     env: z.record(z.string(), z.string()).default({}),
+    /** Names of variables copied from the agent's own environment into the command's. */
+    passEnv: z.array(envName).optional(),
     leaseMs: ms(1_000).optional(),
   })
   .strict();
+
+/** Variables that never reach a worker, whatever the config says: the audit key and the default token names. */
+export const ALWAYS_SECRET_ENV = ['SWARM_AUDIT_KEY', 'TELEGRAM_BOT_TOKEN', 'DISCORD_BOT_TOKEN'] as const;
+
+/** Every variable name that holds a secret in this config: each `tokenEnv`, plus {@link ALWAYS_SECRET_ENV}. */
+export function secretEnvNames(cfg: {
+  channel: { platform: string; tokenEnv?: string };
+  agents: { tokenEnv?: string | undefined }[];
+}): string[] {
+  const names = new Set<string>(ALWAYS_SECRET_ENV);
+  if (cfg.channel.tokenEnv) names.add(cfg.channel.tokenEnv);
+  for (const a of cfg.agents) if (a.tokenEnv) names.add(a.tokenEnv);
+  return [...names];
+}
 
 export const configSchema = z
   .object({
@@ -162,6 +179,26 @@ export const configSchema = z
       if (seen.has(a.id))
         ctx.addIssue({ code: 'custom', path: ['agents', i, 'id'], message: `duplicate agent id '${a.id}'` });
       seen.add(a.id);
+    });
+    // A token must never reach a worker: refuse a config that would hand one over.
+    const secrets = new Set(secretEnvNames(cfg));
+    cfg.agents.forEach((a, i) => {
+      (a.passEnv ?? []).forEach((name, j) => {
+        if (secrets.has(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['agents', i, 'passEnv', j],
+            message: `${name} holds a secret (a tokenEnv or SWARM_AUDIT_KEY) and is never passed to a worker; remove it`,
+          });
+      });
+      for (const name of Object.keys(a.env)) {
+        if (secrets.has(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['agents', i, 'env', name],
+            message: `${name} holds a secret (a tokenEnv or SWARM_AUDIT_KEY) and is never passed to a worker; remove it`,
+          });
+      }
     });
   });
 

@@ -112,12 +112,26 @@ export function takeAnswer(
   });
 }
 
-/** Finishes an attempt successfully: done, or review when the task needs a person's approval. */
+/** A file attached to a result: a swarm-owned copy (never the worker's own file) and its checksum. */
+export interface ArtifactRecord {
+  /** File name shown and uploaded. */
+  name: string;
+  /** Where the swarm's copy is; the poster reads it and checks `sha256` before uploading. */
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * Finishes an attempt successfully: done, or review when the task needs a person's approval.
+ * `notices` are lines for the channel about what was refused (artifacts, capped requests).
+ */
 export function complete(
   core: LedgerCore,
   ref: AttemptRef,
   result: string,
-  artifacts: string[] = [],
+  artifacts: ArtifactRecord[] = [],
+  notices: string[] = [],
 ): WriteResult {
   return core.write(() => {
     const f = fence(core, ref, 'result');
@@ -136,7 +150,12 @@ export function complete(
       taskId: ref.taskId,
       agentId: ref.agentId,
       actor: actorOf(ref),
-      data: artifacts.length ? { attempt: ref.attempt, result, artifacts } : { attempt: ref.attempt, result },
+      data: {
+        attempt: ref.attempt,
+        result,
+        ...(artifacts.length ? { artifacts } : {}),
+        ...(notices.length ? { notices } : {}),
+      },
     });
     if (!toReview) releaseDependents(core, ref.taskId, actorOf(ref));
     return OK;

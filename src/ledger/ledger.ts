@@ -172,14 +172,21 @@ export class Ledger {
   takeAnswer(ref: AttemptRef): ReturnType<typeof attempts.takeAnswer> {
     return attempts.takeAnswer(this.core, ref);
   }
-  /** Records the result; an artifact path that holds a secret is masked too (and so not found). */
-  complete(ref: AttemptRef, result: string, artifacts: string[] = []): WriteResult {
-    return attempts.complete(
-      this.core,
-      ref,
-      this.mask(result),
-      artifacts.map((p) => this.mask(p)),
-    );
+  /**
+   * Records the result. Text is masked; an artifact whose name or copy path would hold a secret is
+   * not attached (masking its path would lose the file), and a notice says so.
+   */
+  complete(
+    ref: AttemptRef,
+    result: string,
+    artifacts: attempts.ArtifactRecord[] = [],
+    notices: string[] = [],
+  ): WriteResult {
+    const kept = artifacts.filter((a) => this.mask(a.path) === a.path && this.mask(a.name) === a.name);
+    const dropped = artifacts.length - kept.length;
+    const said = notices.map((n) => this.mask(n));
+    if (dropped) said.push(`${dropped} artifact(s) not attached: the file name holds a secret`);
+    return attempts.complete(this.core, ref, this.mask(result), kept, said);
   }
   release(ref: AttemptRef, reason: string): WriteResult {
     return attempts.release(this.core, ref, this.mask(reason));

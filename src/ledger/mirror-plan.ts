@@ -29,15 +29,30 @@ const status = (priority: number = OUTBOX_PRIORITY.low): MirrorIntent => ({
   payload: { text: '' },
 });
 
-/** One detail with the file attached per artifact the worker registered. */
+/** One detail with the file attached per artifact the agent accepted (a checked copy with its hash). */
 function artifacts(d: EventData, agentId: string | null): MirrorIntent[] {
-  const paths = Array.isArray(d.artifacts) ? d.artifacts.map(String) : [];
-  return paths.map((path) =>
-    detail(`📎 ${path.split('/').pop() ?? path}`, OUTBOX_PRIORITY.normal, {
+  const list: unknown[] = Array.isArray(d.artifacts) ? d.artifacts : [];
+  return list.map((a) => {
+    const rec = (typeof a === 'object' && a !== null ? a : {}) as Record<string, unknown>;
+    if (typeof rec.path !== 'string' || typeof rec.sha256 !== 'string')
+      return detail(`📎 ${str(a)}: not attached (recorded without a checksum)`, OUTBOX_PRIORITY.normal, {
+        speaker: str(agentId),
+      });
+    const name = typeof rec.name === 'string' ? rec.name : (rec.path.split('/').pop() ?? rec.path);
+    return detail(`📎 ${name}`, OUTBOX_PRIORITY.normal, {
       speaker: str(agentId),
-      attachmentPath: path,
-    }),
-  );
+      attachmentPath: rec.path,
+      attachmentName: name,
+      attachmentSha256: rec.sha256,
+      ...(typeof rec.bytes === 'number' ? { attachmentBytes: rec.bytes } : {}),
+    });
+  });
+}
+
+/** The agent's notices (refused artifacts, capped requests), as lines under a result. */
+function notices(d: EventData): string {
+  const lines = Array.isArray(d.notices) ? d.notices.map((n) => `⚠️ ${str(n)}`) : [];
+  return lines.length ? `\n\n${lines.join('\n')}` : '';
 }
 
 function seconds(ms: unknown): string {
@@ -88,14 +103,17 @@ export function planMirror(
       return [
         status(U),
         ...artifacts(d, agentId),
-        detail(`✅ result:\n${str(d.result)}`, U, { speaker: str(agentId), closesDetails: true }),
+        detail(`✅ result:\n${str(d.result)}${notices(d)}`, U, {
+          speaker: str(agentId),
+          closesDetails: true,
+        }),
       ];
     case 'task_review':
       return [
         status(U),
         ...artifacts(d, agentId),
         detail(
-          `📝 result for review:\n${str(d.result)}\n\n/approve ${str(d.taskId)} or /reject ${str(d.taskId)} <feedback>`,
+          `📝 result for review:\n${str(d.result)}${notices(d)}\n\n/approve ${str(d.taskId)} or /reject ${str(d.taskId)} <feedback>`,
           U,
           {
             speaker: str(agentId),

@@ -17,8 +17,13 @@ export const outboxPayloadSchema = z.object({
   replyToMessageId: z.string().optional(),
   /** Agent speaking, when the line is the agent's own. */
   speaker: z.string().optional(),
-  /** Path of a file to attach (artifacts). */
+  /** Path of a file to attach: the swarm's copy of an artifact, never the worker's file. */
   attachmentPath: z.string().optional(),
+  /** Name the file is uploaded under. */
+  attachmentName: z.string().optional(),
+  /** SHA-256 (hex) and size recorded when the copy was made; the poster uploads only a file that matches. */
+  attachmentSha256: z.string().optional(),
+  attachmentBytes: z.number().int().nonnegative().optional(),
   /** True when the task reached a final state: the poster closes its details area afterwards. */
   closesDetails: z.boolean().optional(),
   /** People answer it by replying to it (a question): it goes out as its own message, never in a digest. */

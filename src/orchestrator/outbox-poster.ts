@@ -1,6 +1,4 @@
 import Bottleneck from 'bottleneck';
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import type { ChatPort, OutgoingMessage, SentMessage, TaskAnchor } from '../chat/chat-port.ts';
 import { splitText, truncateText } from '../chat/split-text.ts';
 import { renderTaskMessage } from '../chat/render-task.ts';
@@ -10,6 +8,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import type { OutboxRow } from '../ledger/outbox-payload.ts';
 import { buildDigests } from './digest.ts';
 import { POSTER_DEFAULTS, type PosterOptions } from './poster-options.ts';
+import { readArtifact } from './read-artifact.ts';
 
 export interface OutboxPosterDeps {
   ledger: Ledger;
@@ -20,6 +19,10 @@ export interface OutboxPosterDeps {
   /** Short random id of this ledger, so nonces from two swarms never collide. */
   swarmId: string;
 }
+
+/** How often, and how far apart, recording a posted message is tried when the ledger is busy or full. */
+const RECORD_TRIES = 10;
+const RECORD_RETRY_MS = 200;
 
 /** Longest text split into several messages before it goes out as a file instead. */
 const MAX_SPLIT_PARTS = 3;
@@ -78,9 +81,15 @@ export class OutboxPoster {
   /** Resolves when nothing is pending for this channel, or after `timeoutMs` with the count left. */
   async drain(timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
+    let left = -1;
     for (;;) {
-      const left = this.deps.ledger.outbox.pendingCount(this.deps.channel);
-      if (left === 0 || Date.now() >= deadline) return left;
+      try {
+        left = this.deps.ledger.outbox.pendingCount(this.deps.channel);
+      } catch (err) {
+        this.deps.log.warn('could not count pending posts', { reason: describeError(err) });
+      }
+      // Never counted (the ledger kept failing): say something may be left.
+      if (left === 0 || Date.now() >= deadline) return left < 0 ? 1 : left;
       this.kick();
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -158,21 +167,68 @@ export class OutboxPoster {
   }
 
   private async post(row: OutboxRow): Promise<void> {
-    const { ledger } = this.deps;
+    let sent: SentMessage;
     try {
-      const sent = await this.send(row);
-      ledger.outbox.markSent(row.id, sent.messageId, sent.threadId);
-      if (row.kind === 'detail' && row.taskId && sent.threadId) {
-        ledger.outbox.setTaskThread(row.taskId, this.deps.channel, sent.threadId);
+      sent = await this.send(row);
+    } catch (err) {
+      this.handleFailure(row, err);
+      return;
+    }
+    await this.recordSent(row, sent);
+  }
+
+  /**
+   * Records a sent message. The message is out, so a failed ledger write (busy, disk full) is tried
+   * again for a while rather than treated as a failed post, which would send the message twice.
+   */
+  private async recordSent(row: OutboxRow, sent: SentMessage): Promise<void> {
+    const { ledger } = this.deps;
+    for (let tryNo = 1; ; tryNo++) {
+      try {
+        ledger.outbox.markSent(row.id, sent.messageId, sent.threadId);
+        if (row.kind === 'detail' && row.taskId && sent.threadId) {
+          ledger.outbox.setTaskThread(row.taskId, this.deps.channel, sent.threadId);
+        }
+        break;
+      } catch (err) {
+        if (tryNo >= RECORD_TRIES || !this.running) {
+          this.deps.log.error('posted, but could not record it; it may be posted again', {
+            row: row.id,
+            reason: describeError(err),
+          });
+          return;
+        }
+        this.deps.log.warn('could not record a posted message; will retry', {
+          row: row.id,
+          reason: describeError(err),
+        });
+        await new Promise((r) => setTimeout(r, RECORD_RETRY_MS * tryNo));
       }
-      this.unexpectedFailures.delete(row.id);
+    }
+    this.unexpectedFailures.delete(row.id);
+    try {
       if (row.payload.closesDetails && row.taskId) await this.closeDetails(row.taskId);
       // A result merged into a digest must still close its task's thread.
       if (row.kind === 'digest') {
         for (const taskId of ledger.outbox.closingTasksMergedInto(row.id)) await this.closeDetails(taskId);
       }
     } catch (err) {
-      this.handleFailure(row, err);
+      this.deps.log.warn('could not close task details', { row: row.id, reason: describeError(err) });
+    }
+  }
+
+  /** Runs a ledger write for a row; a failure is logged and the row stays due (tried again later). */
+  private tryWrite(row: OutboxRow, write: () => void): boolean {
+    try {
+      write();
+      return true;
+    } catch (err) {
+      this.pausedUntil = Date.now() + this.options.idlePollMs;
+      this.deps.log.warn('could not update an outbox row; will retry', {
+        row: row.id,
+        reason: describeError(err),
+      });
+      return false;
     }
   }
 
@@ -180,24 +236,33 @@ export class OutboxPoster {
     const { ledger, log } = this.deps;
     const reason = describeError(err);
     if (err instanceof ChatError && err.permanent) {
-      ledger.outbox.markFailed(row.id, reason);
-      log.warn('message could not be posted; marked failed', { row: row.id, reason });
+      if (this.tryWrite(row, () => ledger.outbox.markFailed(row.id, reason)))
+        log.warn('message could not be posted; marked failed', { row: row.id, reason });
       return;
     }
     if (!(err instanceof ChatError)) {
       const n = (this.unexpectedFailures.get(row.id) ?? 0) + 1;
       this.unexpectedFailures.set(row.id, n);
       if (n >= this.options.maxUnexpectedFailures) {
-        ledger.outbox.markFailed(row.id, `gave up after ${n} unexpected errors: ${reason}`);
-        log.error('message failed repeatedly; marked failed', { row: row.id, reason });
+        if (
+          this.tryWrite(row, () =>
+            ledger.outbox.markFailed(row.id, `gave up after ${n} unexpected errors: ${reason}`),
+          )
+        )
+          log.error('message failed repeatedly; marked failed', { row: row.id, reason });
         return;
       }
     }
     const backoff = Math.min(this.options.maxRetryDelayMs, 500 * 2 ** Math.min(row.attempts, 10));
     const waitMs = Math.max(err instanceof ChatError ? (err.retryAfterMs ?? 0) : 0, backoff);
     this.pausedUntil = Date.now() + waitMs;
-    ledger.outbox.reschedule(row.id, this.pausedUntil, reason);
     log.warn('posting failed; will retry', { row: row.id, retryInMs: waitMs, reason });
+    try {
+      ledger.outbox.reschedule(row.id, this.pausedUntil, reason);
+    } catch (writeErr) {
+      // The pause above still holds in memory; the row stays due and is tried after it.
+      log.warn('could not record the retry time', { row: row.id, reason: describeError(writeErr) });
+    }
   }
 
   private async closeDetails(taskId: string): Promise<void> {
@@ -272,17 +337,23 @@ export class OutboxPoster {
     if (under) base.under = under;
     if (p.replyToMessageId !== undefined) base.replyToMessageId = p.replyToMessageId;
     if (p.speaker) base.speaker = p.speaker;
+    let text = p.text;
     if (p.attachmentPath) {
-      const attachment = await this.loadAttachment(p.attachmentPath);
-      if (attachment) base.attachment = attachment;
+      const file = await readArtifact(p, port.limits.maxAttachmentBytes);
+      if (file.ok) base.attachment = { fileName: file.fileName, content: file.content };
+      else {
+        // Never shown as attached when it is not: the line says so instead.
+        text = `${text}: not attached (${file.reason})`;
+        this.deps.log.warn('artifact not attached', { row: row.id, taskId: row.taskId, reason: file.reason });
+      }
     }
     const room =
       port.limits.maxTextLength -
       (p.heading ? p.heading.length + 1 : 0) -
       (p.speaker ? p.speaker.length + 4 : 0);
     const max = Math.max(100, room);
-    if (p.text.length <= max) return port.send({ ...base, text: p.text, nonce: this.nonce(row) });
-    const parts = splitText(p.text, max);
+    if (text.length <= max) return port.send({ ...base, text, nonce: this.nonce(row) });
+    const parts = splitText(text, max);
     if (parts.length <= MAX_SPLIT_PARTS) {
       let first: SentMessage | undefined;
       for (const [i, part] of parts.entries()) {
@@ -296,23 +367,9 @@ export class OutboxPoster {
     const fileName = `${row.taskId ?? 'message'}-${row.id}.txt`;
     return port.send({
       ...base,
-      text: `${truncateText(p.text, Math.min(max, 1_500))}\n(full text attached as ${fileName})`,
-      attachment: { fileName, content: Buffer.from(p.text, 'utf8') },
+      text: `${truncateText(text, Math.min(max, 1_500))}\n(full text attached as ${fileName})`,
+      attachment: { fileName, content: Buffer.from(text, 'utf8') },
       nonce: this.nonce(row),
     });
-  }
-
-  private async loadAttachment(path: string): Promise<OutgoingMessage['attachment'] | undefined> {
-    try {
-      const content = await readFile(path);
-      if (content.length > this.deps.port.limits.maxAttachmentBytes) return undefined;
-      return { fileName: basename(path), content };
-    } catch (err) {
-      this.deps.log.warn('artifact could not be read; posting without it', {
-        path,
-        reason: describeError(err),
-      });
-      return undefined;
-    }
   }
 }

@@ -33,7 +33,7 @@ function busyLedger(): { l: Ledger; clock: Clock } {
   l.answer('T-1', 'blue', 'alice');
   expect(l.takeAnswer(r1)).toEqual({ ok: true, answer: 'blue' });
   l.heartbeat(r1);
-  l.complete(r1, 'painted blue', ['/tmp/a.png']);
+  l.complete(r1, 'painted blue', [{ name: 'a.png', path: '/tmp/a.png', bytes: 3, sha256: 'ab'.repeat(32) }]);
 
   const r2 = claim(l, 'a2', 'T-2');
   l.complete(r2, 'draft');
