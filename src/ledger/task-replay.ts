@@ -72,7 +72,7 @@ const asNullableString = (v: unknown): string | null | undefined =>
 const asNumber = (v: unknown): number | undefined => num(v) ?? undefined;
 const asBoolean = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
 const asStrings = (v: unknown): string[] | undefined =>
-  Array.isArray(v) && v.every((s) => typeof s === 'string') ? (v) : undefined;
+  Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : undefined;
 
 const LIVE = new Set(['claimed', 'blocked']);
 
