@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCliArgs } from './parse-cli-args.ts';
 import { createLogger } from '../core/logger.ts';
 import { runDemo } from '../demo/run-demo.ts';
 import { EXIT, type CliIo } from './cli-context.ts';
 
 /** `chat-swarm demo`: a small swarm on the console channel that finishes and exits. */
 export async function runDemoCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCliArgs({
     args: argv,
     options: { db: { type: 'string' }, interactive: { type: 'boolean' } },
     strict: true,

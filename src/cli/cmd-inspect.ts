@@ -1,24 +1,15 @@
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseCliArgs } from './parse-cli-args.ts';
 import { renderAgents, renderBoard } from '../chat/render-task.ts';
 import { cliContext, EXIT, withLedger, type CliIo } from './cli-context.ts';
 
 const COMMON = { db: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } } as const;
 
-/** Commands that only read refuse a missing ledger instead of creating an empty one. */
-export function requireLedgerFile(path: string, io: CliIo): boolean {
-  if (existsSync(path)) return true;
-  io.err(`no ledger at ${path}; pass --db PATH (or set SWARM_DB)`);
-  return false;
-}
-
 /** `chat-swarm status`: the board, as text or `--json`. */
 export function runStatus(argv: string[], io: CliIo): number {
-  const { values } = parseArgs({ args: argv, options: COMMON, strict: true });
+  const { values } = parseCliArgs({ args: argv, options: COMMON, strict: true });
   const ctx = cliContext(values, io);
-  if (!requireLedgerFile(ctx.dbPath, io)) return EXIT.problem;
-  return withLedger(ctx, (ledger) => {
+  return withLedger(ctx, 'read', (ledger) => {
     const tasks = ledger.listTasks();
     const agents = ledger.listAgents();
     const counts = ledger.countByStatus();
@@ -36,10 +27,9 @@ export function runStatus(argv: string[], io: CliIo): number {
 
 /** `chat-swarm audit`: verifies the event chain and the mirror; exit 1 when anything is wrong. */
 export function runAudit(argv: string[], io: CliIo): number {
-  const { values } = parseArgs({ args: argv, options: COMMON, strict: true });
+  const { values } = parseCliArgs({ args: argv, options: COMMON, strict: true });
   const ctx = cliContext(values, io);
-  if (!requireLedgerFile(ctx.dbPath, io)) return EXIT.problem;
-  return withLedger(ctx, (ledger) => {
+  return withLedger(ctx, 'read', (ledger) => {
     const report = ledger.audit();
     if (values.json) io.out(JSON.stringify({ db: ctx.dbPath, ...report }));
     else {
@@ -67,11 +57,14 @@ export function runAudit(argv: string[], io: CliIo): number {
 
 /** `chat-swarm export`: the event log and the tasks as JSON lines (to stdout or `--out FILE`). */
 export async function runExport(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { ...COMMON, out: { type: 'string' } }, strict: true });
+  const { values } = parseCliArgs({
+    args: argv,
+    options: { ...COMMON, out: { type: 'string' } },
+    strict: true,
+  });
   const ctx = cliContext(values, io);
-  if (!requireLedgerFile(ctx.dbPath, io)) return EXIT.problem;
   const lines: string[] = [];
-  withLedger(ctx, (ledger) => {
+  withLedger(ctx, 'read', (ledger) => {
     for (const event of ledger.events()) lines.push(JSON.stringify({ kind: 'event', ...event }));
     for (const task of ledger.listTasks()) lines.push(JSON.stringify({ kind: 'task', ...task }));
   });

@@ -26,15 +26,18 @@ export function configuredSecrets(config: SwarmConfig, env: NodeJS.ProcessEnv): 
 
 /**
  * Opens the ledger named by the config (or `--db`), with the config's durability and lease settings,
- * masking the config's secrets (from this process's environment unless given).
+ * masking the config's secrets (from this process's environment unless given); `readonly` for
+ * commands that only read.
  */
 export function openLedger(
   config: SwarmConfig,
   dbPath: string,
   secrets: readonly NamedSecret[] = configuredSecrets(config, process.env),
+  access: { readonly?: boolean } = {},
 ): Ledger {
   return Ledger.open(dbPath, {
     secrets,
+    ...(access.readonly ? { readonly: true } : {}),
     synchronous: config.ledger.synchronous,
     busyTimeoutMs: config.ledger.busyTimeoutMs,
     leaseMs: config.ledger.leaseMs,
