@@ -120,7 +120,7 @@ export function keyReuseWarning(ledger: Ledger, existing: Task, command: TaskCom
   if (skills(existing.skills) !== skills(command.skills)) differs.push('skills');
   if (!differs.length) return undefined;
   const what = differs.length === 1 ? differs[0] : `${differs.slice(0, -1).join(', ')} and ${differs.at(-1)}`;
-  return `key ${command.key ?? existing.id} already names ${existing.id} with a different ${what}; returned the existing task (${existing.status})`;
+  return `key ${command.key ?? existing.id} already names a task with a different ${what}; returned the existing task ${existing.id} (${existing.status})`;
 }
 
 /** The body from --body TEXT, --body - (standard input) or --body-file FILE. */
