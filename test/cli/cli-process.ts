@@ -8,15 +8,16 @@ const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 
 /**
  * Runs the real CLI (through tsx) in `cwd`, which spawnCli cannot choose; standard input is a pipe
- * when `stdin` text is given, closed otherwise.
+ * when `stdin` text is given, closed otherwise; `user` runs it as another user (when root).
  */
 export function spawnCliIn(
   cwd: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; stdin?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; stdin?: string; user?: { uid: number; gid: number } } = {},
 ): ChildProcess {
   const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
     cwd,
+    ...options.user,
     env: { ...process.env, SWARM_DB: '', SWARM_CONFIG: '', ...options.env },
     stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
