@@ -104,7 +104,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       case 'resume':
         return await runControl(command, rest, io);
       case 'prune':
-        return await runPrune(rest, io);
+        return runPrune(rest, io);
       case 'where':
         return runWhere(rest, io);
       case 'version':

@@ -50,6 +50,8 @@ export function auditLedger(db: Database.Database): AuditReport {
   let events = 0;
   let mirroredEvents = 0;
   const mirroredSeqs: number[] = [];
+  // `prune` deletes old channel rows and records, in the chain, the last event whose rows went.
+  let prunedThrough = 0;
   for (const row of db.prepare('SELECT * FROM events ORDER BY seq').iterate() as IterableIterator<EventRow>) {
     events++;
     if (row.seq !== expectedSeq)
@@ -75,6 +77,7 @@ export function auditLedger(db: Database.Database): AuditReport {
         kind: 'chain',
         problem: `contents do not match the hash (edited after the fact?)`,
       });
+    if (row.type === 'ledger_pruned') prunedThrough = Math.max(prunedThrough, prunedSeqOf(row.data));
     if (row.mirrored === 1) {
       mirroredEvents++;
       mirroredSeqs.push(row.seq);
@@ -96,6 +99,7 @@ export function auditLedger(db: Database.Database): AuditReport {
   for (const seq of mirroredSeqs) {
     const rows = rowsOf.all(seq) as MirrorRow[];
     if (rows.length === 0) {
+      if (seq <= prunedThrough) continue;
       problems.push({ seq, kind: 'mirror', problem: 'meant for the channel but has no outbox row' });
       continue;
     }
@@ -114,4 +118,14 @@ export function auditLedger(db: Database.Database): AuditReport {
     }
   }
   return { events, mirroredEvents, problems };
+}
+
+/** The `outboxThroughSeq` a prune event recorded (0 when unreadable). */
+function prunedSeqOf(dataJson: string): number {
+  try {
+    const seq = (JSON.parse(dataJson) as { outboxThroughSeq?: unknown }).outboxThroughSeq;
+    return typeof seq === 'number' ? seq : 0;
+  } catch {
+    return 0;
+  }
 }

@@ -17,6 +17,7 @@ import { InboxStore } from './inbox-store.ts';
 import { LEDGER_DEFAULTS, LedgerCore, type LedgerOptions } from './ledger-core.ts';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
 import { OutboxStore } from './outbox-store.ts';
+import { pruneLedger, type PruneReport, type PruneRequest } from './prune-ops.ts';
 import * as tasks from './task-ops.ts';
 import type {
   AttemptRef,
@@ -292,6 +293,11 @@ export class Ledger {
 
   audit(): AuditReport {
     return auditLedger(this.db);
+  }
+
+  /** Removes offline agents and old handled inbox and outbox rows; never an event (see prune-ops.ts). */
+  prune(request: PruneRequest): PruneReport {
+    return pruneLedger(this.core, request);
   }
 }
 

@@ -101,6 +101,7 @@ describe('where the ledger is: one rule for every command', () => {
       ['task', 'approve', 'T-1'],
       ['task', 'cancel', 'T-1'],
       ['pause'],
+      ['prune'],
     ];
     for (const args of commands) {
       const r = fakeIo({ cwd });
