@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { parseCliArgs } from './parse-cli-args.ts';
 import { renderAgents, renderBoard } from '../chat/render-task.ts';
-import { cliContext, EXIT, withLedger, type CliIo } from './cli-context.ts';
+import { resolve } from 'node:path';
+import { cliContext, cwdOf, EXIT, withLedger, type CliIo } from './cli-context.ts';
 
 const COMMON = { db: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } } as const;
 
@@ -74,7 +75,9 @@ export async function runExport(argv: string[], io: CliIo): Promise<number> {
   }
   try {
     // The export holds every task and result: private to the user, like the ledger.
-    await writeFile(values.out, lines.length ? `${lines.join('\n')}\n` : '', { mode: 0o600 });
+    await writeFile(resolve(cwdOf(io), values.out), lines.length ? `${lines.join('\n')}\n` : '', {
+      mode: 0o600,
+    });
   } catch (err) {
     io.err(`cannot write ${values.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     return EXIT.failure;

@@ -1,7 +1,7 @@
 import { validate } from '../commands/command-args.ts';
 import { requiredTextField, taskRefField } from '../commands/command-fields.ts';
 import { parseCommand } from '../commands/command-grammar.ts';
-import type { Command, CommandOf } from '../commands/command-types.ts';
+import type { Command } from '../commands/command-types.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { cliContext, EXIT, withLedger, type CliIo } from './cli-context.ts';
 import { CliError } from './cli-error.ts';
@@ -118,7 +118,7 @@ export async function runControl(name: ControlName, argv: string[], io: CliIo): 
       io.out(
         JSON.stringify({
           db: ctx.dbPath,
-          applied: command as CommandOf<ControlName>,
+          applied: command,
           ...(task ? { task } : {}),
         }),
       );
