@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCliArgs } from './parse-cli-args.ts';
 import { isHealthy, type DoctorReport } from '../chat/doctor-report.ts';
 import { tokenFromEnv } from '../config/load-config.ts';
 import { cliContext, EXIT, type CliIo } from './cli-context.ts';
@@ -15,7 +15,7 @@ function print(report: DoctorReport, io: CliIo): void {
 
 /** `chat-swarm doctor`: checks the configured platform (token, chat, permissions), with fixes. */
 export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCliArgs({
     args: argv,
     options: { config: { type: 'string' }, json: { type: 'boolean' } },
     strict: true,

@@ -1,8 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCliArgs } from './parse-cli-args.ts';
 import { DEFAULT_CONFIG_FILE } from '../config/load-config.ts';
-import { EXIT, type CliIo } from './cli-context.ts';
+import { cliContext, cwdOf, EXIT, type CliIo } from './cli-context.ts';
+import { openCliLedger } from './cli-ledger.ts';
 
 /** A starter config: the console channel and two shell agents to replace with real ones. */
 export const STARTER_CONFIG = {
@@ -26,20 +27,25 @@ export const STARTER_CONFIG = {
   ],
 };
 
-/** `chat-swarm init`: writes a starter config (refuses to overwrite unless --force). */
+/**
+ * `chat-swarm init`: writes a starter config (refuses to overwrite unless --force) and creates the
+ * ledger its `db` names, next to it, so every command run with this config finds the same one.
+ */
 export function runInit(argv: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCliArgs({
     args: argv,
     options: { force: { type: 'boolean' } },
     allowPositionals: true,
     strict: true,
   });
-  const file = resolve(positionals[0] ?? DEFAULT_CONFIG_FILE);
+  const file = resolve(cwdOf(io), positionals[0] ?? DEFAULT_CONFIG_FILE);
   if (existsSync(file) && !values.force) {
     io.err(`${file} exists; pass --force to overwrite it`);
     return EXIT.usage;
   }
   writeFileSync(file, `${JSON.stringify(STARTER_CONFIG, null, 2)}\n`, { mode: 0o600 });
-  io.out(`wrote ${file}\nedit the agents' commands, then run: npx chat-swarm up`);
+  const ctx = cliContext({ config: file }, { ...io, env: { ...io.env, SWARM_DB: '' } });
+  openCliLedger(ctx, 'create').close();
+  io.out(`wrote ${file}\nledger ${ctx.dbPath}\nedit the agents' commands, then run: npx chat-swarm up`);
   return EXIT.ok;
 }

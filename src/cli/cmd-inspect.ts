@@ -1,30 +1,22 @@
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseCliArgs } from './parse-cli-args.ts';
 import { renderAgents, renderBoard } from '../chat/render-task.ts';
+import { resolve } from 'node:path';
 import { describeError } from '../core/errors.ts';
 import { newestCheckpoint, parseCheckpointArg, type Checkpoint } from '../ledger/audit-checkpoint.ts';
 import type { AuditOptions, AuditProblem, AuditReport } from '../ledger/audit.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import { cliContext, EXIT, withLedger, type CliContext, type CliIo } from './cli-context.ts';
+import { cliContext, cwdOf, EXIT, withLedger, type CliContext, type CliIo } from './cli-context.ts';
+import { openCliLedger } from './cli-ledger.ts';
 import { openChannel } from './open-channel.ts';
-import { openLedger } from './swarm.ts';
 
 const COMMON = { db: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } } as const;
 
-/** Commands that only read refuse a missing ledger instead of creating an empty one. */
-export function requireLedgerFile(path: string, io: CliIo): boolean {
-  if (existsSync(path)) return true;
-  io.err(`no ledger at ${path}; pass --db PATH (or set SWARM_DB)`);
-  return false;
-}
-
 /** `chat-swarm status`: the board, as text or `--json`. */
 export function runStatus(argv: string[], io: CliIo): number {
-  const { values } = parseArgs({ args: argv, options: COMMON, strict: true });
+  const { values } = parseCliArgs({ args: argv, options: COMMON, strict: true });
   const ctx = cliContext(values, io);
-  if (!requireLedgerFile(ctx.dbPath, io)) return EXIT.problem;
-  return withLedger(ctx, (ledger) => {
+  return withLedger(ctx, 'read', (ledger) => {
     const tasks = ledger.listTasks();
     const agents = ledger.listAgents();
     const counts = ledger.countByStatus();
@@ -42,7 +34,7 @@ export function runStatus(argv: string[], io: CliIo): number {
 
 /** `chat-swarm audit`: checks the ledger (see `auditLedger`), optionally against checkpoints; exit 1 when anything is wrong. */
 export async function runAudit(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCliArgs({
     args: argv,
     options: { ...COMMON, channel: { type: 'boolean' }, checkpoint: { type: 'string' } },
     strict: true,
@@ -55,8 +47,8 @@ export async function runAudit(argv: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   const ctx = cliContext(values, io);
-  if (!requireLedgerFile(ctx.dbPath, io)) return EXIT.problem;
-  const ledger = openLedger(ctx.config, ctx.dbPath, io.env);
+  // Reading the channel lends the adapter the ledger's cursor store, so that needs a writable file.
+  const ledger = openCliLedger(ctx, values.channel ? 'write' : 'read');
   try {
     const checkpoints: NonNullable<AuditOptions['checkpoints']> = [];
     const missing: AuditProblem[] = [];
@@ -134,11 +126,14 @@ function printAudit(dbPath: string, report: AuditReport, io: CliIo): void {
 
 /** `chat-swarm export`: the event log and the tasks as JSON lines (to stdout or `--out FILE`). */
 export async function runExport(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { ...COMMON, out: { type: 'string' } }, strict: true });
+  const { values } = parseCliArgs({
+    args: argv,
+    options: { ...COMMON, out: { type: 'string' } },
+    strict: true,
+  });
   const ctx = cliContext(values, io);
-  if (!requireLedgerFile(ctx.dbPath, io)) return EXIT.problem;
   const lines: string[] = [];
-  withLedger(ctx, (ledger) => {
+  withLedger(ctx, 'read', (ledger) => {
     for (const event of ledger.events()) lines.push(JSON.stringify({ kind: 'event', ...event }));
     for (const task of ledger.listTasks()) lines.push(JSON.stringify({ kind: 'task', ...task }));
   });
@@ -148,7 +143,9 @@ export async function runExport(argv: string[], io: CliIo): Promise<number> {
   }
   try {
     // The export holds every task and result: private to the user, like the ledger.
-    await writeFile(values.out, lines.length ? `${lines.join('\n')}\n` : '', { mode: 0o600 });
+    await writeFile(resolve(cwdOf(io), values.out), lines.length ? `${lines.join('\n')}\n` : '', {
+      mode: 0o600,
+    });
   } catch (err) {
     io.err(`cannot write ${values.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     return EXIT.failure;

@@ -1,136 +1,160 @@
-import { parseArgs } from 'node:util';
 import { renderTaskLine, renderTaskMessage } from '../chat/render-task.ts';
-import { parseCommand } from '../commands/command-grammar.ts';
-import { toNewTask } from '../commands/to-new-task.ts';
-import { SwarmError } from '../core/errors.ts';
 import { TASK_STATUSES, type TaskStatus } from '../core/types.ts';
-import { cliContext, EXIT, withLedger, type CliIo } from './cli-context.ts';
-import { requireLedgerFile } from './cmd-inspect.ts';
+import { cliContext, EXIT, withLedger, withLedgerAsync, type CliIo } from './cli-context.ts';
+import { CliError } from './cli-error.ts';
+import { runTaskAdd, TASK_ADD_USAGE, durationFlag } from './cmd-task-add.ts';
+import { runTaskArtifacts, TASK_ARTIFACTS_USAGE } from './cmd-task-artifacts.ts';
+import { cliActor, CONTROL_USAGE, runControl, type ControlName } from './cmd-task-control.ts';
+import { parseCliArgs } from './parse-cli-args.ts';
+import { taskRef } from './task-ref.ts';
+import { renderWaitResult, WAIT_EXIT, waitForTasks } from './task-wait.ts';
+
+export const TASK_WAIT_USAGE = 'chat-swarm task wait <task...> [--timeout D] [--until-person] [--json]';
 
 export const TASK_USAGE = `usage:
-  chat-swarm task add <title> [--body TEXT] [--skills a,b] [--priority 0-9] [--after T-1,T-2]
-                      [--review] [--key KEY] [--attempts N] [--timeout 10m] [--json]
+  ${TASK_ADD_USAGE}
+  ${TASK_WAIT_USAGE}
   chat-swarm task list [--status queued,claimed,...] [--json]
-  chat-swarm task show <id> [--json]
-  chat-swarm task cancel <id> [--reason TEXT]
-  chat-swarm task retry <id>
-(all take --db PATH and --config FILE)`;
+  chat-swarm task show <task> [--json]
+  ${TASK_ARTIFACTS_USAGE}
+  ${CONTROL_USAGE.answer}
+  ${CONTROL_USAGE.approve}
+  ${CONTROL_USAGE.reject}
+  ${CONTROL_USAGE.note}
+  ${CONTROL_USAGE.assign}
+  ${CONTROL_USAGE.priority}
+  chat-swarm task cancel <task> [--reason TEXT]
+  chat-swarm task retry <task>
+all take --db PATH and --config FILE; text given as several words is joined with spaces, - reads it
+from standard input; a title or text starting with - goes after --
+exit codes: 0 done or applied, 1 the ledger refused (unknown task, wrong state) or a task failed,
+2 bad usage, 3 the run failed (e.g. the ledger is not writable), and for wait and add --wait:
+4 cancelled, 5 timed out waiting, 6 needs a person (with --until-person); failed beats cancelled beats done`;
 
-const OPTIONS = {
-  db: { type: 'string' },
-  config: { type: 'string' },
-  json: { type: 'boolean' },
-  body: { type: 'string' },
-  skills: { type: 'string' },
-  priority: { type: 'string' },
-  after: { type: 'string' },
-  review: { type: 'boolean' },
-  key: { type: 'string' },
-  attempts: { type: 'string' },
-  timeout: { type: 'string' },
-  status: { type: 'string' },
-  reason: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const COMMON = { db: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } } as const;
 
-/** Builds the chat command for `task add` so the CLI and the chat share one grammar and its checks. */
-function toChatCommand(title: string, v: Record<string, string | boolean | undefined>): string {
-  const opts: string[] = [];
-  const add = (name: string, value: string | boolean | undefined): void => {
-    if (value !== undefined && value !== false) opts.push(`${name}=${value === true ? 'yes' : value}`);
-  };
-  add('skills', v.skills);
-  add('priority', v.priority);
-  add('after', v.after);
-  add('review', v.review);
-  add('key', v.key);
-  add('attempts', v.attempts);
-  add('timeout', v.timeout);
-  const quoted = `"${title.replace(/"/g, "'")}"`;
-  return `/task ${quoted} ${opts.join(' ')}${typeof v.body === 'string' && v.body ? `\n${v.body}` : ''}`;
+const CONTROLS: ReadonlySet<string> = new Set(['answer', 'approve', 'reject', 'note', 'assign', 'priority']);
+
+/** `chat-swarm task …`: enqueue, wait for, inspect and steer work without any chat socket. */
+export async function runTask(argv: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    io.out(TASK_USAGE);
+    return sub === undefined ? EXIT.usage : EXIT.ok;
+  }
+  switch (sub) {
+    case 'add':
+      return runTaskAdd(rest, io);
+    case 'wait':
+      return runTaskWait(rest, io);
+    case 'artifacts':
+      return runTaskArtifacts(rest, io);
+    case 'list':
+      return runTaskList(rest, io);
+    case 'show':
+      return runTaskShow(rest, io);
+    case 'cancel':
+    case 'retry':
+      return runCancelRetry(sub, rest, io);
+    default:
+      if (CONTROLS.has(sub)) return runControl(sub as ControlName, rest, io);
+      io.err(`unknown task command '${sub}'\n${TASK_USAGE}`);
+      return EXIT.usage;
+  }
 }
 
-/** `chat-swarm task …`: lets another program enqueue and inspect work without any socket. */
-export function runTask(argv: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({
+/** `chat-swarm task wait <task...>`: blocks until the tasks are final (or need a person). */
+async function runTaskWait(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCliArgs({
     args: argv,
-    options: OPTIONS,
+    options: { ...COMMON, timeout: { type: 'string' }, 'until-person': { type: 'boolean' } },
     allowPositionals: true,
     strict: true,
   });
-  const [sub, ...rest] = positionals;
-  if (values.help || !sub) {
-    io.out(TASK_USAGE);
-    return values.help ? EXIT.ok : EXIT.usage;
-  }
+  if (!positionals.length)
+    throw new CliError(EXIT.usage, `name at least one task\nusage: ${TASK_WAIT_USAGE}`);
+  const ids = [...new Set(positionals.map(taskRef))];
+  const timeoutMs = durationFlag('timeout', values.timeout);
   const ctx = cliContext(values, io);
-  if (sub !== 'add' && !requireLedgerFile(ctx.dbPath, io)) return EXIT.problem;
-  const actor = `cli [${io.env.USER ?? 'unknown'}]`;
-  return withLedger(ctx, (ledger) => {
-    switch (sub) {
-      case 'add': {
-        const title = rest.join(' ').trim();
-        const parsed = parseCommand(toChatCommand(title, values));
-        if (parsed.kind !== 'ok' || parsed.command.name !== 'task') {
-          io.err(parsed.kind === 'error' ? `${parsed.message}\n${TASK_USAGE}` : TASK_USAGE);
-          return EXIT.usage;
-        }
-        const res = ledger.createTask(toNewTask(parsed.command), actor);
-        if (values.json) io.out(JSON.stringify({ created: res.created, task: res.task }));
-        else io.out(`${res.created ? 'created' : 'exists'} ${res.task.id}`);
-        return EXIT.ok;
-      }
-      case 'list': {
-        const wanted =
-          values.status
-            ?.split(',')
-            .map((s) => s.trim())
-            .filter(Boolean) ?? [];
-        const bad = wanted.filter((s) => !(TASK_STATUSES as readonly string[]).includes(s));
-        if (bad.length) {
-          io.err(`unknown status ${bad.join(', ')}; use any of ${TASK_STATUSES.join(', ')}`);
-          return EXIT.usage;
-        }
-        const tasks = ledger.listTasks({ status: wanted as TaskStatus[] });
-        io.out(values.json ? JSON.stringify(tasks) : tasks.map(renderTaskLine).join('\n') || 'no tasks');
-        return EXIT.ok;
-      }
-      case 'show': {
-        const task = rest[0] ? ledger.getTask(rest[0]) : undefined;
-        if (!task) {
-          io.err(rest[0] ? `no task ${rest[0]}` : TASK_USAGE);
-          return rest[0] ? EXIT.problem : EXIT.usage;
-        }
-        if (values.json) io.out(JSON.stringify({ task, events: ledger.events({ taskId: task.id }) }));
-        else {
-          const r = renderTaskMessage(task);
-          io.out(`${r.heading}\n${r.text}${task.result ? `\n--- result ---\n${task.result}` : ''}`);
-        }
-        return EXIT.ok;
-      }
-      case 'cancel':
-      case 'retry': {
-        const id = rest[0];
-        if (!id) {
-          io.err(TASK_USAGE);
-          return EXIT.usage;
-        }
-        try {
-          if (sub === 'cancel') ledger.cancel(id, actor, values.reason);
-          else ledger.retry(id, actor);
-        } catch (err) {
-          if (err instanceof SwarmError) {
-            io.err(err.message);
-            return EXIT.problem;
-          }
-          throw err;
-        }
-        io.out(`${sub === 'cancel' ? 'cancelled' : 'queued again'} ${id}`);
-        return EXIT.ok;
-      }
-      default:
-        io.err(`unknown task command '${sub}'\n${TASK_USAGE}`);
-        return EXIT.usage;
+  return withLedgerAsync(ctx, 'read', async (ledger) => {
+    const result = await waitForTasks(ledger, ids, {
+      timeoutMs,
+      untilPerson: values['until-person'] ?? false,
+    });
+    io.out(
+      values.json
+        ? JSON.stringify({ db: ctx.dbPath, outcome: result.outcome, tasks: result.tasks })
+        : renderWaitResult(result),
+    );
+    return WAIT_EXIT[result.outcome];
+  });
+}
+
+function runTaskList(argv: string[], io: CliIo): number {
+  const { values } = parseCliArgs({
+    args: argv,
+    options: { ...COMMON, status: { type: 'string' } },
+    strict: true,
+  });
+  const wanted =
+    values.status
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? [];
+  const bad = wanted.filter((s) => !(TASK_STATUSES as readonly string[]).includes(s));
+  if (bad.length)
+    throw new CliError(
+      EXIT.usage,
+      `unknown status ${bad.join(', ')}; use any of ${TASK_STATUSES.join(', ')}`,
+    );
+  const ctx = cliContext(values, io);
+  return withLedger(ctx, 'read', (ledger) => {
+    const tasks = ledger.listTasks({ status: wanted as TaskStatus[] });
+    io.out(values.json ? JSON.stringify(tasks) : tasks.map(renderTaskLine).join('\n') || 'no tasks');
+    return EXIT.ok;
+  });
+}
+
+function runTaskShow(argv: string[], io: CliIo): number {
+  const { values, positionals } = parseCliArgs({
+    args: argv,
+    options: COMMON,
+    allowPositionals: true,
+    strict: true,
+  });
+  const [word, extra] = positionals;
+  if (word === undefined || extra !== undefined)
+    throw new CliError(EXIT.usage, 'usage: chat-swarm task show <task> [--json]');
+  const id = taskRef(word);
+  const ctx = cliContext(values, io);
+  return withLedger(ctx, 'read', (ledger) => {
+    const task = ledger.getTask(id);
+    if (!task) throw new CliError(EXIT.problem, `no task ${id}`);
+    if (values.json) io.out(JSON.stringify({ task, events: ledger.events({ taskId: task.id }) }));
+    else {
+      const r = renderTaskMessage(task);
+      io.out(`${r.heading}\n${r.text}${task.result ? `\n--- result ---\n${task.result}` : ''}`);
     }
+    return EXIT.ok;
+  });
+}
+
+function runCancelRetry(sub: 'cancel' | 'retry', argv: string[], io: CliIo): number {
+  const options = sub === 'cancel' ? ({ ...COMMON, reason: { type: 'string' } } as const) : COMMON;
+  const { values, positionals } = parseCliArgs({ args: argv, options, allowPositionals: true, strict: true });
+  const [word, extra] = positionals;
+  if (word === undefined || extra !== undefined)
+    throw new CliError(
+      EXIT.usage,
+      `usage: chat-swarm task ${sub} <task>${sub === 'cancel' ? ' [--reason TEXT]' : ''}`,
+    );
+  const id = taskRef(word);
+  const ctx = cliContext(values, io);
+  return withLedger(ctx, 'write', (ledger) => {
+    const reason = 'reason' in values ? (values.reason as string | undefined) : undefined;
+    if (sub === 'cancel') ledger.cancel(id, cliActor(io), reason);
+    else ledger.retry(id, cliActor(io));
+    io.out(`${sub === 'cancel' ? 'cancelled' : 'queued again'} ${id}`);
+    return EXIT.ok;
   });
 }

@@ -1,10 +1,11 @@
-import { parseArgs } from 'node:util';
+import { parseCliArgs } from './parse-cli-args.ts';
 import { LedgerWatcher } from '../agents/ledger-watcher.ts';
 import { agentSchema } from '../config/config-schema.ts';
 import { ConfigError } from '../core/errors.ts';
-import { cliContext, EXIT, type CliIo } from './cli-context.ts';
+import { cliContext, cwdOf, EXIT, type CliIo } from './cli-context.ts';
+import { openCliLedger } from './cli-ledger.ts';
 import { openChannel } from './open-channel.ts';
-import { createConfiguredAgent, openLedger, Swarm } from './swarm.ts';
+import { createConfiguredAgent, Swarm } from './swarm.ts';
 
 const COMMON = { db: { type: 'string' }, config: { type: 'string' } } as const;
 
@@ -23,9 +24,9 @@ function stopSignal(): Promise<string> {
 
 /** `chat-swarm up`: the orchestrator and the configured agents, until Ctrl-C. */
 export async function runUp(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: COMMON, strict: true });
+  const { values } = parseCliArgs({ args: argv, options: COMMON, strict: true });
   const ctx = cliContext(values, io);
-  const ledger = openLedger(ctx.config, ctx.dbPath, io.env);
+  const ledger = openCliLedger(ctx, 'create');
   try {
     // A keyed ledger refuses writes without its key: say so now, not at the first event.
     ledger.assertCanWrite();
@@ -56,7 +57,7 @@ export async function runUp(argv: string[], io: CliIo): Promise<number> {
  * from the config, or from `--skills` and `--command`. `--until-idle` exits once nothing is left to do.
  */
 export async function runAgent(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCliArgs({
     args: argv,
     options: {
       ...COMMON,
@@ -99,7 +100,7 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
         : `no agent '${id}' in ${ctx.configSource}; add it to the config or pass --skills and --command`,
     );
   }
-  const ledger = openLedger(ctx.config, ctx.dbPath, io.env);
+  const ledger = openCliLedger(ctx, 'create');
   try {
     ledger.assertCanWrite();
   } catch (err) {
@@ -108,7 +109,7 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
   }
   const watcher = new LedgerWatcher(ledger);
   // A command given on the command line is relative to here; one from the config, to the config.
-  const baseDir = values.command !== undefined ? process.cwd() : ctx.configDir;
+  const baseDir = values.command !== undefined ? cwdOf(io) : ctx.configDir;
   const agent = createConfiguredAgent(adHoc.data, ctx.config, ledger, ctx.log, watcher, true, baseDir);
   try {
     agent.start();

@@ -7,33 +7,55 @@ import { runAudit, runExport, runStatus } from './cmd-inspect.ts';
 import { runDemoCommand } from './cmd-demo.ts';
 import { runDoctor } from './cmd-doctor.ts';
 import { runInit } from './cmd-init.ts';
+import { CliError } from './cli-error.ts';
+import { runPrune, PRUNE_USAGE } from './cmd-prune.ts';
 import { runTask, TASK_USAGE } from './cmd-task.ts';
+import { CONTROL_USAGE, runControl } from './cmd-task-control.ts';
+import { runWhere } from './cmd-where.ts';
+import { packageVersion } from './package-version.ts';
 
 const HELP = `chat-swarm — coordinate AI agents through a chat channel, with a SQLite ledger as the truth
 
-usage: chat-swarm <command> [options]
+usage: chat-swarm <command> [options]      (chat-swarm <command> --help for its options)
 
-  up                 run the orchestrator and the configured agents (until Ctrl-C)
-  agent <id>         run one agent in this process on the same ledger
-  task add|list|show|cancel|retry   enqueue and inspect work without a chat socket
-  status [--json]    the board
-  audit              verify the event chain, replay it against the task rows, check that every event
-                     reached the channel; --channel also checks the checkpoint pinned there (exit 1 if not)
-  export [--out F]   the event log and tasks as JSON lines
-  init               write a starter chat-swarm.json
-  doctor             check the chat platform setup (token, chat, permissions)
-  demo               run a demo swarm on the console and exit
+  up                      run the orchestrator and the configured agents (until Ctrl-C)
+  agent <id>              run one agent in this process on the same ledger
+  task add <title>        enqueue work (--key K makes retries safe, --wait blocks until it ends)
+  task wait <task...>     block until tasks are done, failed or cancelled (or need a person)
+  task list | show        inspect tasks
+  task artifacts <task>   list the files a task's result attached, or copy one out
+  task answer | approve | reject | note | assign | priority | cancel | retry <task> ...
+                          steer a task, as the chat's /answer, /approve, ... do
+  pause [agent]           stop new claims (the whole swarm, or one agent)
+  resume [agent]          claim again
+  status [--json]         the board (and the ledger's absolute path)
+  audit                   verify the event chain, replay it against the task rows, check that every
+                          event reached the channel; --channel also checks the pinned checkpoint
+  export [--out F]        the event log and tasks as JSON lines
+  prune                   remove offline agents, old demo ledgers, old inbox and outbox rows
+  init                    write a starter chat-swarm.json (and create its ledger)
+  doctor                  check the chat platform setup (token, chat, permissions)
+  demo                    run a demo swarm on the console and exit
+  where                   print the absolute ledger, config and work folder the commands use
+  version                 print the version (also --version)
+  help                    this list
 
-every command takes --db PATH (default ./swarm.db, or SWARM_DB) and --config FILE (default ./chat-swarm.json)`;
+where the ledger is: --db PATH, else SWARM_DB, else the config's "db" (relative to the config file),
+else ./swarm.db; the config is --config FILE, else SWARM_CONFIG, else ./chat-swarm.json if present.
+--which-db on any command says on stderr which ledger it uses.
+
+exit codes: 0 fine, 1 a check found a problem or the ledger refused (unknown task, wrong state) or a
+waited-for task failed, 2 bad usage or config, 3 the run failed (e.g. the ledger is not writable);
+task wait and task add --wait: 4 cancelled, 5 timed out waiting, 6 needs a person`;
 
 const COMMON_FLAGS = '[--db PATH] [--config FILE]';
 
 /** Usage of each command, for `chat-swarm <command> --help`. */
 const USAGE: Record<string, string> = {
-  up: `chat-swarm up ${COMMON_FLAGS}\n  runs the orchestrator and the configured agents until Ctrl-C`,
+  up: `chat-swarm up ${COMMON_FLAGS}\n  runs the orchestrator and the configured agents until Ctrl-C; creates the ledger if missing`,
   agent: `chat-swarm agent <id> [--skills a,b] [--command CMD] [--capacity N] [--lease-ms MS] [--until-idle] ${COMMON_FLAGS}\n  runs one agent (from the config, or described by the flags) on the ledger`,
   task: TASK_USAGE,
-  status: `chat-swarm status [--json] ${COMMON_FLAGS}\n  the board: counts, open tasks, agents`,
+  status: `chat-swarm status [--json] ${COMMON_FLAGS}\n  the board: the ledger's absolute path, counts, open tasks, agents`,
   audit: `chat-swarm audit [--json] [--channel] [--checkpoint SEQ:HASH] ${COMMON_FLAGS}
   verifies the event chain (with SWARM_AUDIT_KEY: its keyed part too), replays the events against every
   task row, and checks that every event reached the channel; exit 1 if not
@@ -41,9 +63,15 @@ const USAGE: Record<string, string> = {
                         that the ledger holds that event with that hash
   --checkpoint SEQ:HASH also check a checkpoint copied by hand`,
   export: `chat-swarm export [--out FILE] ${COMMON_FLAGS}\n  the event log and the tasks as JSON lines`,
-  init: 'chat-swarm init [FILE] [--force]\n  writes a starter config (default ./chat-swarm.json)',
+  pause: `${CONTROL_USAGE.pause} [--json] ${COMMON_FLAGS}\n  no new claims: by one agent, or (no agent, or all) by the whole swarm`,
+  resume: `${CONTROL_USAGE.resume} [--json] ${COMMON_FLAGS}\n  lets the agent (or the whole swarm) claim again`,
+  prune: PRUNE_USAGE,
+  init: 'chat-swarm init [FILE] [--force]\n  writes a starter config (default ./chat-swarm.json) and creates its ledger',
   doctor: `chat-swarm doctor [--json] [--config FILE]\n  checks the chat platform setup and prints the fix for each problem`,
-  demo: 'chat-swarm demo [--db PATH] [--interactive]\n  runs the demo swarm on the console and exits',
+  demo: 'chat-swarm demo [--db PATH] [--interactive]\n  runs the demo swarm on the console and exits; keeps the last 5 runs in .swarm-work/demo/',
+  where: `chat-swarm where [--json] ${COMMON_FLAGS}\n  the absolute ledger, config and work folder that commands run here use`,
+  version: 'chat-swarm version (or --version)\n  prints the version',
+  help: "chat-swarm help [command]\n  lists every command, or shows one command's usage",
 };
 
 /**
@@ -61,6 +89,10 @@ export function makeCreatedFilesPrivate(): void {
 /** Runs one CLI invocation and returns its exit code; errors become one clear line, never a stack. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   makeCreatedFilesPrivate();
+  if (argv.includes('--which-db')) {
+    io = { ...io, whichDb: true };
+    argv = argv.filter((a) => a !== '--which-db');
+  }
   const [command, ...rest] = argv;
   if (command && USAGE[command] && (rest.includes('--help') || rest.includes('-h'))) {
     io.out(USAGE[command]);
@@ -73,7 +105,19 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       case 'agent':
         return await runAgent(rest, io);
       case 'task':
-        return runTask(rest, io);
+        return await runTask(rest, io);
+      case 'pause':
+      case 'resume':
+        return await runControl(command, rest, io);
+      case 'prune':
+        return runPrune(rest, io);
+      case 'where':
+        return runWhere(rest, io);
+      case 'version':
+      case '--version':
+      case '-V':
+        io.out(`chat-swarm ${packageVersion()}`);
+        return EXIT.ok;
       case 'status':
         return runStatus(rest, io);
       case 'audit':
@@ -86,8 +130,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         return await runDoctor(rest, io);
       case 'demo':
         return await runDemoCommand(rest, io);
-      case undefined:
       case 'help':
+        io.out((rest[0] && USAGE[rest[0]]) || HELP);
+        return EXIT.ok;
+      case undefined:
       case '--help':
       case '-h':
         io.out(HELP);
@@ -100,6 +146,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     // No config here (loading it may be what failed): mask the environment's secrets and token shapes.
     const masker = new SecretMasker(secretsFromEnv(io.env));
     const message = masker.mask(err instanceof Error ? err.message : String(err));
+    if (err instanceof CliError) {
+      io.err(message);
+      return err.exitCode;
+    }
     if (err instanceof ConfigError) {
       io.err(`config error: ${message}`);
       return EXIT.usage;

@@ -28,15 +28,18 @@ export function configuredSecrets(config: SwarmConfig, env: NodeJS.ProcessEnv): 
  * Opens the ledger named by the config (or `--db`), with the config's durability and lease settings,
  * masking the config's secrets. The one place SWARM_AUDIT_KEY is read: every process that writes
  * events gets it from here. Both come from `env` (this process's environment unless given).
+ * `readonly` for commands that only read.
  */
 export function openLedger(
   config: SwarmConfig,
   dbPath: string,
   env: NodeJS.ProcessEnv = process.env,
+  access: { readonly?: boolean } = {},
 ): Ledger {
   return Ledger.open(dbPath, {
     secrets: configuredSecrets(config, env),
     auditKey: env.SWARM_AUDIT_KEY,
+    ...(access.readonly ? { readonly: true } : {}),
     synchronous: config.ledger.synchronous,
     busyTimeoutMs: config.ledger.busyTimeoutMs,
     leaseMs: config.ledger.leaseMs,

@@ -18,6 +18,7 @@ import { InboxStore } from './inbox-store.ts';
 import { LEDGER_DEFAULTS, LedgerCore, type LedgerOptions } from './ledger-core.ts';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
 import { OutboxStore } from './outbox-store.ts';
+import { pruneLedger, type PruneReport, type PruneRequest } from './prune-ops.ts';
 import * as tasks from './task-ops.ts';
 import type {
   AttemptRef,
@@ -315,6 +316,11 @@ export class Ledger {
   /** Throws the LedgerError a write would throw when this process may not extend a keyed chain. */
   assertCanWrite(): void {
     this.core.assertCanAppend();
+  }
+
+  /** Removes offline agents and old handled inbox and outbox rows; never an event (see prune-ops.ts). */
+  prune(request: PruneRequest): PruneReport {
+    return pruneLedger(this.core, request);
   }
 }
 

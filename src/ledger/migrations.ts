@@ -150,6 +150,8 @@ export function migrate(db: Database.Database): void {
   for (let version = current; version < MIGRATIONS.length; version++) {
     const sql = MIGRATIONS[version]!;
     db.transaction(() => {
+      // Another process opening the same new ledger may have applied it while we waited for the lock.
+      if ((db.pragma('user_version', { simple: true }) as number) > version) return;
       db.exec(sql);
       db.pragma(`user_version = ${version + 1}`);
     }).immediate();

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, constants, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { LedgerError } from '../core/errors.ts';
 import { migrate } from './migrations.ts';
 
@@ -36,6 +36,37 @@ function makeLedgerFilePrivate(path: string): void {
 }
 
 /**
+ * Opens an existing ledger for reading only. In a folder it cannot write, SQLite can read a WAL file
+ * in place only while its -shm exists; after a clean close there is none, so the file is read into
+ * memory instead (a snapshot: nothing another process commits later shows).
+ */
+function openReadOnly(path: string, options: OpenDatabaseOptions): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    // The -shm is needed at the first read, not at open.
+    db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get();
+    return db;
+  } catch (cause) {
+    db?.close();
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code !== 'string' || !/^SQLITE_(READONLY|CANTOPEN)/.test(code)) throw cause;
+    const wal = `${path}-wal`;
+    if (existsSync(wal) && statSync(wal).size > 0) {
+      throw new Error(
+        `${(cause as Error).message}; its folder is read-only and ${wal} holds commits not merged into it yet (a writable folder, or the -shm file, is needed to read them)`,
+        { cause },
+      );
+    }
+    const image = readFileSync(path);
+    // Bytes 18-19 say WAL (2); an in-memory copy cannot use WAL, so mark the copy rollback-journal (1).
+    if (image.length >= 20 && image[18] === 2) image.fill(1, 18, 20);
+    return new Database(image, { readonly: true });
+  }
+}
+
+/**
  * Opens (creating if needed) a ledger file in WAL mode with a busy timeout, so many agent processes
  * on one host can share it, then brings its schema up to date. The file and its -wal and -shm are
  * 0600 whatever the umask.
@@ -43,8 +74,9 @@ function makeLedgerFilePrivate(path: string): void {
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database.Database {
   let db: Database.Database;
   try {
-    if (!options.readonly && !isFileless(path)) makeLedgerFilePrivate(path);
-    db = new Database(path, { readonly: options.readonly ?? false });
+    if (options.readonly && !isFileless(path)) return openReadOnly(path, options);
+    if (!isFileless(path)) makeLedgerFilePrivate(path);
+    db = new Database(path);
   } catch (cause) {
     throw new LedgerError('ledger_open', `cannot open ledger ${path}: ${(cause as Error).message}`, {
       cause,
@@ -52,12 +84,10 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   }
   try {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
-    if (!options.readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${(options.synchronous ?? 'full').toUpperCase()}`);
-      db.pragma('foreign_keys = ON');
-      migrate(db);
-    }
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${(options.synchronous ?? 'full').toUpperCase()}`);
+    db.pragma('foreign_keys = ON');
+    migrate(db);
   } catch (cause) {
     db.close();
     if (cause instanceof LedgerError) throw cause;

@@ -104,14 +104,14 @@ describe('chat-swarm CLI', () => {
     const db = join(tempDir(), 'swarm.db');
     const r = io();
     expect(await main(['task', 'add', 'x', '--after', 'T-99', '--db', db], r.io)).toBe(1);
-    expect(r.err[0]).toMatch(/T-99 does not exist/);
+    expect(r.err.join('\n')).toMatch(/T-99 does not exist/);
   });
 
   it('does not create a ledger for commands that only read it', async () => {
     const db = join(tempDir(), 'typo.db');
-    for (const sub of ['list', 'show']) {
+    for (const args of [['list'], ['show', 'T-1'], ['wait', 'T-1'], ['artifacts', 'T-1']]) {
       const r = io();
-      expect(await main(['task', sub, 'T-1', '--db', db], r.io)).toBe(1);
+      expect(await main(['task', ...args, '--db', db], r.io)).toBe(1);
       expect(r.err[0]).toMatch(/no ledger at/);
     }
     expect(existsSync(db)).toBe(false);

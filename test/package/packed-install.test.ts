@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,15 @@ function run(args: string[]): { code: number | null; stdout: string; stderr: str
     timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts the installed command in `cwd` without waiting for it. */
+function start(cwd: string, args: string[]): ChildProcess {
+  return spawn(packed.bin, args, {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: work, CI: '1', USER: 'assistant' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 beforeAll(() => {
@@ -90,4 +99,71 @@ describe('the packed package, installed outside the checkout', () => {
     const shown = showTask(run(['task', 'show', id, '--json']).stdout);
     expect(shown.result).toContain('wrote: write the changelog');
   }, 120_000);
+
+  it('as an assistant drives it: task add --key --wait, an agent asks, task answer from a third process', async () => {
+    const dir = join(work, 'assistant');
+    mkdirSync(dir);
+    const waiting = collect(
+      start(dir, [
+        'task',
+        'add',
+        'Paint the fence',
+        '--key',
+        'FENCE-1',
+        '--skills',
+        'paint',
+        '--wait',
+        '--json',
+      ]),
+    );
+    // The agent asks on stdout and reads the answer on stdin (after the task's JSON line).
+    const agent = start(dir, [
+      'agent',
+      'painter-001',
+      '--skills',
+      'paint',
+      '--command',
+      'read -r task; echo "::ask Which colour?"; read -r colour; echo "painted the fence $colour"',
+    ]);
+    const agentEnded = collect(agent);
+    try {
+      // The caller learns that a person is needed from the CLI itself.
+      const person = await collect(
+        start(dir, ['task', 'wait', 'FENCE-1', '--until-person', '--timeout', '60s', '--json']),
+      );
+      expect(person.code, person.stderr).toBe(6);
+      expect(JSON.parse(person.stdout)).toMatchObject({
+        tasks: [{ id: 'FENCE-1', status: 'blocked', question: 'Which colour?' }],
+      });
+      const answered = await collect(start(dir, ['task', 'answer', 'FENCE-1', 'teal']));
+      expect(answered.code, answered.stderr).toBe(0);
+      const result = await waiting;
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        db: join(dir, 'swarm.db'),
+        created: true,
+        outcome: 'done',
+        task: { id: 'FENCE-1', status: 'done', result: expect.stringContaining('painted the fence teal') },
+      });
+      const again = await collect(
+        start(dir, ['task', 'add', 'Paint the fence', '--key', 'FENCE-1', '--skills', 'paint', '--json']),
+      );
+      expect(again.code).toBe(0);
+      expect(JSON.parse(again.stdout)).toMatchObject({
+        created: false,
+        task: { id: 'FENCE-1', status: 'done' },
+      });
+      expect(again.stderr).toBe('');
+    } finally {
+      agent.kill('SIGTERM');
+    }
+    expect((await agentEnded).code).toBe(0);
+  }, 120_000);
+
+  it('answers version through main too, and help lists the commands', () => {
+    expect(run(['version'])).toMatchObject({ code: 0, stdout: `chat-swarm ${version}\n` });
+    const help = run(['help']);
+    for (const cmd of ['task wait', 'task answer', 'pause', 'prune', 'where'])
+      expect(help.stdout).toContain(cmd);
+  });
 });
