@@ -81,7 +81,9 @@ describe('task artifacts: the command', () => {
     const { db, file } = doneWithArtifact();
     const text = fakeIo();
     expect(await main(['task', 'artifacts', 'T-1', '--db', db], text.io)).toBe(0);
-    expect(text.stdout()).toBe(`logo.svg  6 B  ${file}`);
+    expect(text.stdout()).toBe(
+      `logo.svg  6 B  ${file}  sha256 ${createHash('sha256').update('<svg/>').digest('hex')}`,
+    );
     const json = fakeIo();
     expect(await main(['task', 'artifacts', '1', '--db', db, '--json'], json.io)).toBe(0);
     expect(JSON.parse(json.stdout())).toMatchObject([
