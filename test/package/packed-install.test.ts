@@ -15,9 +15,9 @@ let packed: PackedInstall;
 let work: string;
 
 /** Runs the installed command in the work folder, outside the checkout, with no tokens around. */
-function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
+function run(args: string[], cwd = work): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(packed.bin, args, {
-    cwd: work,
+    cwd,
     encoding: 'utf8',
     env: { PATH: process.env.PATH, HOME: work, CI: '1' },
     timeout: 60_000,
@@ -127,6 +127,8 @@ describe('the packed package, installed outside the checkout', () => {
     ]);
     const agentEnded = collect(agent);
     try {
+      // `task add` runs beside us: wait until it has created the task before asking about it.
+      await waitFor('FENCE-1 created', () => run(['task', 'show', 'FENCE-1'], dir).code === 0, 60_000, 200);
       // The caller learns that a person is needed from the CLI itself.
       const person = await collect(
         start(dir, ['task', 'wait', 'FENCE-1', '--until-person', '--timeout', '60s', '--json']),
