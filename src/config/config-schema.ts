@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scheduleInputSchema } from '../schedules/schedule-spec.ts';
 
 /**
  * The swarm's config file (JSON), validated at start. Tokens are never in the file: it names the
@@ -150,6 +151,8 @@ export const configSchema = z
       .strict()
       .default({ retentionDays: 14, repliesPerMinute: 5 }),
     agents: z.array(agentSchema).default([]),
+    /** Recurring tasks (see the README, "Schedules"); the swarm never rewrites this list. */
+    schedules: z.array(scheduleInputSchema).default([]),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -158,6 +161,16 @@ export const configSchema = z
       if (seen.has(a.id))
         ctx.addIssue({ code: 'custom', path: ['agents', i, 'id'], message: `duplicate agent id '${a.id}'` });
       seen.add(a.id);
+    });
+    const scheduleIds = new Set<string>();
+    cfg.schedules.forEach((sch, i) => {
+      if (scheduleIds.has(sch.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedules', i, 'id'],
+          message: `duplicate schedule id '${sch.id}'`,
+        });
+      scheduleIds.add(sch.id);
     });
   });
 
