@@ -7,6 +7,7 @@ import { runAudit, runExport, runStatus } from './cmd-inspect.ts';
 import { runDemoCommand } from './cmd-demo.ts';
 import { runDoctor } from './cmd-doctor.ts';
 import { runInit } from './cmd-init.ts';
+import { runSchedule, SCHEDULE_USAGE } from './cmd-schedule.ts';
 import { runTask, TASK_USAGE } from './cmd-task.ts';
 
 const HELP = `chat-swarm — coordinate AI agents through a chat channel, with a SQLite ledger as the truth
@@ -16,6 +17,7 @@ usage: chat-swarm <command> [options]
   up                 run the orchestrator and the configured agents (until Ctrl-C)
   agent <id>         run one agent in this process on the same ledger
   task add|list|show|cancel|retry   enqueue and inspect work without a chat socket
+  schedule add|list|pause|resume|remove|run   recurring tasks: one task per slot
   status [--json]    the board
   audit              verify the event chain and that every event reached the channel (exit 1 if not)
   export [--out F]   the event log and tasks as JSON lines
@@ -32,6 +34,7 @@ const USAGE: Record<string, string> = {
   up: `chat-swarm up ${COMMON_FLAGS}\n  runs the orchestrator and the configured agents until Ctrl-C`,
   agent: `chat-swarm agent <id> [--skills a,b] [--command CMD] [--capacity N] [--lease-ms MS] [--until-idle] ${COMMON_FLAGS}\n  runs one agent (from the config, or described by the flags) on the ledger`,
   task: TASK_USAGE,
+  schedule: SCHEDULE_USAGE,
   status: `chat-swarm status [--json] ${COMMON_FLAGS}\n  the board: counts, open tasks, agents`,
   audit: `chat-swarm audit [--json] ${COMMON_FLAGS}\n  verifies the event chain and that every event reached the channel; exit 1 if not`,
   export: `chat-swarm export [--out FILE] ${COMMON_FLAGS}\n  the event log and the tasks as JSON lines`,
@@ -68,6 +71,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         return await runAgent(rest, io);
       case 'task':
         return runTask(rest, io);
+      case 'schedule':
+        return runSchedule(rest, io);
       case 'status':
         return runStatus(rest, io);
       case 'audit':
