@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parseCommand } from '../commands/command-grammar.ts';
 import { applyScheduleCommand } from '../commands/schedule-command-handler.ts';
+import { SCHEDULE_ID_PATTERN, SCHEDULE_ID_RULE } from '../core/schedule-key.ts';
 import { renderScheduleList, viewSchedules } from '../schedules/schedule-view.ts';
 import { cliContext, EXIT, withLedger, type CliIo } from './cli-context.ts';
 import { requireLedgerFile } from './cmd-inspect.ts';
@@ -71,11 +72,15 @@ export function runSchedule(argv: string[], io: CliIo): number {
     return values.help ? EXIT.ok : EXIT.usage;
   }
   const ctx = cliContext(values, io);
-  if (sub !== 'add' && !requireLedgerFile(ctx.dbPath, io)) return EXIT.problem;
   const actor = `cli [${io.env.USER ?? 'unknown'}]`;
   let text: string;
   if (sub === 'add') {
     const [id = '', ...titleWords] = rest;
+    // The id is one word of the chat command built below; a space would move the title into it.
+    if (!SCHEDULE_ID_PATTERN.test(id.toLowerCase())) {
+      io.err(`${SCHEDULE_ID_RULE}, got '${id}'\n${SCHEDULE_USAGE}`);
+      return EXIT.usage;
+    }
     text = toChatCommand(id, titleWords.join(' ').trim(), values);
   } else text = `/schedule ${[sub, ...rest].join(' ')}`;
   const parsed = parseCommand(text);
@@ -84,6 +89,7 @@ export function runSchedule(argv: string[], io: CliIo): number {
     return EXIT.usage;
   }
   const command = parsed.command;
+  if (command.action !== 'add' && !requireLedgerFile(ctx.dbPath, io)) return EXIT.problem;
   return withLedger(ctx, (ledger) => {
     if (command.action === 'list') {
       const views = viewSchedules(ledger, ledger.core.now(), values.all === true);

@@ -46,6 +46,13 @@ export function cronProblem(expression: string, timezone: string): string | unde
   }
 }
 
+/** An interval: `1d` or `2w`, or a duration `toDurationMs` reads (`90s`, `15m`, `1h30m`). */
+function intervalMs(raw: string): number | undefined {
+  const days = /^(\d{1,3})\s*(d|days?|w|weeks?)$/i.exec(raw.trim());
+  if (days) return Number(days[1]) * (days[2]!.toLowerCase().startsWith('w') ? 7 : 1) * 86_400_000;
+  return toDurationMs(raw);
+}
+
 /** Reads `latest`, `skip`, `all` or `all:N`. */
 export function parseMissedPolicy(raw: string): { policy: MissedPolicy; cap: number } | string {
   const m = /^(latest|skip|all)(?::(\d{1,6}))?$/i.exec(raw.trim());
@@ -124,7 +131,7 @@ export const scheduleInputSchema = z
       if (problem !== undefined) issue('cron', problem);
       definition.cron = cron;
     } else {
-      const everyMs = toDurationMs(String(input.every));
+      const everyMs = intervalMs(String(input.every));
       if (
         everyMs === undefined ||
         everyMs < SCHEDULE_LIMITS.minEveryMs ||
@@ -133,7 +140,7 @@ export const scheduleInputSchema = z
       )
         issue(
           'every',
-          `every must be whole seconds from 1s to 366 days, like 90s, 15m or 2h, got ${quoteValue(input.every)}`,
+          `every must be whole seconds from 1s to 366 days, like 90s, 15m, 2h or 1d, got ${quoteValue(input.every)}`,
         );
       else definition.everyMs = everyMs;
     }

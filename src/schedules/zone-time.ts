@@ -4,6 +4,19 @@
  */
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
+const usNames = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's short name: British English knows CET/CEST and GMT/BST, American English EST/PDT. */
+function abbreviation(ms: number, zone: string, british: string | undefined): string {
+  if (british !== undefined && !/^GMT[+-]/.test(british)) return british;
+  let f = usNames.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'short' });
+    usNames.set(zone, f);
+  }
+  const us = f.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value;
+  return us ?? british ?? zone;
+}
 
 function formatter(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
@@ -62,7 +75,7 @@ export function wallClockAt(ms: number, zone: string): WallClock {
     hour: Number(parts.hour),
     minute: Number(parts.minute),
     second: Number(parts.second),
-    abbr: parts.timeZoneName ?? zone,
+    abbr: abbreviation(ms, zone, parts.timeZoneName),
   };
 }
 
