@@ -17,6 +17,7 @@ import { InboxStore } from './inbox-store.ts';
 import { LEDGER_DEFAULTS, LedgerCore, type LedgerOptions } from './ledger-core.ts';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
 import { OutboxStore } from './outbox-store.ts';
+import * as firing from './schedule-fire-ops.ts';
 import * as schedules from './schedule-ops.ts';
 import * as tasks from './task-ops.ts';
 import type {
@@ -293,9 +294,9 @@ export class Ledger {
     open: string | null;
   } {
     return {
-      last: schedules.lastFire(this.core, id),
-      skipped: schedules.skippedSinceLastRun(this.core, id),
-      open: schedules.openTaskOf(this.core, id),
+      last: firing.lastFire(this.core, id),
+      skipped: firing.skippedSinceLastRun(this.core, id),
+      open: firing.openTaskOf(this.core, id),
     };
   }
   pauseSchedule(id: string, actor: string): void {
@@ -308,10 +309,10 @@ export class Ledger {
     schedules.removeSchedule(this.core, id, actor);
   }
   runScheduleNow(id: string, actor: string): { taskId: string; created: boolean } {
-    return schedules.runScheduleNow(this.core, id, actor);
+    return firing.runScheduleNow(this.core, id, actor);
   }
-  fireSchedule(id: string, decide: (state: schedules.FireState) => schedules.FirePlan): schedules.FireResult {
-    return schedules.fireSchedule(this.core, id, decide);
+  fireSchedule(id: string, decide: (state: firing.FireState) => firing.FirePlan): firing.FireResult {
+    return firing.fireSchedule(this.core, id, decide);
   }
 
   /** A stored definition with its task's title and body masked, like any task's. */

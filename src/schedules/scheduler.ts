@@ -7,7 +7,8 @@
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import type { FireState, ScheduleRow } from '../ledger/schedule-ops.ts';
+import type { FireState } from '../ledger/schedule-fire-ops.ts';
+import type { ScheduleRow } from '../ledger/schedule-ops.ts';
 import { toDefinition, type ScheduleDefinition } from './schedule-spec.ts';
 import { slotClockOf, type SlotClock } from './slot-clock.ts';
 import { planSlots } from './slot-plan.ts';

@@ -4,7 +4,7 @@
  * file; the ledger carries the plan out in one transaction.
  */
 import { slotTaskKey } from '../core/schedule-key.ts';
-import type { FirePlan, MissedSummary, SlotAction } from '../ledger/schedule-ops.ts';
+import type { FirePlan, MissedSummary, SlotAction } from '../ledger/schedule-fire-ops.ts';
 import type { ScheduleDefinition } from './schedule-spec.ts';
 import type { SlotClock } from './slot-clock.ts';
 import { formatInZone } from './zone-time.ts';
