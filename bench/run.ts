@@ -4,9 +4,10 @@ import { runChaosBench } from './chaos.ts';
 import { runDiscordBench } from './discord-mirror.ts';
 import { runLedgerBench } from './ledger-throughput.ts';
 import { runRssBench } from './peak-rss.ts';
+import { runScheduleChaosBench } from './schedule-chaos.ts';
 import { runTelegramBench } from './telegram-mirror-rate.ts';
 
-// `npm run bench [-- ledger|latency|rss|telegram|discord|chaos] [--tasks N] [--scale N] [--rounds N --interval-ms N]`: prints each figure with the command that made it.
+// `npm run bench [-- ledger|latency|rss|telegram|discord|chaos|schedule-chaos] [--tasks N] [--scale N] [--rounds N --interval-ms N] [--restarts N]`: prints each figure with the command that made it.
 const { positionals, values } = parseArgs({
   args: process.argv.slice(2),
   options: {
@@ -16,6 +17,7 @@ const { positionals, values } = parseArgs({
     scale: { type: 'string' },
     rounds: { type: 'string' },
     'interval-ms': { type: 'string' },
+    restarts: { type: 'string' },
   },
   allowPositionals: true,
 });
@@ -34,3 +36,5 @@ if (which === 'all' || which === 'chaos')
     agents: Number(values.agents ?? 3),
     intervalMs: Number(values['interval-ms'] ?? 3_000),
   });
+// Not part of 'all': 200 process restarts take several minutes.
+if (which === 'schedule-chaos') await runScheduleChaosBench(Number(values.restarts ?? 200));

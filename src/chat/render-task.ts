@@ -1,3 +1,4 @@
+import { scheduleOriginOf } from '../core/schedule-key.ts';
 import type { AgentRecord, Task, TaskStatus } from '../core/types.ts';
 
 /** Plain-text rendering of tasks for the channel; adapters escape it for their format. */
@@ -50,12 +51,23 @@ function oneLine(text: string): string {
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 
+/** `schedule nightly-report, slot 2026-10-25 00:30 UTC` for a task a schedule made; undefined otherwise. */
+export function scheduleFact(task: Task): string | undefined {
+  const origin = scheduleOriginOf(task.idempotencyKey);
+  if (!origin) return undefined;
+  const iso = new Date(origin.at).toISOString();
+  const when = `${iso.slice(0, 10)} ${iso.slice(11, origin.at % 60_000 === 0 ? 16 : 19)} UTC`;
+  return `schedule ${origin.scheduleId}, ${origin.manual ? 'run now at' : 'slot'} ${when}`;
+}
+
 /** The task's main message: heading and status line, edited in place as the task moves. */
 export function renderTaskMessage(task: Task): { heading: string; text: string } {
   const facts: string[] = [`priority ${task.priority}`];
   if (task.skills.length) facts.push(`skills ${task.skills.join(', ')}`);
   if (task.dependsOn.length) facts.push(`after ${task.dependsOn.join(', ')}`);
   if (task.review) facts.push('needs review');
+  const origin = scheduleFact(task);
+  if (origin) facts.push(origin);
   const body = task.body ? `\n${task.body.length > 500 ? `${task.body.slice(0, 499)}…` : task.body}` : '';
   return {
     heading: `${STATUS_MARK[task.status]} ${task.id} · ${task.title}`,

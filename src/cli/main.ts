@@ -9,6 +9,7 @@ import { runDoctor } from './cmd-doctor.ts';
 import { runInit } from './cmd-init.ts';
 import { CliError } from './cli-error.ts';
 import { runPrune, PRUNE_USAGE } from './cmd-prune.ts';
+import { runSchedule, SCHEDULE_USAGE } from './cmd-schedule.ts';
 import { runTask, TASK_USAGE } from './cmd-task.ts';
 import { CONTROL_USAGE, runControl } from './cmd-task-control.ts';
 import { runWhere } from './cmd-where.ts';
@@ -26,6 +27,7 @@ usage: chat-swarm <command> [options]      (chat-swarm <command> --help for its 
   task artifacts <task>   list the files a task's result attached, or copy one out
   task answer | approve | reject | note | assign | priority | cancel | retry <task> ...
                           steer a task, as the chat's /answer, /approve, ... do
+  schedule add|list|pause|resume|remove|run   recurring tasks: one task per slot
   pause [agent]           stop new claims (the whole swarm, or one agent)
   resume [agent]          claim again
   status [--json]         the board (and the ledger's absolute path)
@@ -55,6 +57,7 @@ const USAGE: Record<string, string> = {
   up: `chat-swarm up ${COMMON_FLAGS}\n  runs the orchestrator and the configured agents until Ctrl-C; creates the ledger if missing`,
   agent: `chat-swarm agent <id> [--skills a,b] [--command CMD] [--capacity N] [--lease-ms MS] [--until-idle] ${COMMON_FLAGS}\n  runs one agent (from the config, or described by the flags) on the ledger`,
   task: TASK_USAGE,
+  schedule: SCHEDULE_USAGE,
   status: `chat-swarm status [--json] ${COMMON_FLAGS}\n  the board: the ledger's absolute path, counts, open tasks, agents`,
   audit: `chat-swarm audit [--json] [--channel] [--checkpoint SEQ:HASH] ${COMMON_FLAGS}
   verifies the event chain (with SWARM_AUDIT_KEY: its keyed part too), replays the events against every
@@ -118,6 +121,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       case '-V':
         io.out(`chat-swarm ${packageVersion()}`);
         return EXIT.ok;
+      case 'schedule':
+        return runSchedule(rest, io);
       case 'status':
         return runStatus(rest, io);
       case 'audit':

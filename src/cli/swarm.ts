@@ -12,6 +12,8 @@ import { secretsFromEnv, type NamedSecret } from '../core/secret-masker.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { Orchestrator } from '../orchestrator/orchestrator.ts';
 import type { PosterOptions } from '../orchestrator/poster-options.ts';
+import { Scheduler, type SchedulerOptions } from '../schedules/scheduler.ts';
+import { syncConfigSchedules } from '../schedules/sync-config-schedules.ts';
 
 /**
  * The secrets to mask for this config: the values of the environment variables its channel and
@@ -111,6 +113,10 @@ export class Swarm {
   readonly orchestrator: Orchestrator;
   readonly agents: AgentRuntime[];
   readonly watcher: LedgerWatcher;
+  /** Fires the schedules' slots (config and chat-made) into tasks. */
+  readonly scheduler: Scheduler;
+  private readonly log: Logger;
+  private readonly schedules: SwarmConfig['schedules'];
 
   constructor(
     readonly ledger: Ledger,
@@ -123,6 +129,7 @@ export class Swarm {
       agents?: AgentRuntime[];
       /** Folder the agents' relative commands are resolved against. */
       baseDir?: string;
+      scheduler?: Partial<SchedulerOptions>;
     },
   ) {
     this.watcher = new LedgerWatcher(ledger);
@@ -139,6 +146,9 @@ export class Swarm {
       },
       checkpointIntervalMs: config.checkpointIntervalMs,
     });
+    this.log = opts.log;
+    this.schedules = config.schedules;
+    this.scheduler = new Scheduler(ledger, opts.log, opts.scheduler, () => this.orchestrator.poster.kick());
     this.agents =
       opts.agents ??
       config.agents.map((a) =>
@@ -147,12 +157,15 @@ export class Swarm {
   }
 
   async start(): Promise<void> {
+    syncConfigSchedules(this.ledger, this.schedules, this.log);
     await this.orchestrator.start();
+    this.scheduler.start();
     for (const agent of this.agents) agent.start();
   }
 
   /** Stops agents (their running tasks go back to the queue), then posts what it can and disconnects. */
   async stop(drainMs = 5_000): Promise<void> {
+    this.scheduler.stop();
     await Promise.all(this.agents.map((a) => a.stop()));
     await this.orchestrator.poster.drain(drainMs);
     await this.orchestrator.stop();

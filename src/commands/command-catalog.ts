@@ -2,7 +2,7 @@
  * What each command is for, how it is written and who may use it: the one table that help text,
  * error replies and permission checks all read.
  */
-import { COMMAND_NAMES, type CommandName } from './command-types.ts';
+import { COMMAND_NAMES, type Command, type CommandName } from './command-types.ts';
 
 export interface CommandInfo {
   name: CommandName;
@@ -112,6 +112,16 @@ export const COMMANDS: { readonly [N in CommandName]: CommandInfo & { name: N } 
     example: '/answer T-3 yes, keep the old API',
     adminOnly: true,
   },
+  schedule: {
+    name: 'schedule',
+    aliases: ['schedules', 'cron'],
+    usage:
+      '/schedule list | add <id> cron="0 2 * * *"|every=15m [tz=Europe/Berlin] [missed=latest|skip|all:N] [overlap=skip|allow] <title> [task options] | pause|resume|remove|run <id>',
+    description: 'Recurring tasks: one task per slot; list is open to everyone.',
+    example:
+      '/schedule add nightly-report cron="0 2 * * *" tz=Europe/Berlin Write the nightly report skills=docs',
+    adminOnly: true,
+  },
   status: {
     name: 'status',
     aliases: [],
@@ -148,4 +158,10 @@ for (const name of COMMAND_NAMES) {
 /** The command a typed word (any case, no prefix) names, or undefined. */
 export function commandForWord(word: string): CommandName | undefined {
   return byWord.get(word.toLowerCase());
+}
+
+/** Whether running this command needs an admin: every state change; `/schedule list` only reads. */
+export function needsAdmin(command: Command): boolean {
+  if (command.name === 'schedule' && command.action === 'list') return false;
+  return COMMANDS[command.name].adminOnly;
 }

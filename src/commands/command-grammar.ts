@@ -27,6 +27,7 @@ import {
   type ParseResult,
 } from './command-types.ts';
 import { commandList, usageFor } from './command-usage.ts';
+import { parseScheduleCommand } from './schedule-command-parser.ts';
 import { parseTaskCommand } from './task-command-parser.ts';
 
 const HEAD = /^\s*([/!])([A-Za-z][A-Za-z0-9_]{0,31})(?:@([A-Za-z0-9_]{1,64}))?[?.!,:;]*(?=\s|$)/;
@@ -123,6 +124,7 @@ const PARSERS: { [N in CommandName]: Parser<N> } = {
     taskAndText(args, 'missing the note text', (taskId, text) => ({ name: 'note', taskId, text })),
   answer: (args) =>
     taskAndText(args, 'missing the answer text', (taskId, text) => ({ name: 'answer', taskId, text })),
+  schedule: parseScheduleCommand,
   status: (args) => {
     const [id, extra] = argTokens(args);
     if (extra !== undefined) return unexpected('status', extra);

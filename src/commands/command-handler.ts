@@ -3,11 +3,12 @@ import { renderAgents, renderBoard, renderTaskMessage } from '../chat/render-tas
 import { describeError, LedgerError } from '../core/errors.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { OUTBOX_PRIORITY } from '../ledger/outbox-payload.ts';
-import { COMMANDS } from './command-catalog.ts';
+import { needsAdmin } from './command-catalog.ts';
 import { parseCommand } from './command-grammar.ts';
 import { COMMAND_LIMITS, type Command } from './command-types.ts';
 import { helpText } from './command-usage.ts';
 import { REPLY_LIMIT_NOTE, type ReplyLimiter } from './reply-limiter.ts';
+import { applyScheduleCommand } from './schedule-command-handler.ts';
 import { toNewTask } from './to-new-task.ts';
 
 /** Who may change swarm state from a channel. */
@@ -168,8 +169,9 @@ function decide(
     return 'invalid';
   }
   const command = parsed.command;
-  if (COMMANDS[command.name].adminOnly && !isAdmin(policy, msg.author)) {
-    reply(`⛔ /${command.name} changes the swarm and needs an admin; ask one, or use /status and /help.`);
+  if (needsAdmin(command) && !isAdmin(policy, msg.author)) {
+    const what = command.name === 'schedule' ? `/schedule ${command.action}` : `/${command.name}`;
+    reply(`⛔ ${what} changes the swarm and needs an admin; ask one, or use /status and /help.`);
     return 'refused';
   }
   try {
@@ -286,6 +288,8 @@ function apply(ledger: Ledger, c: Command, actor: string, now: number): string |
       const held = new Map(agents.map((a) => [a.id, ledger.heldBy(a.id).map((t) => t.id)]));
       return renderAgents(agents, held, now);
     }
+    case 'schedule':
+      return applyScheduleCommand(ledger, c, actor);
     case 'help':
       return helpText(c.topic);
   }

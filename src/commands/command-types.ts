@@ -3,6 +3,8 @@
  * (`command-grammar.ts`) produces these; the command handler acts on them.
  */
 import { z } from 'zod';
+import { SCHEDULE_ID_PATTERN } from '../core/schedule-key.ts';
+import type { ScheduleSpec } from '../core/schedule-types.ts';
 
 /** Bounds shared by the grammar, the schemas and the help text. */
 export const COMMAND_LIMITS = {
@@ -44,6 +46,7 @@ export const COMMAND_NAMES = [
   'reject',
   'note',
   'answer',
+  'schedule',
   'status',
   'agents',
   'help',
@@ -79,6 +82,24 @@ const taskWithText = <N extends string>(name: N) =>
 const agentOrSwarm = <N extends string>(name: N) =>
   z.object({ name: z.literal(name), agentId: AgentIdSchema.exactOptional() });
 
+/** What `/schedule` does; `list` is open to everyone, the rest need an admin. */
+export const SCHEDULE_ACTIONS = ['add', 'list', 'pause', 'resume', 'remove', 'run'] as const;
+export type ScheduleAction = (typeof SCHEDULE_ACTIONS)[number];
+
+export const ScheduleCommandSchema = z.object({
+  name: z.literal('schedule'),
+  action: z.enum(SCHEDULE_ACTIONS),
+  /** Every action but `list`. */
+  scheduleId: z.string().regex(SCHEDULE_ID_PATTERN).exactOptional(),
+  /** `add`: the checked schedule (see `src/schedules/schedule-spec.ts`). */
+  spec: z
+    .custom<ScheduleSpec>(
+      (v) => typeof v === 'object' && v !== null && 'id' in v && 'definition' in v,
+      'a checked schedule',
+    )
+    .exactOptional(),
+});
+
 export const CommandSchema = z.discriminatedUnion('name', [
   TaskCommandSchema,
   z.object({ name: z.literal('cancel'), taskId: TaskRefSchema, reason: z.string().min(1).exactOptional() }),
@@ -96,6 +117,7 @@ export const CommandSchema = z.discriminatedUnion('name', [
   taskWithText('note'),
   /** Answers a blocked task's question. */
   taskWithText('answer'),
+  ScheduleCommandSchema,
   z.object({ name: z.literal('status'), taskId: TaskRefSchema.exactOptional() }),
   z.object({ name: z.literal('agents') }),
   z.object({ name: z.literal('help'), topic: CommandNameSchema.exactOptional() }),

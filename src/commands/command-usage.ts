@@ -28,6 +28,17 @@ const TASK_OPTIONS = [
   'Quote a title that contains "=" or ":" words: /task "ratio=2 bug"',
 ];
 
+const SCHEDULE_OPTIONS = [
+  '/schedule list — every schedule: when it fires, next run, last run and its outcome',
+  '/schedule add <id> <when> [policies] <title> [task options], body on the next lines:',
+  '  cron="0 2 * * *"  5 fields (or 6, seconds first), in tz=; or every=15m (real time)',
+  "  tz=Europe/Berlin  IANA time zone (default: the machine's)",
+  '  missed=latest|skip|all:N  slots missed while down: run the latest once (default), none, or up to N',
+  '  overlap=skip|allow  skip a slot while the previous task is open (default), or run anyway',
+  '  task options as for /task: skills= priority= review= attempts= timeout=',
+  '/schedule pause|resume|remove|run <id> — run makes a task now; config schedules cannot be removed here',
+];
+
 /**
  * The `/help` reply. Without a topic: every command with a one-line description; with one: that
  * command's usage, description, aliases and example.
@@ -45,13 +56,16 @@ export function helpText(topic?: CommandName): string {
 }
 
 function shortUsage(name: CommandName): string {
-  return name === 'task' ? '/task <title> [options]' : COMMANDS[name].usage;
+  if (name === 'task') return '/task <title> [options]';
+  if (name === 'schedule') return '/schedule list|add|pause|resume|remove|run';
+  return COMMANDS[name].usage;
 }
 
 function topicHelp(name: CommandName): string {
   const info = COMMANDS[name];
   const lines = [info.usage, info.description];
   if (name === 'task') lines.push(...TASK_OPTIONS);
+  if (name === 'schedule') lines.push(...SCHEDULE_OPTIONS);
   if (info.aliases.length > 0) lines.push(`Also: ${info.aliases.map((a) => `/${a}`).join(' ')}`);
   lines.push(`Example:\n${info.example}`);
   if (info.adminOnly) lines.push('Admins only.');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scheduleInputSchema } from '../schedules/schedule-spec.ts';
 
 /**
  * The swarm's config file (JSON), validated at start. Tokens are never in the file: it names the
@@ -171,6 +172,8 @@ export const configSchema = z
     checkpointIntervalMs: ms(0)
       .refine((v) => v === 0 || v >= 10_000, 'at least 10000 ms (10 s), or 0 to keep no checkpoint')
       .default(300_000),
+    /** Recurring tasks (see the README, "Schedules"); the swarm never rewrites this list. */
+    schedules: z.array(scheduleInputSchema).default([]),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -199,6 +202,16 @@ export const configSchema = z
             message: `${name} holds a secret (a tokenEnv or SWARM_AUDIT_KEY) and is never passed to a worker; remove it`,
           });
       }
+    });
+    const scheduleIds = new Set<string>();
+    cfg.schedules.forEach((sch, i) => {
+      if (scheduleIds.has(sch.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedules', i, 'id'],
+          message: `duplicate schedule id '${sch.id}'`,
+        });
+      scheduleIds.add(sch.id);
     });
   });
 

@@ -19,6 +19,8 @@ import { LEDGER_DEFAULTS, LedgerCore, type LedgerOptions } from './ledger-core.t
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
 import { OutboxStore } from './outbox-store.ts';
 import { pruneLedger, type PruneReport, type PruneRequest } from './prune-ops.ts';
+import * as firing from './schedule-fire-ops.ts';
+import * as schedules from './schedule-ops.ts';
 import * as tasks from './task-ops.ts';
 import type {
   AttemptRef,
@@ -273,6 +275,71 @@ export class Ledger {
       .sql("SELECT * FROM tasks WHERE owner = ? AND status IN ('claimed','blocked') ORDER BY seq")
       .all(agentId) as TaskRow[];
     return rows.map((r) => toTask(r, this.core.dependsOn(r.id)));
+  }
+
+  // Schedules (see src/schedules/) -------------------------------------------------------------
+
+  /** Adds a chat- or CLI-made schedule; its task template's title and body are masked. */
+  addSchedule(input: Parameters<typeof schedules.addSchedule>[1], actor: string): void {
+    const summary = { ...input.summary, title: this.mask(input.summary.title) };
+    schedules.addSchedule(
+      this.core,
+      { ...input, definition: this.maskDefinition(input.definition), summary },
+      actor,
+    );
+  }
+  /** Makes the config schedules in the ledger match the config (see `syncConfigSchedules`). */
+  syncConfigSchedules(list: schedules.ConfigSchedule[]): schedules.ConfigSyncResult {
+    return schedules.syncConfigSchedules(
+      this.core,
+      list.map((s) => ({
+        ...s,
+        definition: this.maskDefinition(s.definition),
+        summary: { ...s.summary, title: this.mask(s.summary.title) },
+      })),
+    );
+  }
+  getSchedule(id: string): schedules.ScheduleRow | undefined {
+    return schedules.getSchedule(this.core, id);
+  }
+  listSchedules(includeRemoved = false): schedules.ScheduleRow[] {
+    return schedules.listSchedules(this.core, includeRemoved);
+  }
+  /** The newest slot record of a schedule, and how many slots overlap skipped since its last task. */
+  scheduleHistory(id: string): {
+    last: schedules.ScheduleFireRow | undefined;
+    skipped: number;
+    open: string | null;
+  } {
+    return {
+      last: firing.lastFire(this.core, id),
+      skipped: firing.skippedSinceLastRun(this.core, id),
+      open: firing.openTaskOf(this.core, id),
+    };
+  }
+  pauseSchedule(id: string, actor: string): void {
+    schedules.setSchedulePaused(this.core, id, true, actor, () => '');
+  }
+  resumeSchedule(id: string, actor: string, next: () => string): void {
+    schedules.setSchedulePaused(this.core, id, false, actor, next);
+  }
+  removeSchedule(id: string, actor: string): void {
+    schedules.removeSchedule(this.core, id, actor);
+  }
+  runScheduleNow(id: string, actor: string): { taskId: string; created: boolean } {
+    return firing.runScheduleNow(this.core, id, actor);
+  }
+  fireSchedule(id: string, decide: (state: firing.FireState) => firing.FirePlan): firing.FireResult {
+    return firing.fireSchedule(this.core, id, decide);
+  }
+
+  /** A stored definition with its task's title and body masked, like any task's. */
+  private maskDefinition(json: string): string {
+    const parsed = JSON.parse(json) as { task?: { title?: unknown; body?: unknown } };
+    const task = parsed.task;
+    if (task && typeof task.title === 'string') task.title = this.mask(task.title);
+    if (task && typeof task.body === 'string') task.body = this.mask(task.body);
+    return JSON.stringify(parsed);
   }
 
   // Events, key-value, audit ------------------------------------------------------------------

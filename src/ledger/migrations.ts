@@ -137,6 +137,33 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 2: finds where the event chain became keyed (SWARM_AUDIT_KEY) without scanning every event.
   `CREATE INDEX events_chain_keyed ON events (seq) WHERE type = 'chain_keyed';`,
+  // 3: schedules (recurring tasks) and the record of every slot they fired, skipped or missed.
+  `
+  CREATE TABLE schedules (
+    id             TEXT PRIMARY KEY,
+    source         TEXT NOT NULL,
+    definition     TEXT NOT NULL,
+    status         TEXT NOT NULL DEFAULT 'active',
+    cursor_at      INTEGER NOT NULL,
+    created_by     TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    removed_reason TEXT
+  );
+
+  CREATE TABLE schedule_fires (
+    id          INTEGER PRIMARY KEY,
+    schedule_id TEXT NOT NULL,
+    slot_at     INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    outcome     TEXT NOT NULL,
+    task_id     TEXT,
+    detail      TEXT,
+    at          INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX schedule_fires_slot ON schedule_fires (schedule_id, slot_at) WHERE kind = 'slot';
+  CREATE INDEX schedule_fires_recent ON schedule_fires (schedule_id, id);
+  `,
 ];
 
 /** Applies every migration newer than the file's `user_version`, each in its own transaction. */

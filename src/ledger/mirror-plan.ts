@@ -176,6 +176,16 @@ export function planMirror(
           N,
         ),
       ];
+    case 'schedule_added':
+    case 'schedule_updated':
+    case 'schedule_removed':
+    case 'schedule_paused':
+    case 'schedule_resumed':
+    case 'schedule_skipped':
+    case 'schedule_missed': {
+      const text = scheduleNoticeText(type, actor, d);
+      return text === undefined ? [] : [{ kind: 'notice', priority: N, payload: { text } }];
+    }
     case 'agent_paused':
     case 'agent_resumed':
     case 'swarm_paused':
@@ -196,5 +206,58 @@ function noticeText(type: string, agentId: string | null, actor: string): string
       return `⏸ swarm paused by ${actor}: no new claims until /resume`;
     default:
       return `▶️ swarm resumed by ${actor}`;
+  }
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * What people see of a schedule's life: changes, skipped slots and missed slots. A slot that runs
+ * shows as its task's message (which names the schedule and slot), so firing itself posts nothing;
+ * nor do further overlap skips while the same task stays open (counted in `/schedule list`).
+ */
+function scheduleNoticeText(type: string, actor: string, d: EventData): string | undefined {
+  const id = str(d.scheduleId);
+  const what = `${str(d.trigger)} → "${str(d.title)}"; next ${str(d.next)}`;
+  switch (type) {
+    case 'schedule_added':
+      return d.source === 'config'
+        ? `🗓 schedule ${id} added from the config: ${what}`
+        : `🗓 schedule ${id} added by ${actor}: ${what}`;
+    case 'schedule_updated':
+      return `🗓 schedule ${id} ${str(d.reason)}: ${what}`;
+    case 'schedule_removed':
+      return `🗑 schedule ${id} removed: ${str(d.reason)}; its history is kept`;
+    case 'schedule_paused':
+      return `⏸ schedule ${id} paused by ${actor}: no new tasks until /schedule resume ${id}`;
+    case 'schedule_resumed':
+      return `▶️ schedule ${id} resumed by ${actor}; next ${str(d.next)} (slots that passed while paused are not run)`;
+    case 'schedule_skipped':
+      if (d.repeat === true) return undefined;
+      return `⏭ ${id}: skipped the ${str(d.slot)} slot: ${str(d.blockedBy)} is still open (overlap=skip); later slots are skipped too while it stays open`;
+    default: {
+      const count = Number(d.count);
+      const more = d.more === true;
+      const slots =
+        count === 1 && !more
+          ? `the ${str(d.oldest)} slot was missed`
+          : `${more ? 'more than ' : ''}${plural(count, 'slot')} were missed (${str(d.oldest)} … ${str(d.newest)})`;
+      const why = d.whileDown === true ? 'while the swarm was down' : 'while the scheduler was late';
+      const ran = Number(d.ranCount);
+      let outcome: string;
+      if (d.policy === 'skip') outcome = `skipped ${count === 1 && !more ? 'it' : 'them'} (missed=skip)`;
+      else if (d.policy === 'latest')
+        outcome =
+          count === 1 && !more && d.latest === d.oldest
+            ? 'ran it now'
+            : d.latest
+              ? `ran only the latest (${str(d.latest)})`
+              : 'none ran (missed=latest)';
+      else {
+        const left = more ? 'the older ones' : `the ${plural(count - ran, 'oldest slot')}`;
+        outcome = `ran ${plural(ran, 'missed slot')}${count - ran > 0 || more ? `, skipped ${left} (cap ${str(d.cap)})` : ''}`;
+      }
+      return `⏰ ${id}: ${slots} ${why}; ${outcome}`;
+    }
   }
 }

@@ -16,6 +16,7 @@ const STATE_CHANGING = [
   'reject',
   'note',
   'answer',
+  'schedule',
 ];
 
 describe('COMMANDS', () => {
