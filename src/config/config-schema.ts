@@ -110,6 +110,38 @@ export const agentSchema = z
   })
   .strict();
 
+/** Defaults of the web board (`up` serves it; `chat-swarm board` too, read-only unless told). */
+export const BOARD_DEFAULTS = {
+  enabled: true,
+  host: '127.0.0.1',
+  port: 7821,
+  controls: 'token',
+} as const;
+
+/**
+ * The web board. Bound to loopback by default; any other host needs `tokenEnv` (the NAME of an
+ * environment variable holding a long random token). `controls`: who may change the swarm from the
+ * board: `token` (holders of the token), `localhost` (anyone reaching a loopback board without a
+ * token is trusted too), `off` (read-only).
+ */
+export const boardSchema = z
+  .object({
+    enabled: z.boolean().default(BOARD_DEFAULTS.enabled),
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9.:_-]{1,253}$/, 'an address to listen on, like 127.0.0.1 (loopback) or 0.0.0.0')
+      .default(BOARD_DEFAULTS.host),
+    port: z
+      .number({ error: 'a TCP port number, like 7821 (0 picks a free port)' })
+      .int()
+      .min(0)
+      .max(65_535)
+      .default(BOARD_DEFAULTS.port),
+    tokenEnv: envName.optional(),
+    controls: z.enum(['token', 'localhost', 'off']).default(BOARD_DEFAULTS.controls),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     db: z.string().min(1).default('./swarm.db'),
@@ -150,6 +182,7 @@ export const configSchema = z
       .strict()
       .default({ retentionDays: 14, repliesPerMinute: 5 }),
     agents: z.array(agentSchema).default([]),
+    board: boardSchema.default(BOARD_DEFAULTS),
     /** How often `up` updates the ledger's checkpoint pinned in the channel; 0 keeps none. */
     checkpointIntervalMs: ms(0)
       .refine((v) => v === 0 || v >= 10_000, 'at least 10000 ms (10 s), or 0 to keep no checkpoint')
@@ -168,3 +201,4 @@ export const configSchema = z
 export type SwarmConfig = z.infer<typeof configSchema>;
 export type AgentConfig = z.infer<typeof agentSchema>;
 export type ChannelConfig = z.infer<typeof channelSchema>;
+export type BoardConfig = z.infer<typeof boardSchema>;

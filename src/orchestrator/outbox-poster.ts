@@ -21,6 +21,9 @@ export interface OutboxPosterDeps {
   swarmId: string;
 }
 
+/** kv key of the platform's last 429 as the poster met it: `{ at, retryAfterMs, channel }` (JSON). */
+export const LAST_RATE_LIMIT_KEY = 'mirror_last_429';
+
 /** Longest text split into several messages before it goes out as a file instead. */
 const MAX_SPLIT_PARTS = 3;
 
@@ -197,7 +200,18 @@ export class OutboxPoster {
     const waitMs = Math.max(err instanceof ChatError ? (err.retryAfterMs ?? 0) : 0, backoff);
     this.pausedUntil = Date.now() + waitMs;
     ledger.outbox.reschedule(row.id, this.pausedUntil, reason);
+    if (err instanceof ChatError && err.retryAfterMs !== undefined) this.recordRateLimit(err.retryAfterMs);
     log.warn('posting failed; will retry', { row: row.id, retryInMs: waitMs, reason });
+  }
+
+  /** Keeps the platform's last 429 (when, how long it asked to wait) for the board's mirror health. */
+  private recordRateLimit(retryAfterMs: number): void {
+    try {
+      const { ledger, channel } = this.deps;
+      ledger.setKv(LAST_RATE_LIMIT_KEY, JSON.stringify({ at: Date.now(), retryAfterMs, channel }));
+    } catch (err) {
+      this.deps.log.warn('could not record the rate limit', { error: describeError(err) });
+    }
   }
 
   private async closeDetails(taskId: string): Promise<void> {
