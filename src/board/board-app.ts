@@ -1,3 +1,4 @@
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
@@ -157,7 +158,7 @@ export function createBoardApp(deps: BoardAppDeps): Hono<BoardEnv> {
     incoming.once('close', leave);
     outgoing.once('close', leave);
     // The response is already under way on the socket; tell the adapter not to write another.
-    return new Response(null, { headers: { 'x-hono-already-sent': 'true' } });
+    return RESPONSE_ALREADY_SENT;
   });
 
   app.post(

@@ -22,6 +22,9 @@ export interface Caller {
 /** The Hono environment of the board's routes. */
 export type BoardEnv = { Bindings: HttpBindings; Variables: { caller: Caller } };
 
+/** Header of @hono/node-server's marker response: the route answered on the socket itself. */
+const ALREADY_SENT = 'x-hono-already-sent';
+
 /** Headers on every response: a strict CSP (no inline script), no framing, no sniffing, no referrer. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy':
@@ -59,18 +62,24 @@ function remoteAddress(c: Context<BoardEnv>): string {
  */
 export function boardGuard(access: BoardAccess, sessions: BoardSessions): MiddlewareHandler<BoardEnv> {
   return async (c, next) => {
-    await guard(c, next);
+    const early = await guard(c, next);
+    if (early) c.res = early;
+    // The live feed writes its own headers on the socket (see the /api/events route).
+    if (c.res.headers.has(ALREADY_SENT)) return;
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(k, v);
     if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
   };
 
-  async function guard(c: Context<BoardEnv>, next: () => Promise<void>): Promise<Response | void> {
+  async function guard(c: Context<BoardEnv>, next: () => Promise<void>): Promise<Response | undefined> {
     // A page on evil.example that resolves to 127.0.0.1 must not read a loopback board.
     if (access.loopback && !isLoopbackHost(hostnameOf(c.req.header('host') ?? '')))
       return json(c, 421, 'this board answers only to a loopback address, like http://127.0.0.1');
     const path = c.req.path;
     // Static files hold no data; the page needs them to say what is wrong.
-    if (path.startsWith('/assets/')) return next();
+    if (path.startsWith('/assets/')) {
+      await next();
+      return undefined;
+    }
 
     const authz = c.req.header('authorization');
     const bearerToken = /^Bearer\s+(\S+)\s*$/i.exec(authz ?? '')?.[1];
@@ -99,7 +108,7 @@ export function boardGuard(access: BoardAccess, sessions: BoardSessions): Middle
         `this board needs its access token: open it once as /?token=<the value of ${access.tokenEnv ?? 'the token variable'}>, or send it as a bearer header`,
         { 'WWW-Authenticate': 'Bearer' },
       );
-    if (sessionId === undefined && !bearer && c.req.method === 'GET') {
+    if (sessionId === undefined && !bearer && c.req.method === 'GET' && path !== '/api/events') {
       // A tokenless loopback board still gives each page a session, for its CSRF token.
       const cookie = sessions.create();
       setSessionCookie(c, cookie);
@@ -114,7 +123,8 @@ export function boardGuard(access: BoardAccess, sessions: BoardSessions): Middle
       controlRefusal: controls,
       ip: remoteAddress(c),
     });
-    return next();
+    await next();
+    return undefined;
   }
 }
 

@@ -2,29 +2,21 @@ import { parseArgs } from 'node:util';
 import { LedgerWatcher } from '../agents/ledger-watcher.ts';
 import { agentSchema } from '../config/config-schema.ts';
 import { ConfigError } from '../core/errors.ts';
+import { resolveBoardAccess } from '../board/board-access.ts';
 import { cliContext, EXIT, type CliIo } from './cli-context.ts';
+import { startSwarmBoard } from './cmd-board.ts';
+import { stopSignal } from './stop-signal.ts';
 import { openChannel } from './open-channel.ts';
 import { createConfiguredAgent, openLedger, Swarm } from './swarm.ts';
 
 const COMMON = { db: { type: 'string' }, config: { type: 'string' } } as const;
 
-/** Resolves when the process is asked to stop (Ctrl-C or SIGTERM). */
-function stopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: string): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
-
 /** `chat-swarm up`: the orchestrator and the configured agents, until Ctrl-C. */
 export async function runUp(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: COMMON, strict: true });
   const ctx = cliContext(values, io);
+  // A board that would be open to the network without a token stops `up` before anything starts.
+  const boardAccess = ctx.config.board.enabled ? resolveBoardAccess(ctx.config.board, io.env) : undefined;
   const ledger = openLedger(ctx.config, ctx.dbPath, io.env);
   try {
     // A keyed ledger refuses writes without its key: say so now, not at the first event.
@@ -42,8 +34,19 @@ export async function runUp(argv: string[], io: CliIo): Promise<number> {
       agents: swarm.agents.length,
       platform: channel.port.platform,
     });
+    const board =
+      boardAccess &&
+      (await startSwarmBoard(boardAccess, {
+        ledger,
+        config: ctx.config,
+        watcher: swarm.watcher,
+        pacing: channel.pacing,
+        log: ctx.log,
+        onControl: () => swarm.orchestrator.poster.kick(),
+      }));
     const sig = await stopSignal();
     ctx.log.info('stopping', { signal: sig });
+    await board?.close();
     await swarm.stop();
     return EXIT.ok;
   } finally {
