@@ -1,5 +1,5 @@
 // DOM helpers. Every text from users and workers goes in as text (textContent or a text node),
-// never as markup: there is no innerHTML anywhere in the board.
+// never parsed as markup anywhere in the board (lint and a test keep it so).
 
 /** Creates an element: `props` sets attributes (`text` the text, `on…` listeners), children are nodes or text. */
 export function el(tag, props = {}, ...children) {
@@ -43,4 +43,11 @@ export function when(ts) {
 /** A `<dl>` row pair. */
 export function fact(term, ...value) {
   return [el('dt', { text: term }), el('dd', {}, ...value)];
+}
+
+/** Replaces a node's children; null, false and nested lists are allowed (a bare null would show as "null"). */
+export function fill(root, ...children) {
+  root.replaceChildren(
+    ...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false),
+  );
 }

@@ -1,5 +1,5 @@
 // The board's columns, cards, agents and mirror panels, rebuilt from the page's state.
-import { age, el, fact, when } from './dom.js';
+import { age, el, fact, fill, when } from './dom.js';
 
 export const STATES = ['queued', 'claimed', 'blocked', 'review', 'done', 'failed', 'cancelled'];
 const FINAL = new Set(['done', 'failed', 'cancelled']);
@@ -64,7 +64,8 @@ function card(task) {
           agent ? el('span', { class: 'agent', text: agent }) : null,
         )
       : null,
-    task.progressPct !== null || task.progressText
+    (task.status === 'claimed' || task.status === 'blocked') &&
+      (task.progressPct !== null || task.progressText)
       ? [
           task.progressPct !== null
             ? el('div', { class: 'bar', title: `${task.progressPct}%` }, el('span'))
@@ -81,8 +82,8 @@ function card(task) {
       : null,
   );
   // Width is set through the CSSOM: the CSP forbids inline style attributes.
-  const fill = node.querySelector('.bar > span');
-  if (fill) fill.style.width = `${Math.max(0, Math.min(100, task.progressPct))}%`;
+  const bar = node.querySelector('.bar > span');
+  if (bar) bar.style.width = `${Math.max(0, Math.min(100, task.progressPct))}%`;
   cardCache.set(task.id, { key, node });
   return node;
 }
@@ -127,7 +128,7 @@ export function renderBoard(root, state) {
       ),
     );
   }
-  root.replaceChildren(...columns);
+  fill(root, ...columns);
   if (cardCache.size > state.tasks.size * 2 + 1000) cardCache.clear();
 }
 
@@ -145,10 +146,11 @@ export function countsText(tasks) {
 /** The agents panel, with pause and resume buttons when controls are allowed. */
 export function renderAgents(root, agents, now, control) {
   if (!agents.length) {
-    root.replaceChildren(el('p', { class: 'hint', text: 'No agent has registered yet.' }));
+    fill(root, el('p', { class: 'hint', text: 'No agent has registered yet.' }));
     return;
   }
-  root.replaceChildren(
+  fill(
+    root,
     ...agents.map((a) =>
       el(
         'div',
@@ -201,7 +203,8 @@ export function renderAgents(root, agents, now, control) {
 export function renderMirror(root, m, now) {
   if (!m) return;
   const budget = m.budgetPerMinute ? ` of ${m.budgetPerMinute} allowed` : '';
-  root.replaceChildren(
+  fill(
+    root,
     ...fact('platform', m.platform),
     ...fact(
       'backlog',
@@ -227,7 +230,8 @@ export function renderMirror(root, m, now) {
 export function renderAudit(root, a) {
   const verdict = (ok, good, bad) =>
     el('span', { class: `badge ${ok ? 'good' : 'bad'}`, text: ok ? good : bad });
-  root.replaceChildren(
+  fill(
+    root,
     el(
       'dl',
       { class: 'facts' },

@@ -1,5 +1,5 @@
 // The task page: everything the ledger knows about one task, and its controls.
-import { age, el, fact, when } from './dom.js';
+import { age, el, fact, fill, when } from './dom.js';
 import { waitingText } from './render-board.js';
 
 const OPEN = new Set(['queued', 'claimed', 'blocked', 'review']);
@@ -125,7 +125,7 @@ export function renderTaskPage(titleNode, body, d, { agents, control }) {
   titleNode.replaceChildren(el('span', { class: 'id', text: `${t.id} ` }), t.title);
   const now = Date.now();
   const current = d.attempts.at(-1);
-  body.replaceChildren(
+  const parts = [
     el(
       'dl',
       { class: 'facts' },
@@ -251,5 +251,6 @@ export function renderTaskPage(titleNode, body, d, { agents, control }) {
         ),
       ),
     ),
-  );
+  ];
+  fill(body, parts);
 }
