@@ -3,7 +3,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { isLoopbackHost, type BoardAccess } from './board-access.ts';
-import { SESSION_COOKIE, type BoardSessions } from './board-session.ts';
+import { sessionCookieName, type BoardSessions } from './board-session.ts';
 
 /** Who is calling: their session, whether they proved the token, where from. */
 export interface Caller {
@@ -99,7 +99,7 @@ export function boardGuard(access: BoardAccess, sessions: BoardSessions): Middle
       url.searchParams.delete('token');
       return c.redirect(`${url.pathname}${url.search}`, 303);
     }
-    let sessionId = sessions.verify(getCookie(c, SESSION_COOKIE));
+    let sessionId = sessions.verify(getCookie(c, cookieNameOf(c)));
     if (sessionId !== undefined && access.token !== undefined) proved = true;
     if (access.token !== undefined && !proved)
       return json(
@@ -137,8 +137,13 @@ function controlDecision(access: BoardAccess, proved: boolean): string | undefin
   return 'controls need the access token: set board.tokenEnv and open the board with ?token=…';
 }
 
+/** The session cookie's name for the port the page was loaded from. */
+function cookieNameOf(c: Context): string {
+  return sessionCookieName(new URL(c.req.url).port);
+}
+
 function setSessionCookie(c: Context, value: string): void {
-  setCookie(c, SESSION_COOKIE, value, {
+  setCookie(c, cookieNameOf(c), value, {
     httpOnly: true,
     sameSite: 'Strict',
     path: '/',

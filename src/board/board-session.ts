@@ -1,7 +1,12 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** Name of the board's session cookie (HttpOnly, SameSite=Strict; never the token itself). */
-export const SESSION_COOKIE = 'chat_swarm_board';
+/**
+ * Name of the board's session cookie (HttpOnly, SameSite=Strict; never the token itself). Cookies
+ * ignore ports, so the port is in the name: two boards on one host keep their own sessions.
+ */
+export function sessionCookieName(port: string): string {
+  return `chat_swarm_board_${/^\d{1,5}$/.test(port) ? port : '80'}`;
+}
 
 /** Constant-time comparison of two strings of any length (both are hashed first). */
 export function sameSecret(a: string, b: string): boolean {

@@ -81,7 +81,7 @@ describe('board access', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).not.toContain(TOKEN);
     const forged = await fetch(`${board.base}/api/board`, {
-      headers: { cookie: 'chat_swarm_board=' + 'a'.repeat(32) + '.x' },
+      headers: { cookie: `chat_swarm_board_${board.port}=${'a'.repeat(32)}.x` },
     });
     expect(forged.status).toBe(401);
   });

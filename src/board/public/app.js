@@ -98,6 +98,7 @@ async function loadSnapshot() {
   const snap = await getJson('/api/board');
   state.tasks = new Map(snap.tasks.map((t) => [t.id, t]));
   state.seq = snap.seq;
+  document.body.dataset.seq = String(state.seq);
   state.agents = snap.agents;
   state.mirror = snap.mirror;
   state.paused = snap.paused;
