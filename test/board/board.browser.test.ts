@@ -288,7 +288,7 @@ describe('the board in a real Chromium', () => {
     await page.locator(card('T-5', 'queued')).waitFor({ timeout: 10_000 });
     await page.locator(card('T-1', 'cancelled')).waitFor();
     for (const id of ['T-2', 'T-3', 'T-4']) await page.locator(card(id, 'queued')).waitFor();
-    const ids = (await page.evaluate('window.__ids')) as number[];
+    const ids = await page.evaluate<number[]>('window.__ids');
     const last = ledger.lastEventSeq();
     const expected = Array.from({ length: last - seen }, (_, i) => seen + 1 + i);
     // Every event after the snapshot, once, in order (the cookie session survived the restart too).
