@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
+import { runBoardBench } from './board.ts';
 import { runLatencyBench } from './claim-latency.ts';
 import { runDiscordBench } from './discord-mirror.ts';
 import { runLedgerBench } from './ledger-throughput.ts';
 import { runRssBench } from './peak-rss.ts';
 import { runTelegramBench } from './telegram-mirror-rate.ts';
 
-// `npm run bench [-- ledger|latency|rss|telegram|discord] [--tasks N] [--scale N]`: prints each figure with the command that made it.
+// `npm run bench [-- ledger|latency|rss|telegram|discord|board] [--tasks N] [--scale N] [--clients N]`: prints each figure with the command that made it.
 const { positionals, values } = parseArgs({
   args: process.argv.slice(2),
   options: {
@@ -13,6 +14,7 @@ const { positionals, values } = parseArgs({
     samples: { type: 'string' },
     agents: { type: 'string' },
     scale: { type: 'string' },
+    clients: { type: 'string' },
   },
   allowPositionals: true,
 });
@@ -25,3 +27,10 @@ if (which === 'all' || which === 'rss') await runRssBench(Number(values.tasks ??
 if (which === 'all' || which === 'telegram') await runTelegramBench(Number(values.tasks ?? 200));
 if (which === 'all' || which === 'discord')
   await runDiscordBench(Number(values.tasks ?? 300), Number(values.scale ?? 10));
+// Not part of `all`: it needs Chromium (`.ci/run` installs Debian's).
+if (which === 'board')
+  await runBoardBench(
+    Number(values.tasks ?? 10_000),
+    Number(values.clients ?? 50),
+    Number(values.samples ?? 100),
+  );
