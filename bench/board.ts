@@ -148,6 +148,8 @@ export async function runBoardBench(tasks: number, clients: number, samples = 10
     // Event-to-page latency: a task written by this process until its card is on the page.
     await page.goto(url);
     await page.waitForSelector('#live.on', { timeout: 60_000 });
+    // As a person watching for them would: filtered, so the new cards are not below the fold.
+    await page.fill('#f-text', 'latency');
     await page.evaluate(`(() => {
       window.__seen = {};
       new MutationObserver(() => {
