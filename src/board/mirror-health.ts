@@ -21,6 +21,9 @@ export interface MirrorHealth {
   last429: { at: number; retryAfterMs: number } | null;
 }
 
+/** Platforms whose message budget the board shows. */
+const RATE_LIMITED: ReadonlySet<string> = new Set(['telegram', 'discord']);
+
 const rateLimitSchema = z.object({ at: z.number(), retryAfterMs: z.number() });
 
 /** Messages a minute the pacing allows: its window scaled to a minute, and no more than one per `minIntervalMs`. */
@@ -69,7 +72,10 @@ export function mirrorHealth(
     failed: failed.n,
     lastFailure: lastFailure === null ? null : lastFailure.slice(0, 300),
     sentLastMinute: sent.n,
-    budgetPerMinute: budgetPerMinute(pacing ?? PLATFORM_PACING[platform] ?? {}),
+    // The console and the memory channel have no platform limit worth showing.
+    budgetPerMinute: RATE_LIMITED.has(platform)
+      ? budgetPerMinute(pacing ?? PLATFORM_PACING[platform] ?? {})
+      : null,
     last429,
   };
 }

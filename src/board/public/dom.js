@@ -12,7 +12,7 @@ export function el(tag, props = {}, ...children) {
     else if (key === 'href') node.setAttribute('href', safeHref(value));
     else node.setAttribute(key, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }

@@ -61,7 +61,7 @@ function card(task) {
           'div',
           { class: 'meta' },
           task.skills.map((s) => el('span', { class: 'chip', text: s })),
-          agent ? el('span', { class: 'agent', text: agent }) : null,
+          agent ? el('span', { class: 'who', text: agent }) : null,
         )
       : null,
     (task.status === 'claimed' || task.status === 'blocked') &&
