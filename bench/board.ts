@@ -55,7 +55,7 @@ async function startBoardProcess(db: string): Promise<{ child: ChildProcess; url
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('bench: the board did not start')), 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /board: (http:\/\/\S+\/)/.exec(out);
       if (m) {
