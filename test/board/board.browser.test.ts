@@ -163,6 +163,16 @@ describe('the board in a real Chromium', () => {
       await page.locator('#task-view form[data-control="reject"] button').click();
       await waitFor('T-2 rejected', () => ledger.getTask('T-2')?.status === 'queued', 10_000);
       expect(ledger.getTask('T-2')?.notes.join('\n') ?? '').toContain('shorter, please');
+      // The create form writes the chat's /task command; a title with `name=value` in it stays whole.
+      await page.locator('#task-close').click();
+      await page.locator('#create input[name=title]').fill('Fix key=value parsing');
+      await page.locator('#create input[name=skills]').fill('docs, code');
+      await page.locator('#create button[type=submit]').click();
+      const created = await waitFor('the task from the form', () =>
+        ledger.listTasks().find((t) => t.title === 'Fix key=value parsing'),
+      );
+      expect(created).toMatchObject({ skills: ['docs', 'code'], createdBy: 'board [127.0.0.1]' });
+      await page.locator(card(created.id, 'queued')).waitFor();
       const actors = ledger.events().filter((e) => e.type === 'task_approved' || e.type === 'task_rejected');
       expect(actors.map((e) => e.actor)).toEqual(['board [127.0.0.1]', 'board [127.0.0.1]']);
 
