@@ -159,9 +159,14 @@ describe('the board in a real Chromium', () => {
       await page.locator(card('T-1', 'done')).waitFor();
 
       await page.goto(`${board.url}#task/T-2`);
+      await page.locator('#task-title', { hasText: 'draft the mail' }).waitFor();
       await page.locator('#task-view form[data-control="reject"] textarea').fill('shorter, please');
       await page.locator('#task-view form[data-control="reject"] button').click();
-      await waitFor('T-2 rejected', () => ledger.getTask('T-2')?.status === 'queued', 10_000);
+      await waitFor('T-2 rejected', () => ledger.getTask('T-2')?.status === 'queued', 10_000).catch(
+        async (err: unknown) => {
+          throw new Error(`${String(err)}; the page says: ${await page.locator('#notice').textContent()}`);
+        },
+      );
       expect(ledger.getTask('T-2')?.notes.join('\n') ?? '').toContain('shorter, please');
       // The create form writes the chat's /task command; a title with `name=value` in it stays whole.
       await page.locator('#task-close').click();

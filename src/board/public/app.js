@@ -1,7 +1,7 @@
 // The board page: loads a snapshot, then follows the live feed (server-sent events keyed by the
 // ledger's event number, so a reconnect resumes where it left off and nothing is applied twice).
 import { ApiError, getJson, loadSession, sendCommand } from './api.js';
-import { age, el } from './dom.js';
+import { age, el, fill } from './dom.js';
 import { countsText, renderAgents, renderAudit, renderBoard, renderMirror, STATES } from './render-board.js';
 import { renderTaskPage } from './task-page.js';
 
@@ -167,18 +167,41 @@ async function showTask(id) {
   if (!id) return;
   state.openTask = id;
   const view = $('task-view');
+  if (view.dataset.task !== id) {
+    // Never leave another task's controls on screen while this one loads.
+    delete view.dataset.task;
+    $('task-title').textContent = id;
+    fill($('task-body'), el('p', { class: 'hint', text: 'loading…' }));
+  }
   try {
     const detail = await getJson(`/api/tasks/${encodeURIComponent(id)}`);
     if (state.openTask !== id) return;
+    // A live update must not wipe what the person is typing (feedback, an answer, a note).
+    const typed = view.dataset.task === id ? typedText(view) : new Map();
+    const focused = document.activeElement?.closest?.('#task-view form[data-control]')?.dataset.control;
     renderTaskPage($('task-title'), $('task-body'), detail, {
       agents: state.agents,
       control: state.session?.controls ? control : null,
     });
+    for (const [name, value] of typed) {
+      const box = view.querySelector(`form[data-control="${name}"] textarea`);
+      if (box) box.value = value;
+    }
+    if (focused) view.querySelector(`form[data-control="${focused}"] textarea`)?.focus();
+    view.dataset.task = id;
     view.hidden = false;
   } catch (err) {
     notice(err.message);
     if (state.openTask === id) closeTask();
   }
+}
+
+/** Text typed into the task page's forms, by form. */
+function typedText(view) {
+  const typed = new Map();
+  for (const box of view.querySelectorAll('form[data-control] textarea'))
+    if (box.value) typed.set(box.closest('form').dataset.control, box.value);
+  return typed;
 }
 
 function closeTask() {
