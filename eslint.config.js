@@ -20,6 +20,24 @@ export default tseslint.config(
     },
   },
   {
+    // The board's front end: plain browser modules, linted without types, and never markup from data.
+    files: ['src/board/public/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'module',
+      parserOptions: { projectService: false },
+    },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      'no-restricted-properties': [
+        'error',
+        ...['innerHTML', 'outerHTML'].map((property) => ({ property, message: 'use textContent or el()' })),
+        { property: 'insertAdjacentHTML', message: 'use el()' },
+        { object: 'document', property: 'write', message: 'use el()' },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

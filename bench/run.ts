@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runBoardBench } from './board.ts';
 import { runLatencyBench } from './claim-latency.ts';
 import { runChaosBench } from './chaos.ts';
 import { runDiscordBench } from './discord-mirror.ts';
@@ -7,7 +8,7 @@ import { runRssBench } from './peak-rss.ts';
 import { runScheduleChaosBench } from './schedule-chaos.ts';
 import { runTelegramBench } from './telegram-mirror-rate.ts';
 
-// `npm run bench [-- ledger|latency|rss|telegram|discord|chaos|schedule-chaos] [--tasks N] [--scale N] [--rounds N --interval-ms N] [--restarts N]`: prints each figure with the command that made it.
+// `npm run bench [-- ledger|latency|rss|telegram|discord|chaos|schedule-chaos|board] [--tasks N] [--scale N] [--rounds N --interval-ms N] [--restarts N] [--clients N]`: prints each figure with the command that made it.
 const { positionals, values } = parseArgs({
   args: process.argv.slice(2),
   options: {
@@ -18,6 +19,7 @@ const { positionals, values } = parseArgs({
     rounds: { type: 'string' },
     'interval-ms': { type: 'string' },
     restarts: { type: 'string' },
+    clients: { type: 'string' },
   },
   allowPositionals: true,
 });
@@ -38,3 +40,10 @@ if (which === 'all' || which === 'chaos')
   });
 // Not part of 'all': 200 process restarts take several minutes.
 if (which === 'schedule-chaos') await runScheduleChaosBench(Number(values.restarts ?? 200));
+// Not part of `all`: it needs Chromium (`.ci/run` installs Debian's).
+if (which === 'board')
+  await runBoardBench(
+    Number(values.tasks ?? 10_000),
+    Number(values.clients ?? 50),
+    Number(values.samples ?? 100),
+  );

@@ -2,30 +2,22 @@ import { parseCliArgs } from './parse-cli-args.ts';
 import { LedgerWatcher } from '../agents/ledger-watcher.ts';
 import { agentSchema } from '../config/config-schema.ts';
 import { ConfigError } from '../core/errors.ts';
+import { resolveBoardAccess } from '../board/board-access.ts';
 import { cliContext, cwdOf, EXIT, type CliIo } from './cli-context.ts';
 import { openCliLedger } from './cli-ledger.ts';
+import { startSwarmBoard } from './cmd-board.ts';
+import { stopSignal } from './stop-signal.ts';
 import { openChannel } from './open-channel.ts';
 import { createConfiguredAgent, Swarm } from './swarm.ts';
 
 const COMMON = { db: { type: 'string' }, config: { type: 'string' } } as const;
 
-/** Resolves when the process is asked to stop (Ctrl-C or SIGTERM). */
-function stopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: string): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
-
 /** `chat-swarm up`: the orchestrator and the configured agents, until Ctrl-C. */
 export async function runUp(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCliArgs({ args: argv, options: COMMON, strict: true });
   const ctx = cliContext(values, io);
+  // A board that would be open to the network without a token stops `up` before anything starts.
+  const boardAccess = ctx.config.board.enabled ? resolveBoardAccess(ctx.config.board, io.env) : undefined;
   const ledger = openCliLedger(ctx, 'create');
   try {
     // A keyed ledger refuses writes without its key: say so now, not at the first event.
@@ -43,8 +35,19 @@ export async function runUp(argv: string[], io: CliIo): Promise<number> {
       agents: swarm.agents.length,
       platform: channel.port.platform,
     });
+    const board =
+      boardAccess &&
+      (await startSwarmBoard(boardAccess, {
+        ledger,
+        config: ctx.config,
+        watcher: swarm.watcher,
+        pacing: channel.pacing,
+        log: ctx.log,
+        onControl: () => swarm.orchestrator.poster.kick(),
+      }));
     const sig = await stopSignal();
     ctx.log.info('stopping', { signal: sig });
+    await board?.close();
     await swarm.stop();
     return EXIT.ok;
   } finally {

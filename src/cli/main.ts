@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { SecretMasker, secretsFromEnv } from '../core/secret-masker.ts';
 import { ConfigError, LedgerError, SwarmError } from '../core/errors.ts';
 import { EXIT, processIo, type CliIo } from './cli-context.ts';
+import { BOARD_USAGE, runBoard } from './cmd-board.ts';
 import { runAgent, runUp } from './cmd-up.ts';
 import { runAudit, runExport, runStatus } from './cmd-inspect.ts';
 import { runDemoCommand } from './cmd-demo.ts';
@@ -31,6 +32,7 @@ usage: chat-swarm <command> [options]      (chat-swarm <command> --help for its 
   pause [agent]           stop new claims (the whole swarm, or one agent)
   resume [agent]          claim again
   status [--json]         the board (and the ledger's absolute path)
+  board                   serve the live web board from the ledger (read-only unless --controls)
   audit                   verify the event chain, replay it against the task rows, check that every
                           event reached the channel; --channel also checks the pinned checkpoint
   export [--out F]        the event log and tasks as JSON lines
@@ -57,6 +59,7 @@ const USAGE: Record<string, string> = {
   up: `chat-swarm up ${COMMON_FLAGS}\n  runs the orchestrator and the configured agents until Ctrl-C; creates the ledger if missing`,
   agent: `chat-swarm agent <id> [--skills a,b] [--command CMD] [--capacity N] [--lease-ms MS] [--until-idle] ${COMMON_FLAGS}\n  runs one agent (from the config, or described by the flags) on the ledger`,
   task: TASK_USAGE,
+  board: BOARD_USAGE,
   schedule: SCHEDULE_USAGE,
   status: `chat-swarm status [--json] ${COMMON_FLAGS}\n  the board: the ledger's absolute path, counts, open tasks, agents`,
   audit: `chat-swarm audit [--json] [--channel] [--checkpoint SEQ:HASH] ${COMMON_FLAGS}
@@ -125,6 +128,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         return runSchedule(rest, io);
       case 'status':
         return runStatus(rest, io);
+      case 'board':
+        return await runBoard(rest, io);
       case 'audit':
         return await runAudit(rest, io);
       case 'export':

@@ -16,13 +16,14 @@ import { Scheduler, type SchedulerOptions } from '../schedules/scheduler.ts';
 import { syncConfigSchedules } from '../schedules/sync-config-schedules.ts';
 
 /**
- * The secrets to mask for this config: the values of the environment variables its channel and
- * agents name in `tokenEnv`, plus the defaults and credential-named variables (`secretsFromEnv`).
+ * The secrets to mask for this config: the values of the environment variables its channel, agents
+ * and board name in `tokenEnv`, plus the defaults and credential-named variables (`secretsFromEnv`).
  */
 export function configuredSecrets(config: SwarmConfig, env: NodeJS.ProcessEnv): NamedSecret[] {
   const names: string[] = [];
   if ('tokenEnv' in config.channel) names.push(config.channel.tokenEnv);
   for (const agent of config.agents) if (agent.tokenEnv !== undefined) names.push(agent.tokenEnv);
+  if (config.board.tokenEnv !== undefined) names.push(config.board.tokenEnv);
   return secretsFromEnv(env, names);
 }
 

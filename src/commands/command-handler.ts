@@ -175,7 +175,7 @@ function decide(
     return 'refused';
   }
   try {
-    const text = apply(ledger, command, actorOf(msg), Date.now());
+    const text = applyCommand(ledger, command, actorOf(msg), Date.now());
     if (text) {
       reply(text);
       return 'replied';
@@ -236,8 +236,11 @@ function explainStrayReply(
   return 'replied';
 }
 
-/** Runs a command; returns the reply text, or undefined when the mirror already shows the change. */
-function apply(ledger: Ledger, c: Command, actor: string, now: number): string | undefined {
+/**
+ * Runs a command; returns the reply text, or undefined when the mirror already shows the change.
+ * Throws the ledger's LedgerError for a request it refuses. The board applies commands through it too.
+ */
+export function applyCommand(ledger: Ledger, c: Command, actor: string, now: number): string | undefined {
   switch (c.name) {
     case 'task': {
       const res = ledger.createTask(toNewTask(c), actor);

@@ -117,16 +117,52 @@ export const agentSchema = z
 /** Variables that never reach a worker, whatever the config says: the audit key and the default token names. */
 export const ALWAYS_SECRET_ENV = ['SWARM_AUDIT_KEY', 'TELEGRAM_BOT_TOKEN', 'DISCORD_BOT_TOKEN'] as const;
 
-/** Every variable name that holds a secret in this config: each `tokenEnv`, plus {@link ALWAYS_SECRET_ENV}. */
+/**
+ * Every variable name that holds a secret in this config: each `tokenEnv` (channel, agents, the
+ * board's access token), plus {@link ALWAYS_SECRET_ENV}.
+ */
 export function secretEnvNames(cfg: {
   channel: { platform: string; tokenEnv?: string };
   agents: { tokenEnv?: string | undefined }[];
+  board?: { tokenEnv?: string | undefined };
 }): string[] {
   const names = new Set<string>(ALWAYS_SECRET_ENV);
   if (cfg.channel.tokenEnv) names.add(cfg.channel.tokenEnv);
+  if (cfg.board?.tokenEnv) names.add(cfg.board.tokenEnv);
   for (const a of cfg.agents) if (a.tokenEnv) names.add(a.tokenEnv);
   return [...names];
 }
+/** Defaults of the web board (`up` serves it; `chat-swarm board` too, read-only unless told). */
+export const BOARD_DEFAULTS = {
+  enabled: true,
+  host: '127.0.0.1',
+  port: 7821,
+  controls: 'token',
+} as const;
+
+/**
+ * The web board. Bound to loopback by default; any other host needs `tokenEnv` (the NAME of an
+ * environment variable holding a long random token). `controls`: who may change the swarm from the
+ * board: `token` (holders of the token), `localhost` (anyone reaching a loopback board without a
+ * token is trusted too), `off` (read-only).
+ */
+export const boardSchema = z
+  .object({
+    enabled: z.boolean().default(BOARD_DEFAULTS.enabled),
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9.:_-]{1,253}$/, 'an address to listen on, like 127.0.0.1 (loopback) or 0.0.0.0')
+      .default(BOARD_DEFAULTS.host),
+    port: z
+      .number({ error: 'a TCP port number, like 7821 (0 picks a free port)' })
+      .int()
+      .min(0)
+      .max(65_535)
+      .default(BOARD_DEFAULTS.port),
+    tokenEnv: envName.optional(),
+    controls: z.enum(['token', 'localhost', 'off']).default(BOARD_DEFAULTS.controls),
+  })
+  .strict();
 
 export const configSchema = z
   .object({
@@ -168,6 +204,7 @@ export const configSchema = z
       .strict()
       .default({ retentionDays: 14, repliesPerMinute: 5 }),
     agents: z.array(agentSchema).default([]),
+    board: boardSchema.default(BOARD_DEFAULTS),
     /** How often `up` updates the ledger's checkpoint pinned in the channel; 0 keeps none. */
     checkpointIntervalMs: ms(0)
       .refine((v) => v === 0 || v >= 10_000, 'at least 10000 ms (10 s), or 0 to keep no checkpoint')
@@ -218,3 +255,4 @@ export const configSchema = z
 export type SwarmConfig = z.infer<typeof configSchema>;
 export type AgentConfig = z.infer<typeof agentSchema>;
 export type ChannelConfig = z.infer<typeof channelSchema>;
+export type BoardConfig = z.infer<typeof boardSchema>;

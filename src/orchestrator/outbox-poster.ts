@@ -23,6 +23,8 @@ export interface OutboxPosterDeps {
 /** How often, and how far apart, recording a posted message is tried when the ledger is busy or full. */
 const RECORD_TRIES = 10;
 const RECORD_RETRY_MS = 200;
+/** kv key of the platform's last 429 as the poster met it: `{ at, retryAfterMs, channel }` (JSON). */
+export const LAST_RATE_LIMIT_KEY = 'mirror_last_429';
 
 /** Longest text split into several messages before it goes out as a file instead. */
 const MAX_SPLIT_PARTS = 3;
@@ -256,12 +258,24 @@ export class OutboxPoster {
     const backoff = Math.min(this.options.maxRetryDelayMs, 500 * 2 ** Math.min(row.attempts, 10));
     const waitMs = Math.max(err instanceof ChatError ? (err.retryAfterMs ?? 0) : 0, backoff);
     this.pausedUntil = Date.now() + waitMs;
+    ledger.outbox.reschedule(row.id, this.pausedUntil, reason);
+    if (err instanceof ChatError && err.retryAfterMs !== undefined) this.recordRateLimit(err.retryAfterMs);
     log.warn('posting failed; will retry', { row: row.id, retryInMs: waitMs, reason });
     try {
       ledger.outbox.reschedule(row.id, this.pausedUntil, reason);
     } catch (writeErr) {
       // The pause above still holds in memory; the row stays due and is tried after it.
       log.warn('could not record the retry time', { row: row.id, reason: describeError(writeErr) });
+    }
+  }
+
+  /** Keeps the platform's last 429 (when, how long it asked to wait) for the board's mirror health. */
+  private recordRateLimit(retryAfterMs: number): void {
+    try {
+      const { ledger, channel } = this.deps;
+      ledger.setKv(LAST_RATE_LIMIT_KEY, JSON.stringify({ at: Date.now(), retryAfterMs, channel }));
+    } catch (err) {
+      this.deps.log.warn('could not record the rate limit', { error: describeError(err) });
     }
   }
 

@@ -168,4 +168,32 @@ describe('the packed package, installed outside the checkout', () => {
     for (const cmd of ['task wait', 'task answer', 'pause', 'prune', 'where'])
       expect(help.stdout).toContain(cmd);
   });
+
+  it('serves the web board with its front end from the installed package', async () => {
+    const board = spawn(packed.bin, ['board', '--port', '0'], {
+      cwd: work,
+      env: { PATH: process.env.PATH, HOME: work, CI: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let printed = '';
+    board.stdout.on('data', (d: Buffer) => (printed += d.toString()));
+    const ended = collect(board);
+    try {
+      const url = await waitFor(
+        'the board URL',
+        () => /board: (http:\/\/\S+\/)/.exec(printed)?.[1],
+        30_000,
+        100,
+      );
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('src="/assets/app.js"');
+      for (const asset of ['app.js', 'board.css', 'render-board.js'])
+        expect((await fetch(`${url}assets/${asset}`)).status, asset).toBe(200);
+      expect((await fetch(`${url}api/board`)).status).toBe(200);
+    } finally {
+      board.kill('SIGINT');
+    }
+    expect((await ended).code).toBe(0);
+  }, 60_000);
 });
