@@ -1,3 +1,4 @@
+import { readOpenFile } from '../core/read-open-file.ts';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
@@ -98,14 +99,9 @@ export async function openArtifact(ref: ArtifactRef, roots: readonly string[]): 
       return { ok: false, status: 410, reason: 'the file changed while it was opened' };
     if (st.size > MAX_ARTIFACT_BYTES)
       return { ok: false, status: 413, reason: `larger than ${MAX_ARTIFACT_BYTES / 1024 / 1024} MiB` };
-    const content = Buffer.alloc(st.size);
-    let read = 0;
-    while (read < content.length) {
-      const { bytesRead } = await fh.read(content, read, content.length - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
-    if (read !== st.size) return { ok: false, status: 410, reason: 'the file changed while it was read' };
+    const content = await readOpenFile(fh, st.size);
+    if (content.length !== st.size)
+      return { ok: false, status: 410, reason: 'the file changed while it was read' };
     if (ref.sha256 !== null) {
       const sha = createHash('sha256').update(content).digest('hex');
       if (sha !== ref.sha256) return { ok: false, status: 410, reason: 'changed since it was recorded' };

@@ -1,3 +1,4 @@
+import { readOpenFile } from '../core/read-open-file.ts';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -34,15 +35,9 @@ export async function readArtifact(payload: OutboxPayload, maxBytes: number): Pr
       return { ok: false, reason: `larger than the platform's attachment limit (${maxBytes} bytes)` };
     if (payload.attachmentBytes !== undefined && st.size !== payload.attachmentBytes)
       return { ok: false, reason: 'changed since it was checked' };
-    const content = Buffer.alloc(st.size);
-    let read = 0;
-    while (read < content.length) {
-      const { bytesRead } = await fh.read(content, read, content.length - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
-    const sha256 = createHash('sha256').update(content.subarray(0, read)).digest('hex');
-    if (read !== st.size || sha256 !== payload.attachmentSha256)
+    const content = await readOpenFile(fh, st.size);
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    if (content.length !== st.size || sha256 !== payload.attachmentSha256)
       return { ok: false, reason: 'changed since it was checked' };
     return { ok: true, fileName: payload.attachmentName ?? basename(path), content };
   } catch (err) {
