@@ -580,6 +580,8 @@ export class RemoteArbiter {
     } else if (ended?.outcome === 'expired') {
       why = 'expired';
       detail = ended.error ?? 'the lease ran out';
+      // It went silent: no more offers until it is heard from again.
+      this.presence.delete(agent.id);
     } else if (ended?.error?.startsWith('reassigned')) {
       why = 'reassigned';
       detail = ended.error;
