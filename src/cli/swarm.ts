@@ -12,6 +12,7 @@ import { secretsFromEnv, type NamedSecret } from '../core/secret-masker.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { Orchestrator } from '../orchestrator/orchestrator.ts';
 import type { PosterOptions } from '../orchestrator/poster-options.ts';
+import { arbiterOptionsOf } from '../remote/remote-config.ts';
 
 /**
  * The secrets to mask for this config: the values of the environment variables its channel and
@@ -121,6 +122,7 @@ export class Swarm {
         replyLimits: { maxReplies: config.inbox.repliesPerMinute, windowMs: 60_000 },
       },
       checkpointIntervalMs: config.checkpointIntervalMs,
+      ...(config.remote.agents.length > 0 ? { remote: arbiterOptionsOf(config) } : {}),
     });
     this.agents =
       opts.agents ??
