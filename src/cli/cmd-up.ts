@@ -3,6 +3,7 @@ import { LedgerWatcher } from '../agents/ledger-watcher.ts';
 import { agentSchema } from '../config/config-schema.ts';
 import { ConfigError } from '../core/errors.ts';
 import { cliContext, EXIT, type CliIo } from './cli-context.ts';
+import { runRemoteAgent } from './cmd-remote-agent.ts';
 import { openChannel } from './open-channel.ts';
 import { createConfiguredAgent, openLedger, Swarm } from './swarm.ts';
 
@@ -56,6 +57,12 @@ export async function runUp(argv: string[], io: CliIo): Promise<number> {
  * from the config, or from `--skills` and `--command`. `--until-idle` exits once nothing is left to do.
  */
 export async function runAgent(argv: string[], io: CliIo): Promise<number> {
+  // An agent on another host: no ledger, its own bot in the channel (docs/remote-agents.md).
+  if (argv.includes('--remote'))
+    return runRemoteAgent(
+      argv.filter((a) => a !== '--remote'),
+      io,
+    );
   const { values, positionals } = parseArgs({
     args: argv,
     options: {

@@ -171,7 +171,8 @@ export class RemoteAgent {
       return;
     }
     const m = decoded.message;
-    if (!isAddressedTo(m, this.o.handle) || !isOrchestratorVerb(m.verb)) return;
+    // On Telegram the adapter knows the bot's username: that is the handle messages reach it by.
+    if (!isAddressedTo(m, msg.botUsername ?? this.o.handle) || !isOrchestratorVerb(m.verb)) return;
     try {
       await this.apply(m, msg);
     } catch (err) {
