@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { spawnCli } from '../../support/spawn-ts.ts';
 
 /**
- * plain…: progress, then a result. ask…: asks, answers with the reply. long…: works until stopped,
+ * slow…: the first agent waits for a release mark (the test cuts it off meanwhile); the next
+ * finishes at once. steady…: three seconds of work. plain…: progress, then a result. ask…: asks, answers with the reply. long…: works until stopped,
  * leaving a mark when SIGTERM arrives. crash…: the first agent to get it works (printing, so it dies
  * of SIGPIPE once its agent is gone) until killed; the next one finishes it.
  */
@@ -34,6 +35,15 @@ case "$SWARM_TASK_TITLE" in
       while [ $i -lt 400 ]; do echo "::log waiting to be killed"; sleep 0.1; i=$((i+1)); done
     fi
     echo "finished by $SWARM_AGENT_ID" ;;
+  slow*)
+    if [ -e "$SWARM_TEST_MARKS/slow-$SWARM_TASK_ID" ]; then echo "fresh by $SWARM_AGENT_ID"; exit 0; fi
+    echo "$SWARM_AGENT_ID" > "$SWARM_TEST_MARKS/slow-$SWARM_TASK_ID"
+    i=0
+    while [ ! -e "$SWARM_TEST_MARKS/release-$SWARM_TASK_ID" ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done
+    echo "late by $SWARM_AGENT_ID" ;;
+  steady*)
+    sleep 3
+    echo "steady by $SWARM_AGENT_ID" ;;
   *)
     echo "::progress 50 half way"
     echo "done by $SWARM_AGENT_ID" ;;
