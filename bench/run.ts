@@ -3,9 +3,10 @@ import { runLatencyBench } from './claim-latency.ts';
 import { runDiscordBench } from './discord-mirror.ts';
 import { runLedgerBench } from './ledger-throughput.ts';
 import { runRssBench } from './peak-rss.ts';
+import { runRemoteBench } from './remote-agents.ts';
 import { runTelegramBench } from './telegram-mirror-rate.ts';
 
-// `npm run bench [-- ledger|latency|rss|telegram|discord] [--tasks N] [--scale N]`: prints each figure with the command that made it.
+// `npm run bench [-- ledger|latency|rss|telegram|discord|remote] [--tasks N] [--scale N]`: prints each figure with the command that made it.
 const { positionals, values } = parseArgs({
   args: process.argv.slice(2),
   options: {
@@ -25,3 +26,5 @@ if (which === 'all' || which === 'rss') await runRssBench(Number(values.tasks ??
 if (which === 'all' || which === 'telegram') await runTelegramBench(Number(values.tasks ?? 200));
 if (which === 'all' || which === 'discord')
   await runDiscordBench(Number(values.tasks ?? 300), Number(values.scale ?? 10));
+if (which === 'all' || which === 'remote')
+  await runRemoteBench(Number(values.tasks ?? 30), Number(values.scale ?? 10));

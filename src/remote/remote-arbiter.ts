@@ -54,8 +54,14 @@ export interface ArbiterOptions {
   settings?: Partial<ArbiterSettings>;
 }
 
-/** Sent before any mirror message: a grant waiting behind a backlog of status edits is a slow claim. */
-export const PROTOCOL_PRIORITY = -1;
+/**
+ * Protocol messages go before any mirror message (a grant waiting behind status edits is a slow
+ * claim), and answers to an agent's claim, question or result before offers and acknowledgements.
+ */
+export const PROTOCOL_PRIORITY = { answer: -2, offer: -1 } as const;
+
+/** Verbs an agent is waiting on; offers and acks can wait a little. */
+const ANSWER_VERBS: ReadonlySet<string> = new Set(['grant', 'taken', 'reply', 'stop', 'refused']);
 
 interface Presence {
   lastHeardAt: number;
@@ -611,7 +617,7 @@ export class RemoteArbiter {
     } as const;
     const inline = encodeProtocol({ ...base, task: granted });
     if (inline.length <= this.inlineBudget()) {
-      this.queue(inline);
+      this.queue(inline, PROTOCOL_PRIORITY.answer);
       return;
     }
     // Too long for one message: the task goes as a file beside a short grant.
@@ -620,7 +626,7 @@ export class RemoteArbiter {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, name);
     writeFileSync(path, JSON.stringify(granted), { mode: 0o600 });
-    this.queue(encodeProtocol({ ...base, bundle: name }), path);
+    this.queue(encodeProtocol({ ...base, bundle: name }), PROTOCOL_PRIORITY.answer, path);
   }
 
   private send(agent: RemoteAgentEntry, message: ProtocolMessage): void {
@@ -630,14 +636,14 @@ export class RemoteArbiter {
       const room = this.inlineBudget() - (text.length - message.answer.length) - 40;
       text = encodeProtocol({ ...message, answer: `${message.answer.slice(0, Math.max(0, room))} …(cut)` });
     }
-    this.queue(text);
+    this.queue(text, ANSWER_VERBS.has(message.verb) ? PROTOCOL_PRIORITY.answer : PROTOCOL_PRIORITY.offer);
   }
 
-  private queue(text: string, attachmentPath?: string): void {
+  private queue(text: string, priority: number, attachmentPath?: string): void {
     this.ledger.core.addOutbox(
       this.options.channel,
       'reply',
-      PROTOCOL_PRIORITY,
+      priority,
       attachmentPath ? { text, attachmentPath } : { text },
       { taskId: null },
     );
