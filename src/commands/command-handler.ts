@@ -9,6 +9,7 @@ import { COMMAND_LIMITS, type Command } from './command-types.ts';
 import { helpText } from './command-usage.ts';
 import { REPLY_LIMIT_NOTE, type ReplyLimiter } from './reply-limiter.ts';
 import { toNewTask } from './to-new-task.ts';
+import { remoteAgentIds } from '../remote/remote-registry.ts';
 
 /** Who may change swarm state from a channel. */
 export interface AdminPolicy {
@@ -284,7 +285,7 @@ function apply(ledger: Ledger, c: Command, actor: string, now: number): string |
     case 'agents': {
       const agents = ledger.listAgents();
       const held = new Map(agents.map((a) => [a.id, ledger.heldBy(a.id).map((t) => t.id)]));
-      return renderAgents(agents, held, now);
+      return renderAgents(agents, held, now, remoteAgentIds(ledger));
     }
     case 'help':
       return helpText(c.topic);
