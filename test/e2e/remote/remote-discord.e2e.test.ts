@@ -133,7 +133,7 @@ async function created(title: string): Promise<string> {
 }
 
 describe('remote agents on Discord, in separate processes', () => {
-  it('do a task, ask a person, stop on cancel, race for one grant, and survive a kill -9', async () => {
+  it('do a task, ask a person, stop on cancel, redo a rejected review, race for one grant, and survive a kill -9', async () => {
     try {
       const plain = await created('plain job');
       const ask = await created('ask about tone');
@@ -161,6 +161,26 @@ describe('remote agents on Discord, in separate processes', () => {
       expect(task(ask)?.result).toMatch(/^tone=formal by coder-\d$/);
       expect(task(long)?.status).toBe('cancelled');
 
+      // A review that is rejected and redone, with the feedback reaching the remote worker.
+      fake.post('alice', '/task review job skills=code review=yes');
+      const reviewed = await waitFor(
+        'review task',
+        () => ledger.listTasks().find((x) => x.title === 'review job'),
+        20_000,
+        50,
+      );
+      await waitFor('first draft in review', () => task(reviewed.id)?.status === 'review', 60_000, 100);
+      fake.post('alice', `/reject ${reviewed.id} make it shorter`);
+      await waitFor(
+        'redone',
+        () => task(reviewed.id)?.status === 'review' && task(reviewed.id)!.attempt >= 2,
+        60_000,
+        100,
+      );
+      expect(task(reviewed.id)?.result).toContain('make it shorter');
+      fake.post('alice', `/approve ${reviewed.id}`);
+      await waitFor('approved', () => task(reviewed.id)?.status === 'done', 60_000, 100);
+
       // kill -9 of the agent working on it: its lease runs out and another agent finishes.
       const crash = await created('crash job');
       const victim = await waitFor(
@@ -185,7 +205,7 @@ describe('remote agents on Discord, in separate processes', () => {
       const grants = top.filter((t) => t.startsWith('/grant@')).map((t) => t.split(' ')[1]);
       expect(new Set(grants).size).toBe(grants.length);
       expect(top.some((t) => t.startsWith('/taken@'))).toBe(true);
-      for (const id of [plain, ask, long, crash]) {
+      for (const id of [plain, ask, long, crash, reviewed.id]) {
         const rows = ledger.core
           .sql('SELECT attempt, agent_id FROM attempts WHERE task_id = ?')
           .all(id) as Array<{ attempt: number }>;

@@ -41,6 +41,8 @@ case "$SWARM_TASK_TITLE" in
     i=0
     while [ ! -e "$SWARM_TEST_MARKS/release-$SWARM_TASK_ID" ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done
     echo "late by $SWARM_AGENT_ID" ;;
+  review*)
+    echo "draft by $SWARM_AGENT_ID; notes: $SWARM_TASK_NOTES" ;;
   steady*)
     sleep 3
     echo "steady by $SWARM_AGENT_ID" ;;

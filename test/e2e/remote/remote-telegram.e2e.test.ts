@@ -40,7 +40,7 @@ async function created(title: string): Promise<string> {
 }
 
 describe('remote agents on Telegram (Bot-to-Bot Communication Mode), in separate processes', () => {
-  it('do a task, ask a person, stop on cancel, race for one grant, and survive a kill -9', async () => {
+  it('do a task, ask a person, stop on cancel, redo a rejected review, race for one grant, and survive a kill -9', async () => {
     const { fake, chat, folders, ledger } = swarm;
     try {
       const plain = await created('plain job');
@@ -64,6 +64,26 @@ describe('remote agents on Telegram (Bot-to-Bot Communication Mode), in separate
       );
       expect(task(plain)?.result).toMatch(/^done by coder-\d$/);
       expect(task(ask)?.result).toMatch(/^tone=formal by coder-\d$/);
+
+      // A review that is rejected and redone, with the feedback reaching the remote worker.
+      swarm.say('/task review job skills=code review=yes');
+      const review = await waitFor(
+        'review task',
+        () => ledger.listTasks().find((x) => x.title === 'review job'),
+        20_000,
+        50,
+      );
+      await waitFor('first draft in review', () => task(review.id)?.status === 'review', 60_000, 100);
+      swarm.say(`/reject ${review.id} make it shorter`);
+      await waitFor(
+        'redone',
+        () => task(review.id)?.status === 'review' && task(review.id)!.attempt >= 2,
+        60_000,
+        100,
+      );
+      expect(task(review.id)?.result).toContain('make it shorter');
+      swarm.say(`/approve ${review.id}`);
+      await waitFor('approved', () => task(review.id)?.status === 'done', 60_000, 100);
 
       const crash = await created('crash job');
       const victim = await waitFor(
