@@ -5,10 +5,11 @@ import { runChaosBench } from './chaos.ts';
 import { runDiscordBench } from './discord-mirror.ts';
 import { runLedgerBench } from './ledger-throughput.ts';
 import { runRssBench } from './peak-rss.ts';
+import { runRemoteBench } from './remote-agents.ts';
 import { runScheduleChaosBench } from './schedule-chaos.ts';
 import { runTelegramBench } from './telegram-mirror-rate.ts';
 
-// `npm run bench [-- ledger|latency|rss|telegram|discord|chaos|schedule-chaos|board] [--tasks N] [--scale N] [--rounds N --interval-ms N] [--restarts N] [--clients N]`: prints each figure with the command that made it.
+// `npm run bench [-- ledger|latency|rss|telegram|discord|chaos|schedule-chaos|board|remote] [--tasks N] [--scale N] [--rounds N --interval-ms N] [--restarts N] [--clients N]`: prints each figure with the command that made it.
 const { positionals, values } = parseArgs({
   args: process.argv.slice(2),
   options: {
@@ -47,3 +48,5 @@ if (which === 'board')
     Number(values.clients ?? 50),
     Number(values.samples ?? 100),
   );
+if (which === 'all' || which === 'remote')
+  await runRemoteBench(Number(values.tasks ?? 30), Number(values.scale ?? 10));

@@ -32,6 +32,7 @@ import { createInboundSource } from './discord-inbound-source.ts';
 import type { GatewayClose } from './gateway-close-codes.ts';
 import { scrubSecrets, toChatError } from './to-chat-error.ts';
 import type { RawDiscordMessage } from './to-incoming-message.ts';
+import { downloadDiscordAttachment } from './discord-download.ts';
 
 export interface DiscordChannelOptions {
   /** The orchestrator's bot token. */
@@ -45,7 +46,10 @@ export interface DiscordChannelOptions {
   apiBase?: string;
   /** Role ids whose members are admins; when set, authors' roles are looked up for history messages. */
   adminRoleIds?: string[];
-  /** Bots whose messages are delivered like people's (agents on other hosts). */
+  /**
+   * Bots whose messages (and edits) are delivered like people's: remote agents to the orchestrator,
+   * the orchestrator to a remote agent.
+   */
   remoteAgentBotIds?: string[];
   /** Client-side pacing; defaults to Discord's limits with headroom. */
   rates?: Partial<DiscordRateOptions>;
@@ -174,6 +178,10 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
           GatewayDispatchEvents.MessageCreate,
           (data: RawDiscordMessage) => void inb.live(data).catch(() => undefined),
         );
+        c.ws.on(
+          GatewayDispatchEvents.MessageUpdate,
+          (data: RawDiscordMessage) => void inb.liveEdit(data).catch(() => undefined),
+        );
         c.ws.on(GatewayDispatchEvents.ThreadCreate, (data: { id: string; parent_id?: string | null }) =>
           inb.noteThread(data.id, data.parent_id ?? null),
         );
@@ -221,6 +229,7 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
     send: async (message) => ready().outbound.send(message),
     edit: async (target, message) => ready().outbound.edit(target, message),
     closeDetails: async (anchor) => ready().outbound.closeDetails(anchor),
+    download: (attachment, maxBytes) => downloadDiscordAttachment(attachment, maxBytes, options.apiBase),
     checkpoint,
   };
   return port;

@@ -24,3 +24,12 @@ export function escapeDiscordMarkdown(text: string): string {
     .map((line) => escapeLineStart(line.replace(INLINE, (ch) => `\\${ch}`)))
     .join('\n');
 }
+
+/**
+ * The inverse of `escapeDiscordMarkdown`: drops the backslash before each escaped character, left to
+ * right, so a doubled backslash becomes one. Text that was never escaped may lose backslashes; use it
+ * only on messages this adapter wrote (the swarm's bots).
+ */
+export function unescapeDiscordMarkdown(text: string): string {
+  return text.replace(/\\([\\*_~`|[\]<#>\-+.])/g, '$1');
+}

@@ -88,6 +88,33 @@ export class DiscordInbound {
   }
 
   /**
+   * A MESSAGE_UPDATE from the gateway: delivered (as `edited`) only for listened-to bots, whose
+   * status messages are edited as heartbeats. People's edits change nothing. Partial updates
+   * (without author or content) are skipped.
+   */
+  liveEdit(raw: Partial<RawDiscordMessage> & { id: string; channel_id: string }): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.stopped || raw.author?.bot !== true || typeof raw.content !== 'string') return;
+      const full = raw as RawDiscordMessage;
+      if (!isFromListenedAuthor(full, this.deps.rules())) return;
+      const where = await this.locate(raw.channel_id);
+      if (where === undefined) return;
+      const message = toIncomingMessage(full, {
+        channelId: this.channelId,
+        ...(where.threadId !== undefined ? { threadId: where.threadId } : {}),
+      });
+      try {
+        await this.onMessage({ ...message, edited: true });
+      } catch (err) {
+        this.deps.log.error('discord: message handler failed', {
+          messageId: raw.id,
+          error: describeError(err),
+        });
+      }
+    });
+  }
+
+  /**
    * Reads history after each cursor (channel and active task threads) and delivers what was missed.
    * When Discord will not list the active threads, the threads this swarm has recorded stand in.
    */

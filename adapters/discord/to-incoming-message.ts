@@ -3,6 +3,7 @@
  * IncomingMessage, and deciding which messages the swarm listens to at all.
  */
 import type { IncomingMessage } from '../../src/chat/chat-port.ts';
+import { unescapeDiscordMarkdown } from './discord-escape.ts';
 
 /** The fields of Discord's message object the adapter reads. */
 export interface RawDiscordMessage {
@@ -15,6 +16,7 @@ export interface RawDiscordMessage {
   member?: { roles?: string[]; nick?: string | null };
   webhook_id?: string;
   message_reference?: { message_id?: string };
+  attachments?: Array<{ id: string; filename: string; size: number; url: string }>;
 }
 
 /** Default (0) and reply (19) are what people type; everything else is a system message. */
@@ -44,6 +46,9 @@ export function toIncomingMessage(
   where: { channelId: string; threadId?: string; roleIds?: string[] },
 ): IncomingMessage {
   const roleIds = where.roleIds ?? raw.member?.roles;
+  // A listened-to bot (a remote agent, or the orchestrator) writes through this adapter's escaping:
+  // undone here, its text arrives as it was written.
+  const text = raw.author.bot === true ? unescapeDiscordMarkdown(raw.content) : raw.content;
   const replyTo = raw.message_reference?.message_id;
   return {
     platform: 'discord',
@@ -56,8 +61,11 @@ export function toIncomingMessage(
       isBot: raw.author.bot === true,
       ...(roleIds !== undefined ? { roleIds: [...roleIds] } : {}),
     },
-    text: raw.content,
+    text,
     ...(raw.type === 19 && replyTo !== undefined ? { replyToMessageId: replyTo } : {}),
     sentAt: Date.parse(raw.timestamp),
+    ...(raw.attachments?.length
+      ? { attachments: raw.attachments.map((a) => ({ ref: a.url, fileName: a.filename, size: a.size })) }
+      : {}),
   };
 }

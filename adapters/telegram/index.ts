@@ -15,3 +15,4 @@ export {
 export { diagnoseTelegram, type TelegramDoctorDeps } from './telegram-doctor.ts';
 export { DEFAULT_TELEGRAM_POLLING, type TelegramPollingOptions } from './telegram-poller.ts';
 export { DEFAULT_TELEGRAM_RATE_LIMITS, type TelegramRateLimits } from './telegram-rate-limiter.ts';
+export { diagnoseTelegramRemote } from './telegram-remote-doctor.ts';

@@ -27,6 +27,7 @@ import {
 import { DEFAULT_TELEGRAM_RATE_LIMITS, type TelegramRateLimits } from './telegram-rate-limiter.ts';
 import { toChatError } from './to-chat-error.ts';
 import { toIncomingMessage } from './to-incoming-message.ts';
+import { downloadTelegramFile } from './telegram-download.ts';
 import { publishBotCommands, type TelegramBotCommand } from './telegram-bot-commands.ts';
 
 /** Configuration of one Telegram channel (one supergroup, optionally one forum topic). */
@@ -49,6 +50,12 @@ export interface TelegramChannelOptions {
   documentThreshold?: number;
   /** The `/` menu set for the chat at start (fitted to Telegram's limits); none is set when omitted. */
   botCommands?: readonly TelegramBotCommand[];
+  /**
+   * User ids of the bots whose group messages and edits are delivered (remote agents; on a remote
+   * agent, the orchestrator). Telegram shows them only under Bot-to-Bot Communication Mode.
+   * @see https://core.telegram.org/api/bots/bot-to-bot
+   */
+  remoteAgentBotIds?: readonly string[];
 }
 
 /** What the channel is given rather than creating itself. */
@@ -147,6 +154,7 @@ export function createTelegramChannel(
       const filter = {
         botId: me.id,
         botUsername: me.username,
+        listenToBotIds: new Set(options.remoteAgentBotIds ?? []),
         ...(options.topicId === undefined ? {} : { topicId: options.topicId }),
       };
       poller.start(async (update: Update) => {
@@ -168,6 +176,14 @@ export function createTelegramChannel(
     },
     send,
     edit,
+    download: (attachment, maxBytes) =>
+      downloadTelegramFile(
+        pollBot.api,
+        options.apiRoot ?? 'https://api.telegram.org',
+        options.token,
+        attachment,
+        maxBytes,
+      ),
     checkpoint: createTelegramCheckpoint(
       bots,
       options.topicId === undefined ? {} : { topicId: options.topicId },

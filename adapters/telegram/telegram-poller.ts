@@ -71,7 +71,8 @@ export function createTelegramPoller(api: Api, options: TelegramPollingOptions, 
         updates = await api.getUpdates(
           {
             timeout: options.timeoutSeconds,
-            allowed_updates: ['message'],
+            // Edits carry remote agents' heartbeats; only listened-to bots' edits are delivered.
+            allowed_updates: ['message', 'edited_message'],
             ...(offset === undefined ? {} : { offset }),
           },
           signal as GrammySignal,

@@ -15,6 +15,11 @@ export interface IncomingFilter {
   topicId?: number;
   botId: number;
   botUsername: string;
+  /**
+   * Bots whose group messages (and edits) are delivered: remote agents to the orchestrator, the
+   * orchestrator to a remote agent. Every other bot is ignored; edits of people's messages too.
+   */
+  listenToBotIds?: ReadonlySet<string>;
 }
 
 export type IncomingResult =
@@ -31,7 +36,8 @@ export function isConfiguredChat(chat: Message['chat'], chatId: string): boolean
 
 /** Maps one update; see the file comment. */
 export function toIncomingMessage(update: Update, filter: IncomingFilter): IncomingResult {
-  const message = update.message;
+  const edited = update.message === undefined ? update.edited_message : undefined;
+  const message = update.message ?? edited;
   if (!message) return { kind: 'ignored', reason: 'not a new message' };
   if (!isConfiguredChat(message.chat, filter.chatId)) return { kind: 'ignored', reason: 'other chat' };
   if (message.migrate_to_chat_id !== undefined)
@@ -39,7 +45,9 @@ export function toIncomingMessage(update: Update, filter: IncomingFilter): Incom
   const from = message.from;
   if (!from) return { kind: 'ignored', reason: 'no sender' };
   if (from.id === filter.botId) return { kind: 'ignored', reason: 'own message' };
-  if (from.is_bot) return { kind: 'ignored', reason: 'from a bot' };
+  const listened = from.is_bot && filter.listenToBotIds?.has(String(from.id)) === true;
+  if (from.is_bot && !listened) return { kind: 'ignored', reason: 'from a bot' };
+  if (edited && !listened) return { kind: 'ignored', reason: 'an edit' };
   const threadId = message.is_topic_message ? message.message_thread_id : undefined;
   if (filter.topicId !== undefined && threadId !== filter.topicId)
     return { kind: 'ignored', reason: 'other topic' };
@@ -53,12 +61,16 @@ export function toIncomingMessage(update: Update, filter: IncomingFilter): Incom
     author: {
       id: String(from.id),
       name: [from.first_name, from.last_name].filter(Boolean).join(' ') || from.username || String(from.id),
-      isBot: false,
+      isBot: from.is_bot,
     },
     text,
     botUsername: filter.botUsername,
     sentAt: message.date * 1_000,
   };
+  if (edited) out.edited = true;
+  const doc = message.document;
+  if (doc)
+    out.attachments = [{ ref: doc.file_id, fileName: doc.file_name ?? 'file', size: doc.file_size ?? 0 }];
   if (threadId !== undefined) out.threadId = String(threadId);
   // Inside a forum topic every message "replies" to the topic's first message; that is no real reply.
   const reply = message.reply_to_message;

@@ -36,6 +36,22 @@ export interface IncomingMessage {
   replyToMessageId?: string;
   /** Milliseconds since the epoch, from the platform. */
   sentAt: number;
+  /**
+   * True when this is a new version of a message delivered before (same `messageId`). Adapters
+   * deliver edits only from the bots they were told to listen to (remote agents' heartbeats).
+   */
+  edited?: boolean;
+  /** Files attached to the message; fetch one with `ChatPort.download`. */
+  attachments?: IncomingAttachment[];
+}
+
+/** A file attached to an incoming message, as the platform describes it (not yet downloaded). */
+export interface IncomingAttachment {
+  /** Platform handle for the file (Discord: its URL; Telegram: its file_id). */
+  ref: string;
+  fileName: string;
+  /** Size in bytes as the platform reports it. */
+  size: number;
 }
 
 /** Where a message goes: the channel's top level, or under a task's main message. */
@@ -127,4 +143,9 @@ export interface ChatPort {
   closeDetails?(anchor: TaskAnchor): Promise<void>;
   /** The pinned checkpoint message, where the platform can pin (or, on the console, a file). */
   readonly checkpoint?: CheckpointBoard;
+  /**
+   * Downloads an attachment of an incoming message. Refuses (permanent ChatError) a file larger
+   * than `maxBytes` before reading all of it.
+   */
+  download?(attachment: IncomingAttachment, maxBytes: number): Promise<Buffer>;
 }

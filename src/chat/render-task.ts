@@ -95,16 +95,23 @@ export function renderBoard(tasks: Task[], counts: Record<string, number>, pause
 }
 
 /** The agents list for `/agents`. */
-export function renderAgents(agents: AgentRecord[], held: Map<string, string[]>, now: number): string {
+export function renderAgents(
+  agents: AgentRecord[],
+  held: Map<string, string[]>,
+  now: number,
+  /** Agents on other hosts (joined through the channel): marked, and "heard" rather than "seen". */
+  remote: ReadonlySet<string> = new Set(),
+): string {
   if (!agents.length) return 'no agents registered yet';
   return agents
     .map((a) => {
       const tasks = held.get(a.id) ?? [];
+      const isRemote = remote.has(a.id);
       const seen = a.lastHeartbeatAt
-        ? `seen ${Math.max(0, Math.round((now - a.lastHeartbeatAt) / 1000))}s ago`
+        ? `${isRemote ? 'last heard' : 'seen'} ${Math.max(0, Math.round((now - a.lastHeartbeatAt) / 1000))}s ago`
         : 'never seen';
       const work = tasks.length ? `working on ${tasks.join(', ')}` : 'idle';
-      return `${a.id} [${a.status}] skills ${a.skills.join(', ') || '-'} · ${tasks.length}/${a.capacity} · ${work} · ${seen}`;
+      return `${a.id}${isRemote ? ' (remote)' : ''} [${a.status}] skills ${a.skills.join(', ') || '-'} · ${tasks.length}/${a.capacity} · ${work} · ${seen}`;
     })
     .join('\n');
 }

@@ -31,7 +31,30 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
       };
       break;
     case 'telegram': {
-      const { diagnoseTelegram } = await import('../../adapters/telegram/index.ts');
+      const { diagnoseTelegram, diagnoseTelegramRemote } = await import('../../adapters/telegram/index.ts');
+      const remote = ctx.config.remote;
+      if (remote.orchestrator) {
+        // A remote agent's host: its own bot needs no admin rights, only the protocol's part.
+        const agent = ctx.config.agents[0];
+        const tokenEnv = agent?.tokenEnv ?? channel.tokenEnv;
+        report = {
+          platform: 'telegram',
+          checks: await diagnoseTelegramRemote({
+            token: tokenFromEnv(tokenEnv, 'the remote agent', io.env),
+            chatId: channel.chatId,
+            side: 'agent',
+            peers: [
+              {
+                name: 'orchestrator',
+                botUserId: remote.orchestrator.botUserId,
+                ...(remote.orchestrator.handle !== undefined ? { handle: remote.orchestrator.handle } : {}),
+              },
+            ],
+            ...(channel.apiRoot !== undefined ? { apiRoot: channel.apiRoot } : {}),
+          }),
+        };
+        break;
+      }
       report = await diagnoseTelegram(
         {
           token: tokenFromEnv(channel.tokenEnv, 'the Telegram channel', io.env),
@@ -42,6 +65,20 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
         },
         { log: ctx.log },
       );
+      if (remote.agents.length > 0)
+        report.checks.push(
+          ...(await diagnoseTelegramRemote({
+            token: tokenFromEnv(channel.tokenEnv, 'the Telegram channel', io.env),
+            chatId: channel.chatId,
+            side: 'orchestrator',
+            peers: remote.agents.map((a) => ({
+              name: `remote agent ${a.id}`,
+              botUserId: a.botUserId,
+              ...(a.handle !== undefined ? { handle: a.handle } : {}),
+            })),
+            ...(channel.apiRoot !== undefined ? { apiRoot: channel.apiRoot } : {}),
+          })),
+        );
       break;
     }
     case 'discord': {

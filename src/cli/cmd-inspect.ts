@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseCliArgs } from './parse-cli-args.ts';
 import { renderAgents, renderBoard } from '../chat/render-task.ts';
 import { resolve } from 'node:path';
+import { remoteAgentIds } from '../remote/remote-registry.ts';
 import { describeError } from '../core/errors.ts';
 import { newestCheckpoint, parseCheckpointArg, type Checkpoint } from '../ledger/audit-checkpoint.ts';
 import type { AuditOptions, AuditProblem, AuditReport } from '../ledger/audit.ts';
@@ -21,12 +22,21 @@ export function runStatus(argv: string[], io: CliIo): number {
     const agents = ledger.listAgents();
     const counts = ledger.countByStatus();
     if (values.json) {
-      io.out(JSON.stringify({ db: ctx.dbPath, paused: ledger.isSwarmPaused(), counts, tasks, agents }));
+      const remote = remoteAgentIds(ledger);
+      io.out(
+        JSON.stringify({
+          db: ctx.dbPath,
+          paused: ledger.isSwarmPaused(),
+          counts,
+          tasks,
+          agents: agents.map((a) => ({ ...a, remote: remote.has(a.id) })),
+        }),
+      );
       return EXIT.ok;
     }
     const held = new Map(agents.map((a) => [a.id, ledger.heldBy(a.id).map((t) => t.id)]));
     io.out(
-      `ledger ${ctx.dbPath}\n${renderBoard(tasks, counts, ledger.isSwarmPaused())}\n\nagents:\n${renderAgents(agents, held, Date.now())}`,
+      `ledger ${ctx.dbPath}\n${renderBoard(tasks, counts, ledger.isSwarmPaused())}\n\nagents:\n${renderAgents(agents, held, Date.now(), remoteAgentIds(ledger))}`,
     );
     return EXIT.ok;
   });

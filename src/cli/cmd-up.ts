@@ -7,6 +7,7 @@ import { cliContext, cwdOf, EXIT, type CliIo } from './cli-context.ts';
 import { openCliLedger } from './cli-ledger.ts';
 import { startSwarmBoard } from './cmd-board.ts';
 import { stopSignal } from './stop-signal.ts';
+import { runRemoteAgent } from './cmd-remote-agent.ts';
 import { openChannel } from './open-channel.ts';
 import { createConfiguredAgent, Swarm } from './swarm.ts';
 
@@ -60,6 +61,12 @@ export async function runUp(argv: string[], io: CliIo): Promise<number> {
  * from the config, or from `--skills` and `--command`. `--until-idle` exits once nothing is left to do.
  */
 export async function runAgent(argv: string[], io: CliIo): Promise<number> {
+  // An agent on another host: no ledger, its own bot in the channel (docs/remote-agents.md).
+  if (argv.includes('--remote'))
+    return runRemoteAgent(
+      argv.filter((a) => a !== '--remote'),
+      io,
+    );
   const { values, positionals } = parseCliArgs({
     args: argv,
     options: {

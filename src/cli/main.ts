@@ -22,6 +22,7 @@ usage: chat-swarm <command> [options]      (chat-swarm <command> --help for its 
 
   up                      run the orchestrator and the configured agents (until Ctrl-C)
   agent <id>              run one agent in this process on the same ledger
+  agent <id> --remote     run an agent on another host, through the channel (no ledger)
   task add <title>        enqueue work (--key K makes retries safe, --wait blocks until it ends)
   task wait <task...>     block until tasks are done, failed or cancelled (or need a person)
   task list | show        inspect tasks

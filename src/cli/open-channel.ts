@@ -66,6 +66,7 @@ export async function openChannel(
           agentTokens: agentTokens(config, env),
           // The adapter fits names and descriptions to Telegram's limits.
           botCommands: Object.values(COMMANDS).map((c) => ({ command: c.name, description: c.description })),
+          remoteAgentBotIds: config.remote.agents.map((a) => a.botUserId),
           ...(channel.topicId !== undefined ? { topicId: channel.topicId } : {}),
           ...(channel.apiRoot !== undefined ? { apiRoot: channel.apiRoot } : {}),
         },
@@ -81,7 +82,7 @@ export async function openChannel(
           channelId: channel.channelId,
           agentTokens: agentTokens(config, env),
           adminRoleIds: channel.admins.roleIds,
-          remoteAgentBotIds: channel.remoteAgentBotIds,
+          remoteAgentBotIds: [...channel.remoteAgentBotIds, ...config.remote.agents.map((a) => a.botUserId)],
           ...(channel.guildId !== undefined ? { guildId: channel.guildId } : {}),
           ...(channel.apiBase !== undefined ? { apiBase: channel.apiBase } : {}),
         },

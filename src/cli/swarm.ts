@@ -14,6 +14,7 @@ import { Orchestrator } from '../orchestrator/orchestrator.ts';
 import type { PosterOptions } from '../orchestrator/poster-options.ts';
 import { Scheduler, type SchedulerOptions } from '../schedules/scheduler.ts';
 import { syncConfigSchedules } from '../schedules/sync-config-schedules.ts';
+import { arbiterOptionsOf } from '../remote/remote-config.ts';
 
 /**
  * The secrets to mask for this config: the values of the environment variables its channel, agents
@@ -146,6 +147,7 @@ export class Swarm {
         replyLimits: { maxReplies: config.inbox.repliesPerMinute, windowMs: 60_000 },
       },
       checkpointIntervalMs: config.checkpointIntervalMs,
+      ...(config.remote.agents.length > 0 ? { remote: arbiterOptionsOf(config) } : {}),
     });
     this.log = opts.log;
     this.schedules = config.schedules;

@@ -10,6 +10,7 @@ import { helpText } from './command-usage.ts';
 import { REPLY_LIMIT_NOTE, type ReplyLimiter } from './reply-limiter.ts';
 import { applyScheduleCommand } from './schedule-command-handler.ts';
 import { toNewTask } from './to-new-task.ts';
+import { remoteAgentIds } from '../remote/remote-registry.ts';
 
 /** Who may change swarm state from a channel. */
 export interface AdminPolicy {
@@ -289,7 +290,7 @@ export function applyCommand(ledger: Ledger, c: Command, actor: string, now: num
     case 'agents': {
       const agents = ledger.listAgents();
       const held = new Map(agents.map((a) => [a.id, ledger.heldBy(a.id).map((t) => t.id)]));
-      return renderAgents(agents, held, now);
+      return renderAgents(agents, held, now, remoteAgentIds(ledger));
     }
     case 'schedule':
       return applyScheduleCommand(ledger, c, actor);

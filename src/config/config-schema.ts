@@ -164,6 +164,53 @@ export const boardSchema = z
   })
   .strict();
 
+/** A handle: what a bot is addressed as in `/verb@handle` (a Telegram username has this shape too). */
+const handle = z
+  .string()
+  .regex(/^[A-Za-z0-9_]{1,64}$/, "letters, digits and _ (on Telegram: the bot's username, without @)");
+const botUserId = z.coerce
+  .string()
+  .regex(
+    /^\d{5,20}$/,
+    "the bot's numeric user id (Telegram: the digits before ':' in its token; Discord: Copy User ID)",
+  );
+
+/** An agent on another host, as the orchestrator knows it (see docs/remote-agents.md). */
+export const remoteAgentSchema = z
+  .object({
+    id: agentId,
+    /** The agent's bot: only its messages are read as this agent's. */
+    botUserId,
+    /** What the orchestrator addresses it as; on Telegram its bot's username. Default: the id with _ for -. */
+    handle: handle.optional(),
+    /** Lease of its attempts; remote heartbeats are edits, so give them room (default: ledger.leaseMs). */
+    leaseMs: ms(3_000).optional(),
+  })
+  .strict();
+
+/** Remote agents: the orchestrator's list and tunables, or (on an agent's host) its orchestrator. */
+export const remoteSchema = z
+  .object({
+    /** The orchestrator's handle on Discord (default `swarm`); on Telegram its bot's username is used. */
+    handle: handle.optional(),
+    agents: z.array(remoteAgentSchema).default([]),
+    offerFanout: z.number().int().min(1).max(10).optional(),
+    offerTimeoutMs: ms(1_000).optional(),
+    presenceTtlMs: ms(1_000).optional(),
+    /** Protocol messages (edits included) per minute: what one agent may send, and what it sends at most. */
+    messagesPerMinute: z.number().int().min(3).max(600).optional(),
+    maxResultBytes: z
+      .number()
+      .int()
+      .min(1_024)
+      .max(50 * 1024 * 1024)
+      .optional(),
+    /** On a remote agent's host: the orchestrator's bot (its user id, and its handle). */
+    orchestrator: z.object({ botUserId, handle: handle.optional() }).strict().optional(),
+  })
+  .strict()
+  .default({ agents: [] });
+
 export const configSchema = z
   .object({
     db: z.string().min(1).default('./swarm.db'),
@@ -205,6 +252,7 @@ export const configSchema = z
       .default({ retentionDays: 14, repliesPerMinute: 5 }),
     agents: z.array(agentSchema).default([]),
     board: boardSchema.default(BOARD_DEFAULTS),
+    remote: remoteSchema,
     /** How often `up` updates the ledger's checkpoint pinned in the channel; 0 keeps none. */
     checkpointIntervalMs: ms(0)
       .refine((v) => v === 0 || v >= 10_000, 'at least 10000 ms (10 s), or 0 to keep no checkpoint')
@@ -250,9 +298,33 @@ export const configSchema = z
         });
       scheduleIds.add(sch.id);
     });
+    const bots = new Set<string>();
+    cfg.remote.agents.forEach((a, i) => {
+      if (seen.has(a.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['remote', 'agents', i, 'id'],
+          message: `duplicate agent id '${a.id}'`,
+        });
+      seen.add(a.id);
+      if (bots.has(a.botUserId))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['remote', 'agents', i, 'botUserId'],
+          message: 'each remote agent needs its own bot',
+        });
+      bots.add(a.botUserId);
+      if (cfg.channel.platform === 'telegram' && a.handle === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['remote', 'agents', i, 'handle'],
+          message: "on Telegram, the agent bot's username (without @): messages reach it as /verb@username",
+        });
+    });
   });
 
 export type SwarmConfig = z.infer<typeof configSchema>;
 export type AgentConfig = z.infer<typeof agentSchema>;
 export type ChannelConfig = z.infer<typeof channelSchema>;
 export type BoardConfig = z.infer<typeof boardSchema>;
+export type RemoteConfig = z.infer<typeof remoteSchema>;

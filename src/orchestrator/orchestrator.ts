@@ -5,6 +5,7 @@ import { ReplyLimiter, type ReplyLimits } from '../commands/reply-limiter.ts';
 import { ChatError, describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
+import { RemoteArbiter, type ArbiterOptions } from '../remote/remote-arbiter.ts';
 import { CheckpointKeeper } from './checkpoint-keeper.ts';
 import { OutboxPoster } from './outbox-poster.ts';
 import type { PosterOptions } from './poster-options.ts';
@@ -26,6 +27,11 @@ export interface OrchestratorOptions {
    * written at start and at stop); off when absent or 0, or when the platform keeps no checkpoint.
    */
   checkpointIntervalMs?: number;
+  /**
+   * Agents on other hosts that join through the channel (see docs/remote-agents.md): their bots'
+   * protocol messages go to a `RemoteArbiter` instead of the command handler.
+   */
+  remote?: Pick<ArbiterOptions, 'agents' | 'handle' | 'workDir' | 'settings'>;
 }
 
 /** How long the inbox remembers messages, and how many replies one person may draw. */
@@ -75,6 +81,8 @@ export class Orchestrator {
   readonly poster: OutboxPoster;
   /** Keeps the ledger's checkpoint in the channel, when configured and the platform can. */
   readonly checkpoints: CheckpointKeeper | undefined;
+  /** Arbitrates remote agents' claims and results, when any are configured. */
+  readonly remote: RemoteArbiter | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private pruner: NodeJS.Timeout | undefined;
   private readonly inbox: InboxOptions;
@@ -102,6 +110,19 @@ export class Orchestrator {
       },
       options.poster,
     );
+    const { port } = options;
+    this.remote = options.remote?.agents.length
+      ? new RemoteArbiter({
+          ...options.remote,
+          ledger: options.ledger,
+          channel: options.channel,
+          platform: port.platform,
+          log: options.log,
+          maxTextChars: port.limits.maxTextLength,
+          ...(port.download ? { download: port.download.bind(port) } : {}),
+          kick: () => this.poster.kick(),
+        })
+      : undefined;
     const board = options.port.checkpoint;
     if (board && options.checkpointIntervalMs)
       this.checkpoints = new CheckpointKeeper({
@@ -118,6 +139,8 @@ export class Orchestrator {
     const { ledger } = this.options;
     ledger.setChannels([this.options.channel]);
     this.poster.start();
+    // Before the first lease sweep: remote attempts get the lease the orchestrator's downtime took.
+    this.remote?.start();
     const every = this.options.sweepIntervalMs ?? Math.max(200, Math.floor(ledger.options.leaseMs / 4));
     this.sweeper = setInterval(() => this.sweep(), every);
     this.pruneInbox();
@@ -190,6 +213,10 @@ export class Orchestrator {
   /** Never throws: a message that breaks something costs a log line, not the orchestrator. */
   async onMessage(msg: IncomingMessage, tries = 0): Promise<void> {
     try {
+      if (this.remote && (await this.remote.handle(msg))) {
+        this.poster.kick();
+        return;
+      }
       const final = tries >= DEFER_TRIES;
       const outcome = handleIncoming(this.options.ledger, this.options.channel, this.options.admins, msg, {
         final,
@@ -215,6 +242,7 @@ export class Orchestrator {
 
   /** Stops listening and posting. Pending posts stay in the outbox and go out after the next start. */
   async stop(): Promise<void> {
+    this.remote?.stop();
     if (this.sweeper) clearInterval(this.sweeper);
     if (this.pruner) clearInterval(this.pruner);
     this.pruner = undefined;

@@ -128,16 +128,20 @@ export class OutboxPoster {
       return true;
     }
     const { ledger, channel } = this.deps;
-    let due = ledger.outbox.due(channel, this.options.digestThreshold * 4);
-    if (due.length === 0) return false;
-    if (due.length > this.options.digestThreshold) {
-      this.mergeBacklog(due);
-      due = ledger.outbox.due(channel, 1);
+    if (ledger.outbox.due(channel, 1).length === 0) return false;
+    // The row is picked when the send slot comes, not before: something urgent queued while the
+    // limiter waited (an answer to a person, a grant to a remote agent) goes in that slot.
+    return this.limiter.schedule(async () => {
+      let due = ledger.outbox.due(channel, this.options.digestThreshold * 4);
       if (due.length === 0) return false;
-    }
-    const row = this.inTaskOrder(due[0]!);
-    await this.limiter.schedule(() => this.post(row));
-    return true;
+      if (due.length > this.options.digestThreshold) {
+        this.mergeBacklog(due);
+        due = ledger.outbox.due(channel, 1);
+        if (due.length === 0) return false;
+      }
+      await this.post(this.inTaskOrder(due[0]!));
+      return true;
+    });
   }
 
   /**

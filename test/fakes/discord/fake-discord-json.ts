@@ -122,8 +122,9 @@ export function toApiMessage(
           id: a.id,
           filename: a.filename,
           size: a.size,
-          url: `https://cdn.invalid/attachments/${message.channelId}/${a.id}/${a.filename}`,
-          proxy_url: `https://media.invalid/attachments/${message.channelId}/${a.id}/${a.filename}`,
+          // Served by the fake itself (its "CDN"), so a client can download what a bot attached.
+          url: `${state.cdnBase}/attachments/${message.channelId}/${a.id}/${encodeURIComponent(a.filename)}`,
+          proxy_url: `${state.cdnBase}/attachments/${message.channelId}/${a.id}/${encodeURIComponent(a.filename)}`,
         })),
     embeds: [],
     components: [],

@@ -316,4 +316,57 @@ describe('fake Discord gateway', () => {
     expect(f.apiBase).toBe(base);
     expect((await api(f, 'GET', '/users/@me')).status).toBe(200);
   });
+  it("delivers one bot's messages, edits and files to the other bots connected at once, never to itself twice, each bot with its own limits", async () => {
+    const f = await start({
+      bots: [
+        { name: 'orchestrator', token: 'tok-o' },
+        { name: 'agent-a', token: 'tok-a' },
+        { name: 'agent-b', token: 'tok-b2' },
+      ],
+    });
+    const intents = 1 | (1 << 9) | (1 << 15);
+    const conns = await Promise.all(['tok-o', 'tok-a', 'tok-b2'].map((t) => connect(f, t, intents)));
+    await until(() => conns.every((c) => c.received.some((p) => p.t === 'GUILD_CREATE')));
+    const form = new FormData();
+    form.append(
+      'payload_json',
+      JSON.stringify({ content: '/claim@swarm T-1#1 agent=a', attachments: [{ id: 0, filename: 'r.json' }] }),
+    );
+    form.append('files[0]', new Blob([Buffer.from('{"ok":true}')]), 'r.json');
+    const sent = await fetch(`${f.apiBase}/v10/channels/${f.channelId}/messages`, {
+      method: 'POST',
+      headers: { authorization: 'Bot tok-a' },
+      body: form,
+    });
+    expect(sent.status).toBe(200);
+    const created = (await sent.json()) as any;
+    await until(() => conns.every((c) => c.received.some((p) => p.t === 'MESSAGE_CREATE')));
+    for (const c of conns) {
+      const d = c.received.find((p) => p.t === 'MESSAGE_CREATE').d;
+      expect(d.author.username).toBe('agent-a');
+      expect(d.content).toBe('/claim@swarm T-1#1 agent=a');
+    }
+    // The attachment URL is served by the fake's file host, without a token.
+    const url = conns[0]!.received.find((p) => p.t === 'MESSAGE_CREATE').d.attachments[0].url;
+    expect(await (await fetch(url)).text()).toBe('{"ok":true}');
+    const edit = await api(
+      f,
+      'PATCH',
+      `/channels/${f.channelId}/messages/${created.id}`,
+      { content: 'beat 2' },
+      'tok-a',
+    );
+    expect(edit.status).toBe(200);
+    await until(() => conns.every((c) => c.received.some((p) => p.t === 'MESSAGE_UPDATE')));
+    expect(conns[2]!.received.find((p) => p.t === 'MESSAGE_UPDATE').d.content).toBe('beat 2');
+    // Agent a spends its channel window; agent b's own window is untouched.
+    for (let i = 0; i < 3; i++)
+      await api(f, 'POST', `/channels/${f.channelId}/messages`, { content: `a${i}` }, 'tok-a');
+    expect(
+      (await api(f, 'POST', `/channels/${f.channelId}/messages`, { content: 'over' }, 'tok-a')).status,
+    ).toBe(429);
+    expect(
+      (await api(f, 'POST', `/channels/${f.channelId}/messages`, { content: 'b' }, 'tok-b2')).status,
+    ).toBe(200);
+  });
 });

@@ -157,6 +157,7 @@ export class FakeDiscord extends FakeDiscordTestApi {
     });
     const address = this.server.address();
     if (address && typeof address === 'object') this.port = address.port;
+    this.state.cdnBase = `http://127.0.0.1:${this.port}`;
     this.offline = false;
   }
 
@@ -265,6 +266,16 @@ export class FakeDiscord extends FakeDiscordTestApi {
       body = await readRequestBody(req);
     } catch {
       reply({ status: 400, body: { message: '400: Bad Request', code: 0 } });
+      return;
+    }
+    const file = /^\/attachments\/(\d+)\/(\d+)\/[^/]+$/.exec(url.pathname);
+    if (method === 'GET' && file) {
+      // The CDN: signed URLs, no Authorization header; like Discord's, it answers the bytes.
+      const found = this.state.findAttachment(file[1]!, file[2]!);
+      record.status = found ? 200 : 404;
+      record.answeredAt = Date.now();
+      res.writeHead(found ? 200 : 404, { 'content-type': 'application/octet-stream' });
+      res.end(found?.content);
       return;
     }
     if (!url.pathname.startsWith('/api/v10/')) {

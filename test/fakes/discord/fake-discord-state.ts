@@ -105,6 +105,8 @@ export class FakeDiscordState {
   readonly messages = new Map<string, FakeMessage[]>();
   /** Pinned messages per channel, oldest pin first. */
   readonly pins = new Map<string, { messageId: string; pinnedAt: number }[]>();
+  /** Origin of the fake's file host: attachment URLs point there (set once the server listens). */
+  cdnBase = 'https://cdn.invalid';
 
   constructor(now: () => number, everyonePermissions: bigint) {
     this.nextId = createSnowflakeGenerator(now);
@@ -120,6 +122,15 @@ export class FakeDiscordState {
 
   bots(): FakeBot[] {
     return [...this.users.values()].filter((u): u is FakeBot => 'token' in u);
+  }
+
+  /** An attachment by channel and id, for the fake's file host. */
+  findAttachment(channelId: string, attachmentId: string): FakeAttachment | undefined {
+    for (const m of this.messages.get(channelId) ?? []) {
+      const a = m.attachments.find((x) => x.id === attachmentId);
+      if (a) return a;
+    }
+    return undefined;
   }
 
   findMessage(channelId: string, messageId: string): FakeMessage | undefined {

@@ -17,6 +17,8 @@ export interface TranscriptEntry {
   edits: number;
   replyTo: string | null;
   hasThread: boolean;
+  /** When the fake created it (ms, the fake's clock). */
+  createdAt: number;
 }
 
 export interface ThreadInfo {
@@ -101,6 +103,7 @@ export class FakeDiscordTestApi {
         edits: m.edits,
         replyTo: m.referenceId,
         hasThread: m.hasThread,
+        createdAt: m.createdAt,
       };
     });
   }

@@ -206,6 +206,32 @@ function applyEdit(
   message.entities = entities;
   message.raw = raw;
   ctx.world.notifyMentions(chat, message, mentioned, true);
+  ctx.world.deliverEdit(chat, message);
+}
+
+/** The stored document a file_id names (`doc-<chat>-<message>`), when the bot can see that chat. */
+export function documentOf(
+  world: FakeTelegramWorld,
+  fileId: string,
+): { content: Buffer; fileName: string } | undefined {
+  const m = /^doc-(-?\d+)-(\d+)$/.exec(fileId);
+  if (!m) return undefined;
+  const doc = world.chats.get(Number(m[1]))?.messages.get(Number(m[2]))?.document;
+  return doc ? { content: doc.content, fileName: doc.fileName } : undefined;
+}
+
+/** getFile: the file's path for `/file/bot<token>/<path>`; files over 20 MB are refused, as for bots. */
+function getFile(ctx: MethodContext): unknown {
+  const fileId = asText(ctx.params.file_id);
+  const doc = documentOf(ctx.world, fileId);
+  if (!doc) throw badRequest('invalid file_id');
+  if (doc.content.length > 20 * 1024 * 1024) throw badRequest('file is too big');
+  return {
+    file_id: fileId,
+    file_unique_id: `u${fileId}`,
+    file_size: doc.content.length,
+    file_path: `documents/${fileId}`,
+  };
 }
 
 /** `pinned_message` of getChat: the most recent pinned message by sending date (not by pin time). */
@@ -370,6 +396,7 @@ export const BOT_API_METHODS: Record<string, MethodHandler> = {
   unpinchatmessage: unpinChatMessage,
   deletemessage: deleteMessage,
   getchatmember: getChatMember,
+  getfile: getFile,
   setmycommands: setMyCommands,
   getmycommands: (ctx) => ctx.commands.get(commandsKey(ctx)) ?? [],
 };

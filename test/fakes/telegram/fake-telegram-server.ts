@@ -6,7 +6,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiFailure, BOT_API_METHODS, type MethodContext, type Params } from './bot-api-methods.ts';
+import {
+  ApiFailure,
+  BOT_API_METHODS,
+  documentOf,
+  type MethodContext,
+  type Params,
+} from './bot-api-methods.ts';
 import {
   FakeTelegramWorld,
   type FakeAccount,
@@ -123,8 +129,16 @@ export class FakeTelegramServer {
     return this.portNumber;
   }
 
-  addBot(username: string, options: { firstName?: string; privacyMode?: boolean } = {}): FakeAccount {
+  addBot(
+    username: string,
+    options: { firstName?: string; privacyMode?: boolean; botToBot?: boolean } = {},
+  ): FakeAccount {
     return this.world.addBot(username, options);
+  }
+
+  /** Switches a bot's Bot-to-Bot Communication Mode, as its owner would in @BotFather. */
+  setBotToBot(botId: number, on: boolean): void {
+    this.world.account(botId).botToBot = on;
   }
 
   addUser(firstName: string, username?: string): FakeAccount {
@@ -289,6 +303,15 @@ export class FakeTelegramServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const file = /^\/file\/bot([^/]+)\/documents\/([^/]+)$/.exec(url.pathname);
+    if (file) {
+      // File downloads: the token in the path must be a bot's; the bytes come back as they were sent.
+      const owner = this.world.botByToken(decodeURIComponent(file[1]!));
+      const doc = owner ? documentOf(this.world, decodeURIComponent(file[2]!)) : undefined;
+      res.writeHead(doc ? 200 : 404, { 'content-type': 'application/octet-stream' });
+      res.end(doc?.content);
+      return;
+    }
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     if (!match) {
       this.statsData.unknownCalls.push(

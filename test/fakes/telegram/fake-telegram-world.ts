@@ -17,6 +17,11 @@ export interface FakeAccount {
   token?: string;
   /** Bots only: privacy mode (on by default, like BotFather's). */
   privacyMode?: boolean;
+  /**
+   * Bots only: Bot-to-Bot Communication Mode (off by default; switched on in @BotFather).
+   * @see https://core.telegram.org/api/bots/bot-to-bot
+   */
+  botToBot?: boolean;
 }
 
 export type MemberStatus = 'creator' | 'administrator' | 'member' | 'left' | 'kicked';
@@ -38,6 +43,8 @@ export interface StoredMessage {
   /** Earlier versions of `text`, oldest first. */
   edits: string[];
   document?: { fileName: string; mimeType?: string; content: Buffer };
+  /** Bots this message was delivered to: an edit reaches only bots that know the message. */
+  deliveredTo?: Set<number>;
   /** Service messages: topic creation, group migration and pinning. */
   service?: {
     forumTopicCreated?: string;
@@ -84,6 +91,7 @@ export interface MentionNotice {
 export interface Update {
   update_id: number;
   message?: Record<string, unknown>;
+  edited_message?: Record<string, unknown>;
 }
 
 interface BotQueue {
@@ -104,7 +112,10 @@ export class FakeTelegramWorld {
 
   constructor(private readonly now: () => number) {}
 
-  addBot(username: string, options: { firstName?: string; privacyMode?: boolean } = {}): FakeAccount {
+  addBot(
+    username: string,
+    options: { firstName?: string; privacyMode?: boolean; botToBot?: boolean } = {},
+  ): FakeAccount {
     const id = this.nextAccountId++;
     const token = `${id}:AA${randomBytes(33).toString('base64url').slice(0, 33)}`;
     const bot: FakeAccount = {
@@ -114,6 +125,7 @@ export class FakeTelegramWorld {
       username,
       token,
       privacyMode: options.privacyMode ?? true,
+      botToBot: options.botToBot ?? false,
     };
     this.accounts.set(id, bot);
     this.queues.set(id, {
@@ -249,19 +261,36 @@ export class FakeTelegramWorld {
     chat.messages.set(message.messageId, message);
     const from = this.account(message.fromId);
     if (from.isBot) chat.lastBotPosterId = from.id;
+    message.deliveredTo = new Set();
     for (const memberId of chat.members.keys()) {
       const bot = this.accounts.get(memberId);
-      if (bot?.isBot && this.receives(bot, chat, message))
+      if (bot?.isBot && this.receives(bot, chat, message)) {
+        message.deliveredTo.add(bot.id);
         this.enqueue(bot.id, { message: this.toApiMessage(message) });
+      }
     }
     return message;
+  }
+
+  /**
+   * After an edit: `edited_message` to each bot that knows the message (it was delivered to it) and
+   * would still receive it as it reads now.
+   * @see https://core.telegram.org/bots/api#update
+   */
+  deliverEdit(chat: FakeChat, message: StoredMessage): void {
+    for (const botId of message.deliveredTo ?? []) {
+      const bot = this.accounts.get(botId);
+      if (bot && this.receives(bot, chat, message))
+        this.enqueue(bot.id, { edited_message: this.toApiMessage(message) });
+    }
   }
 
   /** The platform's visibility rules for a group message. */
   receives(bot: FakeAccount, chat: FakeChat, message: StoredMessage): boolean {
     if (message.fromId === bot.id || !this.isMember(chat, bot.id)) return false;
     if (message.service !== undefined) return true;
-    if (this.account(message.fromId).isBot) return false;
+    const sender = this.account(message.fromId);
+    if (sender.isBot) return this.receivesFromBot(bot, sender, chat, message);
     if (chat.members.get(bot.id) === 'administrator' || bot.privacyMode === false) return true;
     const command = /^\/[A-Za-z0-9_]+(?:@([A-Za-z0-9_]+))?/.exec(message.text);
     if (command) {
@@ -271,6 +300,30 @@ export class FakeTelegramWorld {
     }
     const repliedTo = message.replyTo === undefined ? undefined : chat.messages.get(message.replyTo);
     return repliedTo !== undefined && repliedTo.service === undefined && repliedTo.fromId === bot.id;
+  }
+
+  /**
+   * Bot-to-Bot Communication Mode: a bot gets another bot's group message when the message contains
+   * `/command@ThatBot` or is a direct reply to one of its messages, and at least one of the two has
+   * the mode on; a bot with the mode on that is an admin or has privacy mode off gets every bot
+   * message. Without the mode on either side, bots see no bot messages.
+   * @see https://core.telegram.org/api/bots/bot-to-bot
+   */
+  private receivesFromBot(
+    bot: FakeAccount,
+    sender: FakeAccount,
+    chat: FakeChat,
+    message: StoredMessage,
+  ): boolean {
+    if (bot.botToBot !== true && sender.botToBot !== true) return false;
+    const wanted = bot.username?.toLowerCase();
+    for (const m of message.text.matchAll(/(?<![A-Za-z0-9_])\/[A-Za-z0-9_]{1,32}@([A-Za-z0-9_]{1,64})/g))
+      if (wanted !== undefined && m[1]!.toLowerCase() === wanted) return true;
+    const repliedTo = message.replyTo === undefined ? undefined : chat.messages.get(message.replyTo);
+    if (repliedTo !== undefined && repliedTo.service === undefined && repliedTo.fromId === bot.id)
+      return true;
+    if (bot.botToBot !== true) return false;
+    return chat.members.get(bot.id) === 'administrator' || bot.privacyMode === false;
   }
 
   enqueue(botId: number, payload: Omit<Update, 'update_id'>): void {

@@ -1,0 +1,176 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { resolveCommand } from '../agents/resolve-command.ts';
+import { createShellWorker } from '../agents/shell-worker.ts';
+import type { ChatPort } from '../chat/chat-port.ts';
+import { agentSchema, type SwarmConfig } from '../config/config-schema.ts';
+import { tokenFromEnv } from '../config/load-config.ts';
+import { ConfigError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { RemoteAgent } from '../remote/remote-agent.ts';
+import { DEFAULT_ORCHESTRATOR_HANDLE, defaultHandleOf } from '../remote/remote-config.ts';
+import { RemoteStore } from '../remote/remote-store.ts';
+import { cliContext, EXIT, type CliIo } from './cli-context.ts';
+import { preparePrivateWorkRoot } from './swarm.ts';
+
+const USAGE =
+  'usage: chat-swarm agent <id> --remote [--skills a,b --command "..." --capacity N] ' +
+  '[--orchestrator-id ID --orchestrator-handle NAME --handle NAME] [--config FILE]';
+
+/** Resolves when the process is asked to stop (Ctrl-C or SIGTERM). */
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+/** The agent's own bot on the configured platform, listening only to the orchestrator's bot. */
+async function openAgentPort(
+  config: SwarmConfig,
+  token: string,
+  orchestratorBotId: string,
+  store: RemoteStore,
+  log: Logger,
+): Promise<ChatPort> {
+  const channel = config.channel;
+  switch (channel.platform) {
+    case 'console':
+      throw new ConfigError(
+        'a remote agent needs a chat platform: set channel.platform to "discord" or "telegram" (docs/remote-agents.md)',
+      );
+    case 'telegram': {
+      const { createTelegramChannel } = await import('../../adapters/telegram/index.ts');
+      return createTelegramChannel(
+        {
+          token,
+          chatId: channel.chatId,
+          remoteAgentBotIds: [orchestratorBotId],
+          ...(channel.topicId !== undefined ? { topicId: channel.topicId } : {}),
+          ...(channel.apiRoot !== undefined ? { apiRoot: channel.apiRoot } : {}),
+        },
+        { log },
+      );
+    }
+    case 'discord': {
+      const { createDiscordChannel } = await import('../../adapters/discord/index.ts');
+      return createDiscordChannel(
+        {
+          token,
+          channelId: channel.channelId,
+          remoteAgentBotIds: [orchestratorBotId],
+          ...(channel.guildId !== undefined ? { guildId: channel.guildId } : {}),
+          ...(channel.apiBase !== undefined ? { apiBase: channel.apiBase } : {}),
+        },
+        { log, cursors: store.cursors },
+      );
+    }
+  }
+}
+
+/**
+ * `chat-swarm agent <id> --remote`: an agent on another host that joins through the channel with
+ * its own bot. It needs the platform and chat, its bot token (from the environment), its skills,
+ * capacity and worker, and the orchestrator's bot id; it never opens a ledger.
+ */
+export async function runRemoteAgent(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      db: { type: 'string' },
+      skills: { type: 'string' },
+      command: { type: 'string' },
+      capacity: { type: 'string' },
+      handle: { type: 'string' },
+      'orchestrator-id': { type: 'string' },
+      'orchestrator-handle': { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const id = positionals[0];
+  if (!id) {
+    io.err(USAGE);
+    return EXIT.usage;
+  }
+  if (values.db !== undefined)
+    throw new ConfigError('a remote agent has no ledger: drop --db (docs/remote-agents.md)');
+  const ctx = cliContext(values, io);
+  const { config } = ctx;
+  const fromConfig = config.agents.find((a) => a.id === id);
+  const parsed = agentSchema.safeParse({
+    id,
+    skills: values.skills?.split(',').filter(Boolean) ?? fromConfig?.skills ?? [],
+    capacity: values.capacity !== undefined ? Number(values.capacity) : (fromConfig?.capacity ?? 1),
+    command: values.command ?? fromConfig?.command,
+    ...(fromConfig?.tokenEnv !== undefined ? { tokenEnv: fromConfig.tokenEnv } : {}),
+    env: fromConfig?.env ?? {},
+  });
+  if (!parsed.success) {
+    throw new ConfigError(
+      `agent ${id}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const agent = parsed.data;
+  const orchestratorBotId = values['orchestrator-id'] ?? config.remote.orchestrator?.botUserId;
+  if (!orchestratorBotId || !/^\d{5,20}$/.test(orchestratorBotId))
+    throw new ConfigError(
+      "set remote.orchestrator.botUserId (or --orchestrator-id) to the orchestrator bot's numeric user id",
+    );
+  const orchestratorHandle =
+    values['orchestrator-handle'] ??
+    config.remote.orchestrator?.handle ??
+    (config.channel.platform === 'telegram' ? undefined : DEFAULT_ORCHESTRATOR_HANDLE);
+  if (!orchestratorHandle)
+    throw new ConfigError(
+      "on Telegram set remote.orchestrator.handle to the orchestrator bot's username (without @)",
+    );
+  if (!('tokenEnv' in config.channel) && agent.tokenEnv === undefined)
+    throw new ConfigError('a remote agent needs its own bot token: set the agent\'s "tokenEnv"');
+  const tokenEnv = agent.tokenEnv ?? ('tokenEnv' in config.channel ? config.channel.tokenEnv : '');
+  const token = tokenFromEnv(tokenEnv, `remote agent ${id}`, io.env);
+  // The worker inherits this process's environment: the token must not be in it.
+  delete process.env[tokenEnv];
+
+  const workRoot = preparePrivateWorkRoot(config.workDir);
+  const store = new RemoteStore(join(config.workDir, `remote-agent-${id}`));
+  const port = await openAgentPort(config, token, orchestratorBotId, store, ctx.log);
+  const baseDir = values.command !== undefined ? process.cwd() : ctx.configDir;
+  const runtime = new RemoteAgent({
+    port,
+    id,
+    skills: agent.skills,
+    capacity: agent.capacity,
+    worker: createShellWorker({
+      command: resolveCommand(agent.command, baseDir),
+      env: agent.env,
+      log: ctx.log,
+    }),
+    workRoot,
+    store,
+    handle: values.handle ?? defaultHandleOf(id),
+    orchestrator: { botUserId: orchestratorBotId, handle: orchestratorHandle },
+    log: ctx.log,
+    ...(config.remote.messagesPerMinute !== undefined
+      ? { settings: { messagesPerMinute: config.remote.messagesPerMinute } }
+      : {}),
+  });
+  const stop = stopSignal();
+  await runtime.start();
+  ctx.log.info('remote agent up', {
+    id,
+    platform: port.platform,
+    pid: process.pid,
+    undelivered: runtime.undelivered,
+  });
+  const sig = await stop;
+  ctx.log.info('stopping', { signal: sig });
+  await runtime.stop();
+  return EXIT.ok;
+}

@@ -1,0 +1,167 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFunctionWorker, type WorkerFunction } from '../../src/agents/function-worker.ts';
+import { silentLogger } from '../../src/core/logger.ts';
+import type { Ledger } from '../../src/ledger/ledger.ts';
+import type { Orchestrator } from '../../src/orchestrator/orchestrator.ts';
+import { RemoteAgent, type RemoteAgentSettings } from '../../src/remote/remote-agent.ts';
+import { RemoteStore } from '../../src/remote/remote-store.ts';
+import { expectAuditPasses } from '../support/expect-audit.ts';
+import { MemoryHub, type HubParticipant } from '../support/memory-hub.ts';
+import { tempDir, tempLedger } from '../support/temp-ledger.ts';
+import { createTestOrchestrator } from '../support/test-orchestrator.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const ORCH: HubParticipant = { id: 'orch', name: 'swarm', isBot: true, username: 'swarm_bot' };
+const BOTS: Record<string, HubParticipant> = {
+  'coder-001': { id: 'bot-c', name: 'coder bot', isBot: true, username: 'coder_bot' },
+  'writer-002': { id: 'bot-w', name: 'writer bot', isBot: true, username: 'writer_bot' },
+};
+const ALICE: HubParticipant = { id: 'alice', name: 'alice', isBot: false };
+
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (stops.length) await stops.pop()!();
+});
+
+const FAST: Partial<RemoteAgentSettings> = {
+  loopMs: 20,
+  idleHelloMs: 200,
+  claimTimeoutMs: 2_000,
+  resultResendMs: 300,
+};
+
+async function setup(leaseMs = 3_000) {
+  const ledger = tempLedger({ leaseMs, retryBaseMs: 0 });
+  const hub = new MemoryHub();
+  const orchestrator: Orchestrator = createTestOrchestrator(ledger, hub.port(ORCH), {
+    sweepIntervalMs: 100,
+    remote: {
+      agents: Object.entries(BOTS).map(([id, bot]) => ({ id, botUserId: bot.id, handle: bot.username! })),
+      workDir: tempDir(),
+      settings: { tickMs: 20, presenceTtlMs: 2_000 },
+    },
+  });
+  await orchestrator.start();
+  stops.push(() => orchestrator.stop());
+  const storeDir = (id: string) => join(tempDir(), id);
+  const dirs = new Map<string, string>();
+  const startAgent = async (id: string, fn: WorkerFunction, extra: Partial<RemoteAgentSettings> = {}) => {
+    const dir = dirs.get(id) ?? storeDir(id);
+    dirs.set(id, dir);
+    const agent = new RemoteAgent({
+      port: hub.port(BOTS[id]!),
+      id,
+      skills: ['code'],
+      capacity: 1,
+      worker: createFunctionWorker(fn),
+      workRoot: join(dir, 'tasks'),
+      store: new RemoteStore(dir),
+      handle: BOTS[id]!.username!,
+      orchestrator: { botUserId: ORCH.id, handle: 'swarm_bot' },
+      log: silentLogger,
+      settings: { ...FAST, ...extra },
+    });
+    await agent.start();
+    stops.push(() => agent.stop());
+    return agent;
+  };
+  return { ledger, hub, orchestrator, startAgent };
+}
+
+async function drained(orchestrator: Orchestrator, ledger: Ledger): Promise<void> {
+  expect(await orchestrator.poster.drain(5_000)).toBe(0);
+  await expectAuditPasses(ledger);
+}
+
+describe('RemoteAgent with the orchestrator', () => {
+  it('does a task remotely, with progress, a question a person answers, and an artifact', async () => {
+    const { ledger, hub, orchestrator, startAgent } = await setup();
+    await startAgent('coder-001', async (ctx) => {
+      ctx.progress(30, 'thinking');
+      const tone = await ctx.ask('Playful or formal?');
+      writeFileSync(join(ctx.workDir, 'post.md'), `# ${tone}`);
+      ctx.artifact('post.md');
+      return `a ${tone} post about ${ctx.task.title}`;
+    });
+    const { task } = ledger.createTask({ title: 'Write the post', skills: ['code'] }, 'alice');
+    await waitFor('question', () => ledger.getTask(task.id)?.status === 'blocked', 10_000);
+    hub.post(ALICE, `/answer ${task.id} formal`);
+    await waitFor('done', () => ledger.getTask(task.id)?.status === 'done', 10_000);
+    expect(ledger.getTask(task.id)?.result).toBe('a formal post about Write the post');
+    const done = ledger.events({ taskId: task.id }).find((e) => e.type === 'task_done');
+    expect((done?.data.artifacts as string[])[0]).toMatch(/post\.md$/);
+    await drained(orchestrator, ledger);
+  });
+
+  it('stops the remote worker when the task is cancelled', async () => {
+    const { ledger, hub, orchestrator, startAgent } = await setup();
+    let aborted = '';
+    await startAgent(
+      'coder-001',
+      (ctx) =>
+        new Promise<string>((resolve) => {
+          ctx.signal.addEventListener('abort', () => {
+            aborted = String(ctx.signal.reason);
+            resolve('stopped');
+          });
+        }),
+    );
+    const { task } = ledger.createTask({ title: 'Long job', skills: ['code'] }, 'alice');
+    await waitFor('claimed', () => ledger.getTask(task.id)?.status === 'claimed', 10_000);
+    hub.post(ALICE, `/cancel ${task.id}`);
+    await waitFor('worker stopped', () => aborted, 10_000);
+    expect(aborted).toMatch(/cancelled/);
+    expect(ledger.getTask(task.id)?.status).toBe('cancelled');
+    await drained(orchestrator, ledger);
+  });
+
+  it('delivers a result kept over a restart once, and a late one after an outage is refused', async () => {
+    const { ledger, hub, orchestrator, startAgent } = await setup(1_500);
+    // The writer finishes while cut off: its heartbeats stop, the lease runs out, the coder redoes it.
+    let release: (() => void) | undefined;
+    const writer = await startAgent(
+      'writer-002',
+      () => new Promise<string>((r) => (release = () => r('late work'))),
+    );
+    const { task } = ledger.createTask({ title: 'Contested', skills: ['code'] }, 'alice');
+    await waitFor('writer working', () => writer.busy === 1, 10_000);
+    hub.setCut('bot-w', true);
+    await waitFor('lease expired', () => ledger.getTask(task.id)?.status === 'queued', 10_000);
+    await startAgent('coder-001', () => 'fresh work');
+    await waitFor('coder done', () => ledger.getTask(task.id)?.status === 'done', 10_000);
+    release!();
+    await waitFor('kept in the store', () => writer.undelivered === 1, 5_000);
+    hub.setCut('bot-w', false);
+    await waitFor('refused and forgotten', () => writer.undelivered === 0, 10_000);
+    expect(ledger.getTask(task.id)).toMatchObject({ status: 'done', result: 'fresh work', owner: null });
+    expect(ledger.events({ taskId: task.id }).filter((e) => e.type === 'stale_write_refused')).toHaveLength(
+      1,
+    );
+    expect(ledger.events({ taskId: task.id }).filter((e) => e.type === 'task_done')).toHaveLength(1);
+    await drained(orchestrator, ledger);
+  });
+
+  it('keeps an undelivered result across its own restart and delivers it once', async () => {
+    const { ledger, hub, orchestrator, startAgent } = await setup(5_000);
+    let finish: (() => void) | undefined;
+    const first = await startAgent(
+      'coder-001',
+      () => new Promise<string>((r) => (finish = () => r('survived'))),
+    );
+    const { task } = ledger.createTask({ title: 'Survive', skills: ['code'] }, 'alice');
+    await waitFor('working', () => first.busy === 1, 10_000);
+    hub.setCut('bot-c', true);
+    finish!();
+    await waitFor('kept', () => first.undelivered === 1, 5_000);
+    await first.stop(); // the process goes away with the result still in its store
+    hub.setCut('bot-c', false);
+    const second = await startAgent('coder-001', () => 'not run');
+    await waitFor('delivered', () => ledger.getTask(task.id)?.status === 'done', 10_000);
+    await waitFor('acknowledged', () => second.undelivered === 0, 10_000);
+    expect(ledger.getTask(task.id)?.result).toBe('survived');
+    expect(ledger.events({ taskId: task.id }).filter((e) => e.type === 'task_done')).toHaveLength(1);
+    await drained(orchestrator, ledger);
+  });
+});
