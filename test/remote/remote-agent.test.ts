@@ -91,7 +91,7 @@ describe('RemoteAgent with the orchestrator', () => {
     await waitFor('done', () => ledger.getTask(task.id)?.status === 'done', 10_000);
     expect(ledger.getTask(task.id)?.result).toBe('a formal post about Write the post');
     const done = ledger.events({ taskId: task.id }).find((e) => e.type === 'task_done');
-    expect((done?.data.artifacts as string[])[0]).toMatch(/post\.md$/);
+    expect((done?.data.artifacts as { path: string }[])[0]?.path).toMatch(/post\.md$/);
     await drained(orchestrator, ledger);
   });
 

@@ -414,7 +414,9 @@ describe('RemoteArbiter', () => {
     const stored = `${orchestrator.remote!.attemptFilesDir({ taskId: one.id, attempt: 1 })}/notes.txt`;
     expect(readFileSync(stored, 'utf8')).toBe('hello file');
     const done = ledger.events({ taskId: one.id }).find((e) => e.type === 'task_done');
-    expect(done?.data.artifacts).toEqual([stored]);
+    expect(done?.data.artifacts).toEqual([
+      { name: 'notes.txt', path: stored, bytes: 'hello file'.length, sha256: sha },
+    ]);
     expect(coder.got.find((m) => m.verb === 'refused')).toMatchObject({ why: 'bad_artifact' });
     expect(ledger.getTask(two.id)?.status).not.toBe('done');
     expect(
