@@ -69,6 +69,11 @@ export class AgentRuntime {
     return this.options.id;
   }
 
+  /** The skills it claims tasks by. */
+  get skills(): readonly string[] {
+    return this.options.skills;
+  }
+
   /** Tasks this agent is working on now. */
   get busy(): number {
     return this.running.size;

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { LedgerWatcher } from '../agents/ledger-watcher.ts';
+import { waitUntilIdle } from '../agents/until-idle.ts';
 import { agentSchema } from '../config/config-schema.ts';
 import { ConfigError } from '../core/errors.ts';
 import { cliContext, EXIT, type CliIo } from './cli-context.ts';
@@ -114,10 +115,8 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
     agent.start();
     ctx.log.info('agent up', { id, db: ctx.dbPath, pid: process.pid });
     if (values['until-idle']) {
-      await untilIdle(
-        () => agent.busy === 0 && !ledger.hasTasksIn(['queued', 'claimed', 'blocked']),
-        stopSignal(),
-      );
+      if ((await waitUntilIdle(agent, ledger, watcher, stopSignal(), ctx.log)) === 'idle')
+        ctx.log.info('nothing left this agent could take; exiting', { id });
     } else {
       await stopSignal();
     }
@@ -134,10 +133,4 @@ function wholeNumber(flag: string, raw: string): number {
   if (!Number.isInteger(n))
     throw new ConfigError(`--${flag} takes a whole number (milliseconds for --lease-ms), got '${raw}'`);
   return n;
-}
-
-async function untilIdle(isIdle: () => boolean, signal: Promise<string>): Promise<void> {
-  let stopped = false;
-  void signal.then(() => (stopped = true));
-  while (!stopped && !isIdle()) await new Promise((r) => setTimeout(r, 50));
 }

@@ -10,6 +10,7 @@ import {
   type TaskStatus,
 } from '../core/types.ts';
 import * as agents from './agent-ops.ts';
+import { workLeftFor, type WorkLeft } from './agent-work.ts';
 import * as attempts from './attempt-ops.ts';
 import { auditLedger, type AuditOptions, type AuditReport, type EventRow } from './audit.ts';
 import { createAuditKey, type AuditKey } from './audit-key.ts';
@@ -265,6 +266,10 @@ export class Ledger {
   }
   getAgent(id: string): AgentRecord | undefined {
     return agents.getAgent(this.core, id);
+  }
+  /** What an agent could still do (a task it holds, could claim, or waits for), or undefined. */
+  workLeftFor(agent: { id: string; skills: string[] }): WorkLeft | undefined {
+    return workLeftFor(this.core, agent);
   }
   /** Tasks an agent currently holds (claimed or blocked). */
   heldBy(agentId: string): Task[] {

@@ -1,0 +1,48 @@
+import type { LedgerCore } from './ledger-core.ts';
+
+/** Why an agent still has something to do, naming one task; see {@link workLeftFor}. */
+export interface WorkLeft {
+  /** `held`: it holds the task; `claimable`: it could claim it now, or once a retry backoff ends; `waiting`: once its dependencies are done. */
+  kind: 'held' | 'claimable' | 'waiting';
+  taskId: string;
+}
+
+// Queued tasks this agent may take: every skill is one of its skills, and unassigned or assigned to it.
+const TAKEABLE = `status = 'queued' AND (assignee IS NULL OR assignee = ?)
+  AND NOT EXISTS (SELECT 1 FROM json_each(tasks.skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?)))`;
+
+// A dependency, at any depth through unfinished tasks, that failed or was cancelled: the task cannot
+// run until a person retries or cancels something, so it is not work an agent can wait for.
+const STUCK_SQL = `WITH RECURSIVE up(id) AS (
+    SELECT depends_on FROM task_deps WHERE task_id = ?
+    UNION
+    SELECT d.depends_on FROM up JOIN tasks t ON t.id = up.id AND t.status <> 'done'
+      JOIN task_deps d ON d.task_id = up.id
+  )
+  SELECT 1 FROM up JOIN tasks t ON t.id = up.id WHERE t.status IN ('failed', 'cancelled') LIMIT 1`;
+
+/**
+ * What an agent could still do: a task it holds, a queued task it could claim now or after a retry
+ * backoff, or one waiting on dependencies that can still finish. Undefined when nothing remains, so
+ * `agent --until-idle` may exit. Tasks other agents hold, tasks under review and tasks stuck behind
+ * a failed or cancelled dependency do not count; a pause does not end the work (it waits for resume).
+ */
+export function workLeftFor(core: LedgerCore, agent: { id: string; skills: string[] }): WorkLeft | undefined {
+  const held = core
+    .sql("SELECT id FROM tasks WHERE owner = ? AND status IN ('claimed', 'blocked') LIMIT 1")
+    .get(agent.id) as { id: string } | undefined;
+  if (held) return { kind: 'held', taskId: held.id };
+  const skills = JSON.stringify(agent.skills);
+  const ready = core
+    .sql(`SELECT id FROM tasks WHERE ${TAKEABLE} AND deps_pending = 0 ORDER BY priority DESC, seq LIMIT 1`)
+    .get(agent.id, skills) as { id: string } | undefined;
+  if (ready) return { kind: 'claimable', taskId: ready.id };
+  const waiting = core
+    .sql(
+      `SELECT id FROM tasks WHERE ${TAKEABLE} AND deps_pending > 0 AND waiting_reason IS NULL ORDER BY seq`,
+    )
+    .all(agent.id, skills) as { id: string }[];
+  const stuck = core.sql(STUCK_SQL);
+  const live = waiting.find((row) => stuck.get(row.id) === undefined);
+  return live === undefined ? undefined : { kind: 'waiting', taskId: live.id };
+}
