@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { LedgerWatcher } from '../agents/ledger-watcher.ts';
+import { checkAgentCommands, commandProblems } from '../agents/check-command.ts';
 import { waitUntilIdle } from '../agents/until-idle.ts';
+import type { AgentConfig } from '../config/config-schema.ts';
 import { agentSchema } from '../config/config-schema.ts';
 import { ConfigError } from '../core/errors.ts';
 import { cliContext, EXIT, type CliIo } from './cli-context.ts';
@@ -26,6 +28,7 @@ function stopSignal(): Promise<string> {
 export async function runUp(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: COMMON, strict: true });
   const ctx = cliContext(values, io);
+  assertCommandsRun(ctx.config.agents, ctx.configDir, io.env);
   const ledger = openLedger(ctx.config, ctx.dbPath, io.env);
   try {
     // A keyed ledger refuses writes without its key: say so now, not at the first event.
@@ -100,6 +103,9 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
         : `no agent '${id}' in ${ctx.configSource}; add it to the config or pass --skills and --command`,
     );
   }
+  // A command given on the command line is relative to here; one from the config, to the config.
+  const baseDir = values.command !== undefined ? process.cwd() : ctx.configDir;
+  assertCommandsRun([adHoc.data], baseDir, io.env);
   const ledger = openLedger(ctx.config, ctx.dbPath, io.env);
   try {
     ledger.assertCanWrite();
@@ -108,8 +114,6 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
     throw err;
   }
   const watcher = new LedgerWatcher(ledger);
-  // A command given on the command line is relative to here; one from the config, to the config.
-  const baseDir = values.command !== undefined ? process.cwd() : ctx.configDir;
   const agent = createConfiguredAgent(adHoc.data, ctx.config, ledger, ctx.log, watcher, true, baseDir);
   try {
     agent.start();
@@ -125,6 +129,19 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
   } finally {
     ledger.close();
   }
+}
+
+/**
+ * Refuses to start agents whose command cannot run (a missing script, no execute bit, a program not
+ * on PATH): otherwise every task routed to them would burn its attempts on exit 127.
+ */
+function assertCommandsRun(agents: readonly AgentConfig[], baseDir: string, env: NodeJS.ProcessEnv): void {
+  const problems = commandProblems(
+    checkAgentCommands(
+      agents.map((a) => ({ id: a.id, command: a.command, baseDir, path: a.env.PATH ?? env.PATH })),
+    ),
+  );
+  if (problems.length > 0) throw new ConfigError(`cannot start:\n  ${problems.join('\n  ')}`);
 }
 
 /** A flag's whole-number value, or a usage error that names the flag. */
