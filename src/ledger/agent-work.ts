@@ -2,14 +2,25 @@ import type { LedgerCore } from './ledger-core.ts';
 
 /** Why an agent still has something to do, naming one task; see {@link workLeftFor}. */
 export interface WorkLeft {
-  /** `held`: it holds the task; `claimable`: it could claim it now, or once a retry backoff ends; `waiting`: once its dependencies are done. */
-  kind: 'held' | 'claimable' | 'waiting';
+  /**
+   * `held`: it holds the task; `claimable`: it could claim it now, or once a retry backoff ends;
+   * `waiting`: once its dependencies are done; `stalled`: another agent holds it but has gone silent
+   * (no heartbeat for a third of its lease), so the lease will likely run out and requeue it.
+   */
+  kind: 'held' | 'claimable' | 'waiting' | 'stalled';
   taskId: string;
 }
 
-// Queued tasks this agent may take: every skill is one of its skills, and unassigned or assigned to it.
-const TAKEABLE = `status = 'queued' AND (assignee IS NULL OR assignee = ?)
+// Tasks this agent may take: every skill is one of its skills, and unassigned or assigned to it.
+const FITS = `(assignee IS NULL OR assignee = ?)
   AND NOT EXISTS (SELECT 1 FROM json_each(tasks.skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?)))`;
+const TAKEABLE = `status = 'queued' AND ${FITS}`;
+
+// Held by another agent whose attempt has missed its heartbeats (they come every third of the lease).
+const STALLED_SQL = `SELECT tasks.id FROM tasks JOIN attempts a ON a.task_id = tasks.id AND a.attempt = tasks.attempt
+  WHERE tasks.status IN ('claimed', 'blocked') AND tasks.owner <> ? AND ${FITS}
+    AND ? - a.last_heartbeat_at > (tasks.lease_expires_at - a.last_heartbeat_at) / 3
+  ORDER BY tasks.seq LIMIT 1`;
 
 // A dependency, at any depth through unfinished tasks, that failed or was cancelled: the task cannot
 // run until a person retries or cancels something, so it is not work an agent can wait for.
@@ -24,8 +35,9 @@ const STUCK_SQL = `WITH RECURSIVE up(id) AS (
 /**
  * What an agent could still do: a task it holds, a queued task it could claim now or after a retry
  * backoff, or one waiting on dependencies that can still finish. Undefined when nothing remains, so
- * `agent --until-idle` may exit. Tasks other agents hold, tasks under review and tasks stuck behind
- * a failed or cancelled dependency do not count; a pause does not end the work (it waits for resume).
+ * `agent --until-idle` may exit. Tasks that live agents hold, tasks under review and tasks stuck
+ * behind a failed or cancelled dependency do not count; a task held by an agent that went silent
+ * does (its lease will requeue it); a pause does not end the work (it waits for the resume).
  */
 export function workLeftFor(core: LedgerCore, agent: { id: string; skills: string[] }): WorkLeft | undefined {
   const held = core
@@ -44,5 +56,8 @@ export function workLeftFor(core: LedgerCore, agent: { id: string; skills: strin
     .all(agent.id, skills) as { id: string }[];
   const stuck = core.sql(STUCK_SQL);
   const live = waiting.find((row) => stuck.get(row.id) === undefined);
-  return live === undefined ? undefined : { kind: 'waiting', taskId: live.id };
+  if (live !== undefined) return { kind: 'waiting', taskId: live.id };
+  const stalled = core.sql(STALLED_SQL).get(agent.id, agent.id, skills, core.now()) as
+    { id: string } | undefined;
+  return stalled === undefined ? undefined : { kind: 'stalled', taskId: stalled.id };
 }

@@ -258,8 +258,8 @@ export class Ledger {
   agentHeartbeat(agentId: string): void {
     agents.agentHeartbeat(this.core, agentId);
   }
-  markAgentOffline(agentId: string): void {
-    agents.markAgentOffline(this.core, agentId);
+  markAgentOffline(agentId: string, instance?: string): void {
+    agents.markAgentOffline(this.core, agentId, instance);
   }
   listAgents(): AgentRecord[] {
     return agents.listAgents(this.core);

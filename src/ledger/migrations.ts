@@ -137,6 +137,14 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 2: finds where the event chain became keyed (SWARM_AUDIT_KEY) without scanning every event.
   `CREATE INDEX events_chain_keyed ON events (seq) WHERE type = 'chain_keyed';`,
+  // 3: which process runs an agent (one live process per agent id) and which process made each
+  // claim, so a restarted agent releases its predecessor's claims at once instead of waiting a lease.
+  `
+  ALTER TABLE agents ADD COLUMN instance TEXT;
+  ALTER TABLE agents ADD COLUMN host TEXT;
+  ALTER TABLE agents ADD COLUMN started_at INTEGER;
+  ALTER TABLE attempts ADD COLUMN instance TEXT;
+  `,
 ];
 
 /** Applies every migration newer than the file's `user_version`, each in its own transaction. */

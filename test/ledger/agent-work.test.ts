@@ -55,3 +55,22 @@ describe('workLeftFor (what agent --until-idle waits for)', () => {
     expect(ledger.workLeftFor(CODER)).toBeUndefined();
   });
 });
+
+describe('workLeftFor and tasks other agents hold', () => {
+  it('waits for a task whose holder went silent, not for one whose holder keeps beating', () => {
+    const clock = manualClock();
+    const ledger = tempLedger({ clock, leaseMs: 30_000 });
+    ledger.createTask({ title: 'held', skills: ['code'] }, 'test');
+    const claim = ledger.claimNext({ id: 'other-1', skills: ['code'] });
+    if (claim.kind !== 'claimed') throw new Error('no claim');
+    expect(ledger.workLeftFor(CODER)).toBeUndefined();
+    clock.advance(9_000);
+    ledger.heartbeat({ taskId: 'T-1', attempt: claim.attempt, agentId: 'other-1' });
+    clock.advance(9_000);
+    expect(ledger.workLeftFor(CODER)).toBeUndefined();
+    clock.advance(2_000);
+    expect(ledger.workLeftFor(CODER)).toEqual({ kind: 'stalled', taskId: 'T-1' });
+    // Not for an agent that could not take it anyway.
+    expect(ledger.workLeftFor({ id: 'designer-1', skills: ['design'] })).toBeUndefined();
+  });
+});
