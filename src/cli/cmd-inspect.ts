@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { renderAgents, renderBoard } from '../chat/render-task.ts';
+import { staffingOf } from '../chat/staffing.ts';
 import { describeError } from '../core/errors.ts';
 import { newestCheckpoint, parseCheckpointArg, type Checkpoint } from '../ledger/audit-checkpoint.ts';
 import type { AuditOptions, AuditProblem, AuditReport } from '../ledger/audit.ts';
@@ -34,7 +35,7 @@ export function runStatus(argv: string[], io: CliIo): number {
     }
     const held = new Map(agents.map((a) => [a.id, ledger.heldBy(a.id).map((t) => t.id)]));
     io.out(
-      `ledger ${ctx.dbPath}\n${renderBoard(tasks, counts, ledger.isSwarmPaused())}\n\nagents:\n${renderAgents(agents, held, Date.now())}`,
+      `ledger ${ctx.dbPath}\n${renderBoard(tasks, counts, ledger.isSwarmPaused(), staffingOf(agents, Date.now(), ledger.options.leaseMs))}\n\nagents:\n${renderAgents(agents, held, Date.now())}`,
     );
     return EXIT.ok;
   });

@@ -1,4 +1,5 @@
 import type { LedgerCore } from './ledger-core.ts';
+import { OUTBOX_PRIORITY } from './outbox-payload.ts';
 
 /** Why an agent still has something to do, naming one task; see {@link workLeftFor}. */
 export interface WorkLeft {
@@ -60,4 +61,41 @@ export function workLeftFor(core: LedgerCore, agent: { id: string; skills: strin
   const stalled = core.sql(STALLED_SQL).get(agent.id, agent.id, skills, core.now()) as
     { id: string } | undefined;
   return stalled === undefined ? undefined : { kind: 'stalled', taskId: stalled.id };
+}
+
+/** A queued task as far as staffing goes: what it needs and who it is for. */
+export interface QueuedNeeds {
+  id: string;
+  status: 'queued';
+  skills: string[];
+  assignee: string | null;
+}
+
+/** Every queued task's skills and assignee, read without loading whole rows. */
+export function queuedNeeds(core: LedgerCore): QueuedNeeds[] {
+  const rows = core
+    .sql(
+      "SELECT id, skills, assignee FROM tasks WHERE status = 'queued' AND waiting_reason IS NULL ORDER BY seq",
+    )
+    .all() as { id: string; skills: string; assignee: string | null }[];
+  return rows.map((r) => ({
+    id: r.id,
+    status: 'queued',
+    skills: JSON.parse(r.skills) as string[],
+    assignee: r.assignee,
+  }));
+}
+
+/**
+ * Queues a refresh of these tasks' status messages on every channel (no event: nothing about the
+ * task changed, only what the swarm around it can do). A pending refresh is replaced, not repeated.
+ */
+export function refreshStatusMessages(core: LedgerCore, taskIds: readonly string[]): void {
+  if (taskIds.length === 0) return;
+  core.write(() => {
+    for (const channel of core.channels()) {
+      for (const taskId of taskIds)
+        core.addOutbox(channel, 'status', OUTBOX_PRIORITY.low, { text: '' }, { taskId });
+    }
+  });
 }
