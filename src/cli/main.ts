@@ -2,12 +2,8 @@ import { pathToFileURL } from 'node:url';
 import { SecretMasker, secretsFromEnv } from '../core/secret-masker.ts';
 import { ConfigError, LedgerError, SwarmError } from '../core/errors.ts';
 import { EXIT, processIo, type CliIo } from './cli-context.ts';
-import { runAgent, runUp } from './cmd-up.ts';
-import { runAudit, runExport, runStatus } from './cmd-inspect.ts';
-import { runDemoCommand } from './cmd-demo.ts';
-import { runDoctor } from './cmd-doctor.ts';
-import { runInit } from './cmd-init.ts';
-import { runTask, TASK_USAGE } from './cmd-task.ts';
+// Each subcommand is loaded when it runs (below), so a command pays only for what it uses at start.
+import { TASK_USAGE } from './cmd-task.ts';
 
 const HELP = `chat-swarm — coordinate AI agents through a chat channel, with a SQLite ledger as the truth
 
@@ -69,23 +65,23 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     switch (command) {
       case 'up':
-        return await runUp(rest, io);
+        return await (await import('./cmd-up.ts')).runUp(rest, io);
       case 'agent':
-        return await runAgent(rest, io);
+        return await (await import('./cmd-up.ts')).runAgent(rest, io);
       case 'task':
-        return runTask(rest, io);
+        return (await import('./cmd-task.ts')).runTask(rest, io);
       case 'status':
-        return runStatus(rest, io);
+        return (await import('./cmd-inspect.ts')).runStatus(rest, io);
       case 'audit':
-        return await runAudit(rest, io);
+        return await (await import('./cmd-inspect.ts')).runAudit(rest, io);
       case 'export':
-        return await runExport(rest, io);
+        return await (await import('./cmd-inspect.ts')).runExport(rest, io);
       case 'init':
-        return runInit(rest, io);
+        return (await import('./cmd-init.ts')).runInit(rest, io);
       case 'doctor':
-        return await runDoctor(rest, io);
+        return await (await import('./cmd-doctor.ts')).runDoctor(rest, io);
       case 'demo':
-        return await runDemoCommand(rest, io);
+        return await (await import('./cmd-demo.ts')).runDemoCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
