@@ -197,7 +197,12 @@ function splitSimpleCommands(command: string): string[] | undefined {
       continue;
     }
     if (ch === "'" || ch === '"') quote = ch;
-    if (ch === ';' || ch === '&' || ch === '|' || ch === '\n') {
+    // `>&2`, `2>&1`, `&>file` and `>|file` are redirections, not command separators.
+    const redirect =
+      (ch === '&' &&
+        (command.charAt(i - 1) === '>' || command.charAt(i - 1) === '<' || command.charAt(i + 1) === '>')) ||
+      (ch === '|' && command.charAt(i - 1) === '>');
+    if (!redirect && (ch === ';' || ch === '&' || ch === '|' || ch === '\n')) {
       pieces.push(current);
       current = '';
       continue;

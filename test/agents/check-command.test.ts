@@ -7,6 +7,11 @@ import { tempDir } from '../support/temp-ledger.ts';
 describe('programWords', () => {
   it.each<[string, string[]]>([
     ['echo hi; sleep 1', ['echo', 'sleep']],
+    [
+      'cat x >&2; grep y 2>&1 | tee z; wc &> out; date >| f; sleep 1 & wait',
+      ['cat', 'grep', 'tee', 'wc', 'date', 'sleep', 'wait'],
+    ],
+    ['cat a <&3', ['cat']],
     ["'/srv/a b/x.sh' --fast", ['/srv/a b/x.sh']],
     ['FOO=1 BAR="x y" node x.js | tee out && true', ['node', 'tee', 'true']],
     ['my-agent --message "$SWARM_TASK_BODY"', ['my-agent']],
