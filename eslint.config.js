@@ -2,7 +2,8 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'bin/**', 'scripts/**', 'eslint.config.js'] },
+  // Plain-JS probes under bench/ run the compiled dist/ and sit outside the TypeScript project.
+  { ignores: ['node_modules/**', 'dist/**', 'bin/**', 'scripts/**', 'bench/**/*.mjs', 'eslint.config.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

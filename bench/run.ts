@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { runBoardBench } from './board.ts';
 import { runLatencyBench } from './claim-latency.ts';
 import { runChaosBench } from './chaos.ts';
+import { runCliStartBench } from './cli-start.ts';
 import { runDiscordBench } from './discord-mirror.ts';
 import { runLedgerBench } from './ledger-throughput.ts';
 import { runRssBench } from './peak-rss.ts';
@@ -9,7 +10,7 @@ import { runRemoteBench } from './remote-agents.ts';
 import { runScheduleChaosBench } from './schedule-chaos.ts';
 import { runTelegramBench } from './telegram-mirror-rate.ts';
 
-// `npm run bench [-- ledger|latency|rss|telegram|discord|chaos|schedule-chaos|board|remote] [--tasks N] [--scale N] [--rounds N --interval-ms N] [--restarts N] [--clients N]`: prints each figure with the command that made it.
+// `npm run bench [-- cli|ledger|latency|rss|telegram|discord|chaos|schedule-chaos|board|remote] [--runs N] [--tasks N] [--scale N] [--rounds N --interval-ms N] [--restarts N] [--clients N]`: prints each figure with the command that made it.
 const { positionals, values } = parseArgs({
   args: process.argv.slice(2),
   options: {
@@ -21,11 +22,13 @@ const { positionals, values } = parseArgs({
     'interval-ms': { type: 'string' },
     restarts: { type: 'string' },
     clients: { type: 'string' },
+    runs: { type: 'string' },
   },
   allowPositionals: true,
 });
 const which = positionals[0] ?? 'all';
 process.stdout.write(`chat-swarm benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);
+if (which === 'all' || which === 'cli') runCliStartBench(Number(values.runs ?? 15));
 if (which === 'all' || which === 'ledger') runLedgerBench(Number(values.tasks ?? 2_000));
 if (which === 'all' || which === 'latency')
   await runLatencyBench(Number(values.samples ?? 200), Number(values.agents ?? 4));

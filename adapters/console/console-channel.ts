@@ -14,7 +14,8 @@ import { ChatError } from '../../src/core/errors.ts';
 import { silentLogger, type Logger } from '../../src/core/logger.ts';
 import { systemClock, type Clock } from '../../src/core/types.ts';
 import { createConsoleCheckpoint } from './console-checkpoint.ts';
-import { parseConsoleInput } from './console-input.ts';
+import { createConsoleEdits, type PrintedMessage } from './console-edits.ts';
+import { createConsoleInputAssembler, type ConsoleInput } from './console-input.ts';
 import { formatClockTime, renderConsoleMessage, type ConsoleMessageView } from './console-render.ts';
 
 export interface ConsoleChannelOptions {
@@ -34,6 +35,17 @@ export interface ConsoleChannelOptions {
   echoInput?: boolean;
   /** Where the ledger's checkpoint is kept (the console cannot pin a message); see console-checkpoint.ts. */
   checkpointFile?: string;
+  /**
+   * When output is not a terminal: the least time between two printed updates of one message in
+   * the same state (a task's progress); the newest update waits for the rest of the interval.
+   */
+  progressIntervalMs?: number;
+  /**
+   * A `/task` whose body lines are being typed is sent after this long without a new line. By
+   * default only for piped input (500 ms): a program writes a whole message at once, a person
+   * at a terminal ends the body with an empty line.
+   */
+  taskBodyIdleMs?: number;
 }
 
 export interface ConsoleChannelDeps {
@@ -58,8 +70,14 @@ export const DefaultConsoleChannelOptions = {
   botName: 'swarm',
   attachmentDir: './.swarm-work/attachments',
   checkpointFile: './.swarm-work/checkpoint.txt',
+  progressIntervalMs: 5_000,
+  pipedTaskBodyIdleMs: 500,
   limits: { maxTextLength: 4000, maxAttachmentBytes: 10 * 1024 * 1024 },
-} as const satisfies Omit<ConsoleChannelOptions, 'user'> & { userId: string; limits: ChatLimits };
+} as const satisfies Omit<ConsoleChannelOptions, 'user'> & {
+  userId: string;
+  pipedTaskBodyIdleMs: number;
+  limits: ChatLimits;
+};
 
 const CURSOR_KEY = 'console:lastMessageId';
 // Remember enough recent messages to render edits with their speaker and skip no-op edits.
@@ -83,7 +101,10 @@ export function createConsoleChannel(
   const echoInput = options.echoInput ?? input.isTTY !== true;
   const limits: ChatLimits = { ...defaults.limits };
 
-  const remembered = new Map<string, Pick<ConsoleMessageView, 'who' | 'heading' | 'text' | 'under'>>();
+  const remembered = new Map<string, PrintedMessage>();
+  const assembler = createConsoleInputAssembler();
+  const taskBodyIdleMs = options.taskBodyIdleMs ?? (input.isTTY === true ? 0 : defaults.pipedTaskBodyIdleMs);
+  let bodyTimer: NodeJS.Timeout | undefined;
   const delivery = createSerialDelivery(logger, 'console');
   let lastId = Number(deps.cursors?.get(CURSOR_KEY) ?? 0) || 0;
   let reader: Interface | undefined;
@@ -93,23 +114,51 @@ export function createConsoleChannel(
     deps.cursors?.set(CURSOR_KEY, String(lastId));
     return String(lastId);
   };
-  const print = (view: Omit<ConsoleMessageView, 'time'>): void => {
-    output.write(
-      renderConsoleMessage({ ...view, time: formatClockTime(clock.now(), options.utc) }, { color }),
-    );
-  };
-  const remember = (
-    id: string,
-    view: Pick<ConsoleMessageView, 'who' | 'heading' | 'text' | 'under'>,
-  ): void => {
+  const render = (view: Omit<ConsoleMessageView, 'time'>): string =>
+    renderConsoleMessage({ ...view, time: formatClockTime(clock.now(), options.utc) }, { color });
+  const remember = (id: string, view: PrintedMessage): void => {
     remembered.set(id, view);
     if (remembered.size > MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
+  };
+  const edits = createConsoleEdits({
+    tty: output.isTTY === true,
+    progressIntervalMs: options.progressIntervalMs ?? defaults.progressIntervalMs,
+    clock,
+    botName,
+    printed: (id) => remembered.get(id),
+    remember,
+    // Cursor up one line and clear it, then print the update where its previous version was.
+    print: (view, overwriteLast) => output.write((overwriteLast ? '\x1b[1A\r\x1b[2K' : '') + render(view)),
+  });
+  const print = (view: Omit<ConsoleMessageView, 'time'>): void => {
+    edits.noteOtherOutput();
+    output.write(render(view));
   };
   const onOutputError = (err: unknown): void => logger.warn('console output failed', { error: String(err) });
 
   const onLine = (line: string): void => {
-    const parsed = parseConsoleInput(line);
-    if (!parsed) return;
+    if (bodyTimer !== undefined) clearTimeout(bodyTimer);
+    bodyTimer = undefined;
+    const wasOpen = assembler.pending;
+    for (const parsed of assembler.push(line)) deliver(parsed);
+    if (!assembler.pending) return;
+    if (!wasOpen && input.isTTY === true) {
+      edits.noteOtherOutput();
+      output.write('  (the lines you type next are the body; an empty line sends the task)\n');
+    }
+    if (taskBodyIdleMs > 0) {
+      bodyTimer = setTimeout(flushBody, taskBodyIdleMs);
+      bodyTimer.unref();
+    }
+  };
+  const flushBody = (): void => {
+    if (bodyTimer !== undefined) clearTimeout(bodyTimer);
+    bodyTimer = undefined;
+    const parsed = assembler.flush();
+    if (parsed) deliver(parsed);
+  };
+
+  const deliver = (parsed: ConsoleInput): void => {
     const messageId = nextId();
     const replyTo = parsed.replyToMessageId;
     const threadId = replyTo === undefined ? undefined : remembered.get(replyTo)?.under?.messageId;
@@ -172,7 +221,9 @@ export function createConsoleChannel(
       rl.on('line', onLine);
       // End of input is not the end of the swarm: keep posting, just stop listening.
       rl.on('close', () => {
-        if (reader === rl) logger.info('console input ended; continuing without input');
+        if (reader !== rl) return;
+        flushBody();
+        logger.info('console input ended; continuing without input');
       });
       delivery.attach(onMessage);
     },
@@ -183,6 +234,8 @@ export function createConsoleChannel(
       reader = undefined;
       rl?.off('line', onLine);
       rl?.close();
+      if (bodyTimer !== undefined) clearTimeout(bodyTimer);
+      edits.stop();
       output.off('error', onOutputError);
     },
 
@@ -219,17 +272,10 @@ export function createConsoleChannel(
 
     async edit(target, message) {
       assertWithinTextLimit(limits, message);
-      const known = remembered.get(target.messageId);
-      if (known && known.heading === message.heading && known.text === message.text) return;
-      // A message from an earlier run is not remembered; still show the new status.
-      const view = {
-        who: known?.who ?? botName,
+      edits.edit(target.messageId, {
         text: message.text,
         ...(message.heading !== undefined && { heading: message.heading }),
-        ...(known?.under && { under: known.under }),
-      };
-      remember(target.messageId, view);
-      print({ ...view, messageId: target.messageId, kind: 'edit' });
+      });
     },
   };
 }

@@ -5,7 +5,9 @@
  *   [12:03:04] #7 designer-001 ▸ T-3 claimed          header with a heading; text follows below
  *   [12:03:04] #8 swarm: all quiet                     header without heading; first text line inline
  *   [12:03:05] #9 ↳#7 T-3 designer-001: detail         posted under task T-3's main message #7
- *   [12:03:06] #7 ✎ swarm ▸ T-3 done                   message #7 edited (the terminal cannot edit in place)
+ *   [12:03:06] #7 ✎ swarm ▸ T-3 done │ by coder-001     message #7 edited: new heading │ new first line (the
+ *                                                     lines below it did not change, so they are not repeated)
+ *   [12:03:06] #7 ✎ swarm ▸ T-3 done                   message #7 edited, with all its text below when more changed
  *   [12:03:07] #10 ↩#9 <alice> blue                     a person's line, replying to #9
  *              T-3 │ a text line                         continuation: task id (under a task), then "│ "
  *              T-3 📎 output.txt → ./.swarm-work/…      an attachment written to disk
@@ -24,6 +26,8 @@ export interface ConsoleMessageView {
   under?: { messageId: string; taskId: string };
   replyToMessageId?: string;
   attachments?: { fileName: string; path: string }[];
+  /** An edit shown as one line: the heading, then ` │ ` and the text's first line (the rest is unchanged). */
+  compact?: boolean;
 }
 
 export interface ConsoleStyle {
@@ -94,6 +98,10 @@ export function renderConsoleMessage(view: ConsoleMessageView, style: ConsoleSty
     const heading = sanitizeTerminalText(view.heading).replace(/\n/g, ' ');
     header += ` ${paint(ANSI.cyan, toConsoleToken(view.who))} ▸ ${paint(ANSI.bold, heading)}`;
     below = lines;
+    if (view.compact === true && view.kind === 'edit') {
+      header += ` │ ${lines[0] ?? ''}`;
+      below = [];
+    }
   } else {
     header += ` ${paint(ANSI.cyan, toConsoleToken(view.who))}: ${lines[0] ?? ''}`;
     below = lines.slice(1);

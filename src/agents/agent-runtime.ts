@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -28,6 +30,8 @@ export interface AgentRuntimeOptions {
   sweepLeases?: boolean;
   /** Shared watcher when several agents run in one process. */
   watcher?: LedgerWatcher;
+  /** This runtime's instance id (default: a random one); see `registerAgent`. */
+  instance?: string;
 }
 
 /**
@@ -45,12 +49,15 @@ export class AgentRuntime {
   private closed = false;
   private refill = false;
   private lastSweepAt = 0;
+  /** Random id of this runtime, recorded on the agent row and on each claim it makes. */
+  readonly instance: string;
 
   constructor(
     private readonly ledger: Ledger,
     private readonly options: AgentRuntimeOptions,
   ) {
     this.watcher = options.watcher ?? new LedgerWatcher(ledger);
+    this.instance = options.instance ?? randomUUID();
     const leaseMs = options.leaseMs ?? ledger.options.leaseMs;
     this.settings = {
       leaseMs,
@@ -69,17 +76,29 @@ export class AgentRuntime {
     return this.options.id;
   }
 
+  /** The skills it claims tasks by. */
+  get skills(): readonly string[] {
+    return this.options.skills;
+  }
+
   /** Tasks this agent is working on now. */
   get busy(): number {
     return this.running.size;
   }
 
+  /**
+   * Registers the agent and starts claiming. Throws `AgentRunningError` when another live process
+   * runs this agent id; releases the claims a gone predecessor left (without spending attempts).
+   */
   start(): void {
     this.ledger.registerAgent({
       id: this.options.id,
       skills: this.options.skills,
       capacity: this.options.capacity,
       pid: process.pid,
+      instance: this.instance,
+      host: hostname(),
+      leaseMs: this.settings.leaseMs,
     });
     this.unsubscribe = this.watcher.subscribe(() => this.fill());
     // A slow tick for what no write announces: retry backoffs ending, leases running out.
@@ -102,7 +121,7 @@ export class AgentRuntime {
     this.shutdown.abort('agent stopping');
     await Promise.allSettled(this.running.values());
     try {
-      this.ledger.markAgentOffline(this.options.id);
+      this.ledger.markAgentOffline(this.options.id, this.instance);
     } catch (err) {
       this.options.log.warn('could not mark agent offline', {
         agent: this.options.id,
@@ -159,6 +178,7 @@ export class AgentRuntime {
             id: this.options.id,
             skills: this.options.skills,
             leaseMs: this.settings.leaseMs,
+            instance: this.instance,
           });
           if (claim.kind !== 'claimed') break;
           const ref = { taskId: claim.task.id, attempt: claim.attempt, agentId: this.options.id };

@@ -1,5 +1,6 @@
 import { scheduleOriginOf } from '../core/schedule-key.ts';
 import type { AgentRecord, Task, TaskStatus } from '../core/types.ts';
+import { unstaffedReason, type Staffing } from './staffing.ts';
 
 /** Plain-text rendering of tasks for the channel; adapters escape it for their format. */
 
@@ -13,13 +14,18 @@ const STATUS_MARK: Record<TaskStatus, string> = {
   cancelled: '🛑',
 };
 
-/** The task's one-line state: who has it, how far along, or why it waits. */
-export function statusSummary(task: Task): string {
+/**
+ * The task's one-line state: who has it, how far along, or why it waits. Given who is online, a
+ * queued task that none of them can take says so.
+ */
+export function statusSummary(task: Task, staffing?: Staffing): string {
   switch (task.status) {
     case 'queued': {
       if (task.waitingReason) return `waiting: ${task.waitingReason}`;
       const parts = ['queued'];
       if (task.assignee) parts.push(`for ${task.assignee}`);
+      const unstaffed = staffing ? unstaffedReason(task, staffing) : null;
+      if (unstaffed) parts.push(`· ${unstaffed}`);
       if (task.attempt > 0 && task.lastError) parts.push(`(retry after: ${oneLine(task.lastError)})`);
       return parts.join(' ');
     }
@@ -61,7 +67,7 @@ export function scheduleFact(task: Task): string | undefined {
 }
 
 /** The task's main message: heading and status line, edited in place as the task moves. */
-export function renderTaskMessage(task: Task): { heading: string; text: string } {
+export function renderTaskMessage(task: Task, staffing?: Staffing): { heading: string; text: string } {
   const facts: string[] = [`priority ${task.priority}`];
   if (task.skills.length) facts.push(`skills ${task.skills.join(', ')}`);
   if (task.dependsOn.length) facts.push(`after ${task.dependsOn.join(', ')}`);
@@ -71,17 +77,28 @@ export function renderTaskMessage(task: Task): { heading: string; text: string }
   const body = task.body ? `\n${task.body.length > 500 ? `${task.body.slice(0, 499)}…` : task.body}` : '';
   return {
     heading: `${STATUS_MARK[task.status]} ${task.id} · ${task.title}`,
-    text: `${statusSummary(task)}\n${facts.join(' · ')}${body}`,
+    text: `${statusSummary(task, staffing)}\n${facts.join(' · ')}${body}`,
   };
 }
 
 /** One line per task, for `/status` and digests. */
 export function renderTaskLine(task: Task): string {
-  return `${STATUS_MARK[task.status]} ${task.id} · ${task.title} — ${statusSummary(task)}`;
+  return taskLineRenderer()(task);
+}
+
+/** {@link renderTaskLine} for a list, saying on queued tasks when no online agent can take them. */
+export function taskLineRenderer(staffing?: Staffing): (task: Task) => string {
+  return (task) =>
+    `${STATUS_MARK[task.status]} ${task.id} · ${task.title} — ${statusSummary(task, staffing)}`;
 }
 
 /** The board: counts by state and the tasks that are not finished. */
-export function renderBoard(tasks: Task[], counts: Record<string, number>, paused: boolean): string {
+export function renderBoard(
+  tasks: Task[],
+  counts: Record<string, number>,
+  paused: boolean,
+  staffing?: Staffing,
+): string {
   const order: TaskStatus[] = ['queued', 'claimed', 'blocked', 'review', 'done', 'failed', 'cancelled'];
   const summary =
     order
@@ -89,7 +106,7 @@ export function renderBoard(tasks: Task[], counts: Record<string, number>, pause
       .map((s) => `${s} ${counts[s]}`)
       .join(' · ') || 'no tasks yet';
   const open = tasks.filter((t) => !['done', 'cancelled'].includes(t.status));
-  const shown = open.slice(0, 25).map(renderTaskLine);
+  const shown = open.slice(0, 25).map(taskLineRenderer(staffing));
   const more = open.length > shown.length ? `\n… and ${open.length - shown.length} more` : '';
   return `${paused ? '⏸ swarm paused\n' : ''}${summary}${shown.length ? `\n${shown.join('\n')}` : ''}${more}`;
 }

@@ -1,5 +1,8 @@
 import { parseCliArgs } from './parse-cli-args.ts';
 import { isHealthy, type DoctorReport } from '../chat/doctor-report.ts';
+import { checkAgentCommands } from '../agents/check-command.ts';
+import type { DoctorCheck } from '../chat/doctor-report.ts';
+import type { SwarmConfig } from '../config/config-schema.ts';
 import { tokenFromEnv } from '../config/load-config.ts';
 import { cliContext, EXIT, type CliIo } from './cli-context.ts';
 import { agentTokens } from './open-channel.ts';
@@ -95,7 +98,37 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
       break;
     }
   }
+  report = {
+    ...report,
+    checks: [...report.checks, ...agentCommandChecks(ctx.config, ctx.configDir, io.env)],
+  };
   if (values.json) io.out(JSON.stringify(report));
   else print(report, io);
   return isHealthy(report) ? EXIT.ok : EXIT.problem;
+}
+
+/** One check per configured agent: every program its command names can start (see check-command.ts). */
+function agentCommandChecks(config: SwarmConfig, baseDir: string, env: NodeJS.ProcessEnv): DoctorCheck[] {
+  const checks = checkAgentCommands(
+    config.agents.map((a) => ({ id: a.id, command: a.command, baseDir, path: a.env.PATH ?? env.PATH })),
+  );
+  return checks.map((c) => {
+    const name = `agent ${c.agentId} command`;
+    const bad = c.programs.filter((p) => !p.ok);
+    if (bad.length > 0) {
+      return {
+        name,
+        ok: false,
+        detail: bad.map((p) => `${p.program} ${p.detail}`).join('; '),
+        fix: bad.map((p) => p.fix ?? '').join('; '),
+      };
+    }
+    const found = c.programs.map((p) => (p.detail === p.program ? p.program : `${p.program} (${p.detail})`));
+    return {
+      name,
+      ok: true,
+      detail:
+        found.length > 0 ? `runs ${found.join(', ')}` : 'nothing to check before it runs (built at run time)',
+    };
+  });
 }

@@ -3,6 +3,7 @@ import { parseCliArgs } from './parse-cli-args.ts';
 import { renderAgents, renderBoard } from '../chat/render-task.ts';
 import { resolve } from 'node:path';
 import { remoteAgentIds } from '../remote/remote-registry.ts';
+import { staffingOf } from '../chat/staffing.ts';
 import { describeError } from '../core/errors.ts';
 import { newestCheckpoint, parseCheckpointArg, type Checkpoint } from '../ledger/audit-checkpoint.ts';
 import type { AuditOptions, AuditProblem, AuditReport } from '../ledger/audit.ts';
@@ -36,7 +37,7 @@ export function runStatus(argv: string[], io: CliIo): number {
     }
     const held = new Map(agents.map((a) => [a.id, ledger.heldBy(a.id).map((t) => t.id)]));
     io.out(
-      `ledger ${ctx.dbPath}\n${renderBoard(tasks, counts, ledger.isSwarmPaused())}\n\nagents:\n${renderAgents(agents, held, Date.now(), remoteAgentIds(ledger))}`,
+      `ledger ${ctx.dbPath}\n${renderBoard(tasks, counts, ledger.isSwarmPaused(), staffingOf(agents, Date.now(), ledger.options.leaseMs))}\n\nagents:\n${renderAgents(agents, held, Date.now(), remoteAgentIds(ledger))}`,
     );
     return EXIT.ok;
   });

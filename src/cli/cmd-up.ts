@@ -1,5 +1,8 @@
 import { parseCliArgs } from './parse-cli-args.ts';
 import { LedgerWatcher } from '../agents/ledger-watcher.ts';
+import { checkAgentCommands, commandProblems } from '../agents/check-command.ts';
+import { waitUntilIdle } from '../agents/until-idle.ts';
+import type { AgentConfig } from '../config/config-schema.ts';
 import { agentSchema } from '../config/config-schema.ts';
 import { ConfigError } from '../core/errors.ts';
 import { resolveBoardAccess } from '../board/board-access.ts';
@@ -19,6 +22,7 @@ export async function runUp(argv: string[], io: CliIo): Promise<number> {
   const ctx = cliContext(values, io);
   // A board that would be open to the network without a token stops `up` before anything starts.
   const boardAccess = ctx.config.board.enabled ? resolveBoardAccess(ctx.config.board, io.env) : undefined;
+  assertCommandsRun(ctx.config.agents, ctx.configDir, io.env);
   const ledger = openCliLedger(ctx, 'create');
   try {
     // A keyed ledger refuses writes without its key: say so now, not at the first event.
@@ -110,6 +114,9 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
         : `no agent '${id}' in ${ctx.configSource}; add it to the config or pass --skills and --command`,
     );
   }
+  // A command given on the command line is relative to here; one from the config, to the config.
+  const baseDir = values.command !== undefined ? cwdOf(io) : ctx.configDir;
+  assertCommandsRun([adHoc.data], baseDir, io.env);
   const ledger = openCliLedger(ctx, 'create');
   try {
     ledger.assertCanWrite();
@@ -118,17 +125,13 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
     throw err;
   }
   const watcher = new LedgerWatcher(ledger);
-  // A command given on the command line is relative to here; one from the config, to the config.
-  const baseDir = values.command !== undefined ? cwdOf(io) : ctx.configDir;
   const agent = createConfiguredAgent(adHoc.data, ctx.config, ledger, ctx.log, watcher, true, baseDir);
   try {
     agent.start();
     ctx.log.info('agent up', { id, db: ctx.dbPath, pid: process.pid });
     if (values['until-idle']) {
-      await untilIdle(
-        () => agent.busy === 0 && !ledger.hasTasksIn(['queued', 'claimed', 'blocked']),
-        stopSignal(),
-      );
+      if ((await waitUntilIdle(agent, ledger, watcher, stopSignal(), ctx.log)) === 'idle')
+        ctx.log.info('nothing left this agent could take; exiting', { id });
     } else {
       await stopSignal();
     }
@@ -139,16 +142,23 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/**
+ * Refuses to start agents whose command cannot run (a missing script, no execute bit, a program not
+ * on PATH): otherwise every task routed to them would burn its attempts on exit 127.
+ */
+function assertCommandsRun(agents: readonly AgentConfig[], baseDir: string, env: NodeJS.ProcessEnv): void {
+  const problems = commandProblems(
+    checkAgentCommands(
+      agents.map((a) => ({ id: a.id, command: a.command, baseDir, path: a.env.PATH ?? env.PATH })),
+    ),
+  );
+  if (problems.length > 0) throw new ConfigError(`cannot start:\n  ${problems.join('\n  ')}`);
+}
+
 /** A flag's whole-number value, or a usage error that names the flag. */
 function wholeNumber(flag: string, raw: string): number {
   const n = Number(raw);
   if (!Number.isInteger(n))
     throw new ConfigError(`--${flag} takes a whole number (milliseconds for --lease-ms), got '${raw}'`);
   return n;
-}
-
-async function untilIdle(isIdle: () => boolean, signal: Promise<string>): Promise<void> {
-  let stopped = false;
-  void signal.then(() => (stopped = true));
-  while (!stopped && !isIdle()) await new Promise((r) => setTimeout(r, 50));
 }

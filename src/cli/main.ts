@@ -2,18 +2,13 @@ import { pathToFileURL } from 'node:url';
 import { SecretMasker, secretsFromEnv } from '../core/secret-masker.ts';
 import { ConfigError, LedgerError, SwarmError } from '../core/errors.ts';
 import { EXIT, processIo, type CliIo } from './cli-context.ts';
-import { BOARD_USAGE, runBoard } from './cmd-board.ts';
-import { runAgent, runUp } from './cmd-up.ts';
-import { runAudit, runExport, runStatus } from './cmd-inspect.ts';
-import { runDemoCommand } from './cmd-demo.ts';
-import { runDoctor } from './cmd-doctor.ts';
-import { runInit } from './cmd-init.ts';
+// Subcommands are loaded when they run (below); only their usage texts are imported here.
+import { BOARD_USAGE } from './cmd-board.ts';
 import { CliError } from './cli-error.ts';
-import { runPrune, PRUNE_USAGE } from './cmd-prune.ts';
-import { runSchedule, SCHEDULE_USAGE } from './cmd-schedule.ts';
-import { runTask, TASK_USAGE } from './cmd-task.ts';
-import { CONTROL_USAGE, runControl } from './cmd-task-control.ts';
-import { runWhere } from './cmd-where.ts';
+import { PRUNE_USAGE } from './cmd-prune.ts';
+import { SCHEDULE_USAGE } from './cmd-schedule.ts';
+import { TASK_USAGE } from './cmd-task.ts';
+import { CONTROL_USAGE } from './cmd-task-control.ts';
 import { packageVersion } from './package-version.ts';
 
 const HELP = `chat-swarm — coordinate AI agents through a chat channel, with a SQLite ledger as the truth
@@ -108,39 +103,39 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     switch (command) {
       case 'up':
-        return await runUp(rest, io);
+        return await (await import('./cmd-up.ts')).runUp(rest, io);
       case 'agent':
-        return await runAgent(rest, io);
+        return await (await import('./cmd-up.ts')).runAgent(rest, io);
       case 'task':
-        return await runTask(rest, io);
+        return await (await import('./cmd-task.ts')).runTask(rest, io);
       case 'pause':
       case 'resume':
-        return await runControl(command, rest, io);
+        return await (await import('./cmd-task-control.ts')).runControl(command, rest, io);
       case 'prune':
-        return runPrune(rest, io);
+        return (await import('./cmd-prune.ts')).runPrune(rest, io);
       case 'where':
-        return runWhere(rest, io);
+        return (await import('./cmd-where.ts')).runWhere(rest, io);
       case 'version':
       case '--version':
       case '-V':
         io.out(`chat-swarm ${packageVersion()}`);
         return EXIT.ok;
       case 'schedule':
-        return runSchedule(rest, io);
+        return (await import('./cmd-schedule.ts')).runSchedule(rest, io);
       case 'status':
-        return runStatus(rest, io);
+        return (await import('./cmd-inspect.ts')).runStatus(rest, io);
       case 'board':
-        return await runBoard(rest, io);
+        return await (await import('./cmd-board.ts')).runBoard(rest, io);
       case 'audit':
-        return await runAudit(rest, io);
+        return await (await import('./cmd-inspect.ts')).runAudit(rest, io);
       case 'export':
-        return await runExport(rest, io);
+        return await (await import('./cmd-inspect.ts')).runExport(rest, io);
       case 'init':
-        return runInit(rest, io);
+        return (await import('./cmd-init.ts')).runInit(rest, io);
       case 'doctor':
-        return await runDoctor(rest, io);
+        return await (await import('./cmd-doctor.ts')).runDoctor(rest, io);
       case 'demo':
-        return await runDemoCommand(rest, io);
+        return await (await import('./cmd-demo.ts')).runDemoCommand(rest, io);
       case 'help':
         io.out((rest[0] && USAGE[rest[0]]) || HELP);
         return EXIT.ok;

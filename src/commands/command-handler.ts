@@ -1,5 +1,6 @@
 import type { IncomingMessage } from '../chat/chat-port.ts';
 import { renderAgents, renderBoard, renderTaskMessage } from '../chat/render-task.ts';
+import { staffingOf, type Staffing } from '../chat/staffing.ts';
 import { describeError, LedgerError } from '../core/errors.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { OUTBOX_PRIORITY } from '../ledger/outbox-payload.ts';
@@ -281,11 +282,16 @@ export function applyCommand(ledger: Ledger, c: Command, actor: string, now: num
       if (c.taskId) {
         const task = ledger.getTask(c.taskId);
         if (!task) throw new LedgerError('unknown_task', `no task ${c.taskId}`);
-        const r = renderTaskMessage(task);
+        const r = renderTaskMessage(task, staffingNow(ledger));
         const result = task.result ? `\nresult: ${task.result.slice(0, 800)}` : '';
         return `${r.heading}\n${r.text}${result}`;
       }
-      return renderBoard(ledger.listTasks({ limit: 5_000 }), ledger.countByStatus(), ledger.isSwarmPaused());
+      return renderBoard(
+        ledger.listTasks({ limit: 5_000 }),
+        ledger.countByStatus(),
+        ledger.isSwarmPaused(),
+        staffingNow(ledger),
+      );
     }
     case 'agents': {
       const agents = ledger.listAgents();
@@ -297,4 +303,9 @@ export function applyCommand(ledger: Ledger, c: Command, actor: string, now: num
     case 'help':
       return helpText(c.topic);
   }
+}
+
+/** Who is online now (agents heard from within a lease, not paused), for status lines. */
+function staffingNow(ledger: Ledger): Staffing {
+  return staffingOf(ledger.listAgents(), ledger.core.now(), ledger.options.leaseMs);
 }

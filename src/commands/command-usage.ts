@@ -17,7 +17,7 @@ export function commandList(): string {
 }
 
 const TASK_OPTIONS = [
-  'Options go anywhere on the first line, as name=value or name:value:',
+  'Options go before or after the title (the title stays in one piece), as name=value or name:value:',
   '  skills=a,b  skills an agent needs',
   `  priority=0-9  higher runs first (default ${COMMAND_LIMITS.defaultPriority})`,
   '  after=T-1,T-2  wait for these tasks to be done',
@@ -25,7 +25,8 @@ const TASK_OPTIONS = [
   '  key=ORA-001  your own task id; sending it again returns the same task',
   `  attempts=1-20  tries before failing (default ${COMMAND_LIMITS.defaultAttempts})`,
   '  timeout=10m  per attempt: 90s, 10m, 2h or seconds, up to 24h',
-  'Quote a title that contains "=" or ":" words: /task "ratio=2 bug"',
+  'Unknown options are refused. A title with "=" in a word: quote it, or that word:',
+  '  /task "ratio=2 breaks the chart" priority=3   or   /task Set "x=5" in config',
 ];
 
 const SCHEDULE_OPTIONS = [

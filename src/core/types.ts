@@ -68,6 +68,12 @@ export interface AgentRecord {
   lastHeartbeatAt: number | null;
   /** Process id of the runtime that registered it last, for the board. */
   pid: number | null;
+  /** Random id of that process's runtime (one live process per agent id); null before it had one. */
+  instance: string | null;
+  /** Host that process runs on. */
+  host: string | null;
+  /** When that process registered. */
+  startedAt: number | null;
 }
 
 export type AttemptOutcome = 'running' | 'done' | 'review' | 'failed' | 'expired' | 'cancelled' | 'requeued';

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { TaskRow } from './task-row.ts';
-import { UNKNOWN, type Known, type ReplayedTask, type TaskReplay } from './task-replay.ts';
+import { TaskReplay, UNKNOWN, type Known, type ReplayedAttempt, type ReplayedTask } from './task-replay.ts';
 
 /** A task row or attempt that does not match what the events say. */
 export interface StateProblem {
@@ -32,80 +32,153 @@ function show(value: unknown): string {
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** An event row as the per-task replay reads it. */
+interface TaskEventRow {
+  seq: number;
+  type: string;
+  task_id: string;
+  agent_id: string | null;
+  actor: string;
+  data: string;
+}
+
 /**
- * Compares every task row, its dependencies and its attempts with the replayed events, and the
- * swarm's pause switch with its last event. Lease times and heartbeats are not compared: heartbeats
- * write no event.
+ * Replays the events one task at a time (they change only their own task and its attempts) and
+ * compares each task row, its dependencies and its attempts with the result, then the swarm's pause
+ * switch with its last event. Reading task by task keeps memory flat however many tasks the ledger
+ * holds. Lease times and heartbeats are not compared: heartbeats write no event.
+ * `replayProblems` collects events that make no sense for their task, in event order.
  */
-export function checkRowsAgainstReplay(db: Database.Database, replay: TaskReplay): ReplayCheck {
-  const problems: StateProblem[] = [];
+export function checkRowsByTask(
+  db: Database.Database,
+  swarmPaused: boolean | undefined,
+  parseData: (json: string) => Record<string, unknown>,
+): ReplayCheck & { replayProblems: { seq: number; problem: string }[] } {
+  const rowProblems: (StateProblem & { order: number })[] = [];
+  const goneProblems: (StateProblem & { order: number })[] = [];
+  const attemptProblems: StateProblem[] = [];
+  const missingAttempts: (StateProblem & { order: number })[] = [];
+  const replayProblems: { seq: number; problem: string }[] = [];
   const unchecked = new Map<string, number>();
-  const seen = new Set<string>();
+  const rowOf = db.prepare('SELECT * FROM tasks WHERE id = ?');
   const depsOf = db.prepare('SELECT depends_on FROM task_deps WHERE task_id = ? ORDER BY depends_on');
-  let tasks = 0;
+  const attemptsOf = db.prepare(
+    'SELECT task_id, attempt, agent_id, outcome FROM attempts WHERE task_id = ? ORDER BY attempt',
+  );
 
-  for (const row of db.prepare('SELECT * FROM tasks ORDER BY seq').iterate() as IterableIterator<TaskRow>) {
-    tasks++;
-    seen.add(row.id);
-    const t = replay.tasks.get(row.id);
-    if (!t) {
-      problems.push({
-        taskId: row.id,
-        problem: `${row.id}: the task is in the tasks table but no event created it (status ${row.status})`,
+  const finish = (taskId: string, replay: TaskReplay): void => {
+    replayProblems.push(...replay.problems);
+    const t = replay.tasks.get(taskId);
+    const row = rowOf.get(taskId) as TaskRow | undefined;
+    if (t && row) {
+      const deps = (depsOf.all(taskId) as { depends_on: string }[]).map((r) => r.depends_on).sort();
+      const found: StateProblem[] = [];
+      compareTask(row, deps, t, found, unchecked);
+      for (const p of found) rowProblems.push({ ...p, order: row.seq });
+    } else if (t) {
+      goneProblems.push({
+        taskId,
+        problem: `${taskId}: the events describe this task but its row is gone`,
+        order: t.createdSeq,
       });
-      continue;
     }
-    const deps = (depsOf.all(row.id) as { depends_on: string }[]).map((r) => r.depends_on).sort();
-    compareTask(row, deps, t, problems, unchecked);
-  }
-  for (const id of replay.tasks.keys()) {
-    if (!seen.has(id))
-      problems.push({ taskId: id, problem: `${id}: the events describe this task but its row is gone` });
-  }
-
-  const attemptRows = db
-    .prepare('SELECT task_id, attempt, agent_id, outcome FROM attempts ORDER BY task_id, attempt')
-    .all() as AttemptRow[];
-  const attemptSeen = new Set<string>();
-  for (const a of attemptRows) {
-    const key = `${a.task_id}#${a.attempt}`;
-    attemptSeen.add(key);
-    const expected = replay.attempts.get(key);
-    const where = `${a.task_id} attempt ${a.attempt}`;
-    if (!expected) {
-      problems.push({ taskId: a.task_id, problem: `${where}: recorded, but no event claimed it` });
-      continue;
+    const seen = new Set<string>();
+    for (const a of attemptsOf.all(taskId) as AttemptRow[]) {
+      const key = `${a.task_id}#${a.attempt}`;
+      seen.add(key);
+      checkAttempt(a, replay.attempts.get(key), attemptProblems);
     }
-    if (a.agent_id !== expected.agentId)
-      problems.push({
-        taskId: a.task_id,
-        problem: `${where}: agent is ${show(a.agent_id)} but the events say ${show(expected.agentId)}`,
-      });
-    if (a.outcome !== expected.outcome)
-      problems.push({
-        taskId: a.task_id,
-        problem: `${where}: outcome is ${a.outcome} but the events say ${expected.outcome}`,
-      });
-  }
-  for (const key of replay.attempts.keys()) {
-    if (!attemptSeen.has(key)) {
-      const [taskId = '', n = ''] = key.split('#');
-      problems.push({
+    for (const key of replay.attempts.keys()) {
+      if (seen.has(key)) continue;
+      const n = key.slice(key.lastIndexOf('#') + 1);
+      missingAttempts.push({
         taskId,
         problem: `${taskId} attempt ${n}: claimed in the events, but its row is gone`,
+        order: (t?.createdSeq ?? 0) * 1_000 + Number(n),
       });
     }
+  };
+
+  let current: { taskId: string; replay: TaskReplay } | undefined;
+  const events = db
+    .prepare(
+      'SELECT seq, type, task_id, agent_id, actor, data FROM events WHERE task_id IS NOT NULL ORDER BY task_id, seq',
+    )
+    .iterate() as IterableIterator<TaskEventRow>;
+  for (const e of events) {
+    if (current?.taskId !== e.task_id) {
+      if (current) finish(current.taskId, current.replay);
+      current = { taskId: e.task_id, replay: new TaskReplay() };
+    }
+    current.replay.apply({
+      seq: e.seq,
+      type: e.type,
+      taskId: e.task_id,
+      agentId: e.agent_id,
+      actor: e.actor,
+      data: parseData(e.data),
+    });
   }
+  if (current) finish(current.taskId, current.replay);
+
+  // Rows no event created, and attempts of tasks no event names at all.
+  const orphanRows = db
+    .prepare(
+      `SELECT id, status, seq FROM tasks t WHERE NOT EXISTS
+         (SELECT 1 FROM events e WHERE e.task_id = t.id AND e.type = 'task_created')`,
+    )
+    .all() as { id: string; status: string; seq: number }[];
+  for (const row of orphanRows)
+    rowProblems.push({
+      taskId: row.id,
+      problem: `${row.id}: the task is in the tasks table but no event created it (status ${row.status})`,
+      order: row.seq,
+    });
+  const orphanAttempts = db
+    .prepare(
+      `SELECT task_id, attempt, agent_id, outcome FROM attempts a
+       WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.task_id = a.task_id) ORDER BY task_id, attempt`,
+    )
+    .all() as AttemptRow[];
+  for (const a of orphanAttempts) checkAttempt(a, undefined, attemptProblems);
+
+  const byOrder = (a: { order: number }, b: { order: number }): number => a.order - b.order;
+  const strip = ({ order: _order, ...p }: StateProblem & { order: number }): StateProblem => p;
+  const problems: StateProblem[] = [
+    ...rowProblems.sort(byOrder).map(strip),
+    ...goneProblems.sort(byOrder).map(strip),
+    ...attemptProblems.sort((a, b) => (a.taskId ?? '').localeCompare(b.taskId ?? '')),
+    ...missingAttempts.sort(byOrder).map(strip),
+  ];
 
   const paused = db.prepare("SELECT value FROM kv WHERE key = 'swarm_paused'").get() as
     { value: string } | undefined;
   const isPaused = paused?.value === '1';
-  if (isPaused !== (replay.swarmPaused ?? false))
+  if (isPaused !== (swarmPaused ?? false))
     problems.push({
       taskId: null,
       problem: `the swarm is ${isPaused ? 'paused' : 'running'} but the events say ${isPaused ? 'running' : 'paused'}`,
     });
-  return { tasks, problems, unchecked };
+  const tasks = (db.prepare('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n;
+  return { tasks, problems, unchecked, replayProblems: replayProblems.sort((a, b) => a.seq - b.seq) };
+}
+
+function checkAttempt(a: AttemptRow, expected: ReplayedAttempt | undefined, problems: StateProblem[]): void {
+  const where = `${a.task_id} attempt ${a.attempt}`;
+  if (!expected) {
+    problems.push({ taskId: a.task_id, problem: `${where}: recorded, but no event claimed it` });
+    return;
+  }
+  if (a.agent_id !== expected.agentId)
+    problems.push({
+      taskId: a.task_id,
+      problem: `${where}: agent is ${show(a.agent_id)} but the events say ${show(expected.agentId)}`,
+    });
+  if (a.outcome !== expected.outcome)
+    problems.push({
+      taskId: a.task_id,
+      problem: `${where}: outcome is ${a.outcome} but the events say ${expected.outcome}`,
+    });
 }
 
 function compareTask(

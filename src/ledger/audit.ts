@@ -4,7 +4,7 @@ export type { EventRow } from './audit-chain.ts';
 import { checkCheckpoint, type Checkpoint, type CheckpointCheck } from './audit-checkpoint.ts';
 import type { AuditKey } from './audit-key.ts';
 import { checkMirror } from './audit-mirror.ts';
-import { checkRowsAgainstReplay } from './audit-replay.ts';
+import { checkRowsByTask } from './audit-replay.ts';
 import { TaskReplay } from './task-replay.ts';
 
 export interface AuditProblem {
@@ -58,11 +58,14 @@ function parseData(json: string): Record<string, unknown> {
  * events say, the ledger holds the given checkpoint, and every event meant for the channel reached it.
  */
 export function auditLedger(db: Database.Database, options: AuditOptions = {}): AuditReport {
-  const replay = new TaskReplay();
+  // The chain in event order; the swarm-wide events (pause) replayed here, the tasks' afterwards one
+  // task at a time, so memory does not grow with the number of tasks.
+  const swarm = new TaskReplay();
   const mirroredSeqs: number[] = [];
   const chain = checkChain(db, options.key, (row) => {
     if (row.mirrored === 1) mirroredSeqs.push(row.seq);
-    replay.apply({
+    if (row.task_id !== null) return;
+    swarm.apply({
       seq: row.seq,
       type: row.type,
       taskId: row.task_id,
@@ -72,8 +75,8 @@ export function auditLedger(db: Database.Database, options: AuditOptions = {}): 
     });
   });
   const problems: AuditProblem[] = [...chain.problems];
-  for (const p of replay.problems) problems.push({ seq: p.seq, kind: 'chain', problem: p.problem });
-  const rows = checkRowsAgainstReplay(db, replay);
+  const rows = checkRowsByTask(db, swarm.swarmPaused, parseData);
+  for (const p of rows.replayProblems) problems.push({ seq: p.seq, kind: 'chain', problem: p.problem });
   for (const p of rows.problems)
     problems.push({
       seq: null,

@@ -10,6 +10,13 @@ import {
   type TaskStatus,
 } from '../core/types.ts';
 import * as agents from './agent-ops.ts';
+import {
+  queuedNeeds,
+  refreshStatusMessages,
+  workLeftFor,
+  type QueuedNeeds,
+  type WorkLeft,
+} from './agent-work.ts';
 import * as attempts from './attempt-ops.ts';
 import { auditLedger, type AuditOptions, type AuditReport, type EventRow } from './audit.ts';
 import { createAuditKey, type AuditKey } from './audit-key.ts';
@@ -260,14 +267,26 @@ export class Ledger {
   agentHeartbeat(agentId: string): void {
     agents.agentHeartbeat(this.core, agentId);
   }
-  markAgentOffline(agentId: string): void {
-    agents.markAgentOffline(this.core, agentId);
+  markAgentOffline(agentId: string, instance?: string): void {
+    agents.markAgentOffline(this.core, agentId, instance);
   }
   listAgents(): AgentRecord[] {
     return agents.listAgents(this.core);
   }
   getAgent(id: string): AgentRecord | undefined {
     return agents.getAgent(this.core, id);
+  }
+  /** What an agent could still do (a task it holds, could claim, or waits for), or undefined. */
+  workLeftFor(agent: { id: string; skills: string[] }): WorkLeft | undefined {
+    return workLeftFor(this.core, agent);
+  }
+  /** Every queued task's skills and assignee (not waiting on a failed dependency), cheaply. */
+  queuedNeeds(): QueuedNeeds[] {
+    return queuedNeeds(this.core);
+  }
+  /** Queues a refresh of these tasks' status messages, without an event (see agent-work.ts). */
+  refreshStatusMessages(taskIds: readonly string[]): void {
+    refreshStatusMessages(this.core, taskIds);
   }
   /** Tasks an agent currently holds (claimed or blocked). */
   heldBy(agentId: string): Task[] {

@@ -164,6 +164,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX schedule_fires_slot ON schedule_fires (schedule_id, slot_at) WHERE kind = 'slot';
   CREATE INDEX schedule_fires_recent ON schedule_fires (schedule_id, id);
   `,
+  // 4: which process runs an agent (one live process per agent id) and which process made each
+  // claim, so a restarted agent releases its predecessor's claims at once instead of waiting a lease.
+  `
+  ALTER TABLE agents ADD COLUMN instance TEXT;
+  ALTER TABLE agents ADD COLUMN host TEXT;
+  ALTER TABLE agents ADD COLUMN started_at INTEGER;
+  ALTER TABLE attempts ADD COLUMN instance TEXT;
+  `,
 ];
 
 /** Applies every migration newer than the file's `user_version`, each in its own transaction. */

@@ -43,6 +43,8 @@ export interface ClaimingAgent {
   id: string;
   skills: string[];
   leaseMs?: number;
+  /** The claiming process's instance id, recorded on the attempt (see `registerAgent`). */
+  instance?: string;
 }
 
 export function loadTask(core: LedgerCore, id: string): Task | undefined {
@@ -156,9 +158,9 @@ function takeClaim(core: LedgerCore, row: TaskRow, agent: ClaimingAgent): ClaimR
   if (changed !== 1) return { kind: 'taken' };
   core
     .sql(
-      'INSERT INTO attempts (task_id, attempt, agent_id, started_at, lease_expires_at, last_heartbeat_at) VALUES (?,?,?,?,?,?)',
+      'INSERT INTO attempts (task_id, attempt, agent_id, started_at, lease_expires_at, last_heartbeat_at, instance) VALUES (?,?,?,?,?,?,?)',
     )
-    .run(row.id, attempt, agent.id, now, leaseExpiresAt, now);
+    .run(row.id, attempt, agent.id, now, leaseExpiresAt, now, agent.instance ?? null);
   core.appendEvent({
     type: 'task_claimed',
     taskId: row.id,

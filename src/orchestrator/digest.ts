@@ -1,4 +1,5 @@
-import { renderTaskLine } from '../chat/render-task.ts';
+import { taskLineRenderer } from '../chat/render-task.ts';
+import type { Staffing } from '../chat/staffing.ts';
 import type { Task } from '../core/types.ts';
 import type { OutboxRow } from '../ledger/outbox-payload.ts';
 
@@ -15,6 +16,8 @@ const LINE_MAX = 300;
 export interface DigestView {
   taskOf(id: string): Task | undefined;
   hasMainMessage(taskId: string): boolean;
+  /** Who is online, so a queued task nobody can take says so. */
+  staffing?: Staffing;
 }
 
 function clip(text: string): string {
@@ -31,7 +34,7 @@ function lineFor(row: OutboxRow, view: DigestView): string | undefined {
     // A task that already has its main message gets it edited, so the board stays true.
     if (!row.taskId || view.hasMainMessage(row.taskId)) return undefined;
     const task = view.taskOf(row.taskId);
-    return task ? renderTaskLine(task) : undefined;
+    return task ? taskLineRenderer(view.staffing)(task) : undefined;
   }
   const who = row.payload.speaker ? ` ${row.payload.speaker}:` : '';
   const task = row.taskId ? `${row.taskId}${who} ` : who ? `${who} ` : '';

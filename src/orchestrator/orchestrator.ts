@@ -9,6 +9,7 @@ import { RemoteArbiter, type ArbiterOptions } from '../remote/remote-arbiter.ts'
 import { CheckpointKeeper } from './checkpoint-keeper.ts';
 import { OutboxPoster } from './outbox-poster.ts';
 import type { PosterOptions } from './poster-options.ts';
+import { StaffingWatch } from './staffing-watch.ts';
 
 export interface OrchestratorOptions {
   ledger: Ledger;
@@ -88,6 +89,7 @@ export class Orchestrator {
   private readonly inbox: InboxOptions;
   private readonly replyLimiter: ReplyLimiter;
   private started = false;
+  private readonly staffing: StaffingWatch;
   private connected = false;
   private reconnect: NodeJS.Timeout | undefined;
   private readonly deferred = new Set<NodeJS.Timeout>();
@@ -100,6 +102,7 @@ export class Orchestrator {
       );
     }
     this.replyLimiter = new ReplyLimiter(this.inbox.replyLimits, () => options.ledger.core.now());
+    this.staffing = new StaffingWatch(options.ledger, options.log);
     this.poster = new OutboxPoster(
       {
         ledger: options.ledger,
@@ -182,8 +185,9 @@ export class Orchestrator {
     }
   }
 
-  /** Requeues (or fails) claims whose agents went silent. */
+  /** Requeues (or fails) claims whose agents went silent; refreshes status lines if who is online changed. */
   sweep(): number {
+    if (this.staffing.check() > 0) this.poster.kick();
     try {
       const n = this.options.ledger.expireLeases();
       if (n) {

@@ -2,6 +2,7 @@ import Bottleneck from 'bottleneck';
 import type { ChatPort, OutgoingMessage, SentMessage, TaskAnchor } from '../chat/chat-port.ts';
 import { splitText, truncateText } from '../chat/split-text.ts';
 import { renderTaskMessage } from '../chat/render-task.ts';
+import { staffingOf, type Staffing } from '../chat/staffing.ts';
 import { ChatError, describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
@@ -159,6 +160,7 @@ export class OutboxPoster {
     const view = {
       taskOf: (id: string) => ledger.getTask(id),
       hasMainMessage: (taskId: string) => ledger.outbox.taskMessage(taskId, channel) !== undefined,
+      staffing: this.staffing(),
     };
     const digests = buildDigests(due, view, port.limits.maxTextLength);
     for (const d of digests) {
@@ -311,12 +313,18 @@ export class OutboxPoster {
     }
   }
 
+  /** Who is online now, so a queued task nobody can take says so (see staffing.ts). */
+  private staffing(): Staffing {
+    const { ledger } = this.deps;
+    return staffingOf(ledger.listAgents(), ledger.core.now(), ledger.options.leaseMs);
+  }
+
   /** Creates the task's main message, or edits it in place to show the task's current state. */
   private async sendStatus(row: OutboxRow): Promise<SentMessage> {
     const { ledger, channel, port } = this.deps;
     const task = row.taskId ? ledger.getTask(row.taskId) : undefined;
     if (!task) throw new ChatError(`status row ${row.id} names no known task`, { permanent: true });
-    const rendered = renderTaskMessage(task);
+    const rendered = renderTaskMessage(task, this.staffing());
     const max = port.limits.maxTextLength - rendered.heading.length - 1;
     const body = { heading: rendered.heading, text: truncateText(rendered.text, Math.max(1, max)) };
     const existing = ledger.outbox.taskMessage(task.id, channel);

@@ -217,11 +217,12 @@ describe('generated /task commands', () => {
         if (spec.key !== undefined) options.push(`key${sep}${spec.key}`);
         if (spec.attempts !== undefined) options.push(`attempts${sep}${spec.attempts}`);
         if (spec.timeout) options.push(`timeout${sep}${spec.timeout.typed}`);
-        // Scatter the options among the title words; the title keeps its word order.
-        const words = [...spec.titleWords];
+        // Each option goes before or after the title, which stays in one piece.
+        const before: string[] = [];
+        const after: string[] = [];
         const iter = positions[Symbol.iterator]();
-        for (const option of options)
-          words.splice((iter.next().value as number) % (words.length + 1), 0, option);
+        for (const option of options) ((iter.next().value as number) % 2 === 0 ? before : after).push(option);
+        const words = [...before, ...spec.titleWords, ...after];
         const text = [`${spec.word} ${words.join(' ')}`, ...spec.body].join('\n');
 
         const expected: TaskCommand = {
@@ -242,6 +243,87 @@ describe('generated /task commands', () => {
         if (result.kind === 'ok') expect(result.command).toEqual(expected);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+// Option names that are not /task options, and words that a stray title word could be.
+const unknownName = fc
+  .stringMatching(/^[a-z][a-z0-9_-]{0,10}$/)
+  .filter(
+    (n) =>
+      ![
+        'skills',
+        'skill',
+        'priority',
+        'prio',
+        'after',
+        'deps',
+        'depends',
+        'dependson',
+        'depends-on',
+        'review',
+        'key',
+        'id',
+        'attempts',
+        'max-attempts',
+        'maxattempts',
+        'tries',
+        'timeout',
+      ].includes(n),
+  );
+
+describe('words that are not options never end up in the title', () => {
+  it('refuses an unknown name=value anywhere on the title line, naming it', () => {
+    fc.assert(
+      fc.property(
+        fc.array(titleWord, { minLength: 1, maxLength: 6 }),
+        unknownName,
+        titleWord,
+        fc.nat(),
+        (titleWords, name, value, at) => {
+          const words = [...titleWords];
+          words.splice(at % (words.length + 1), 0, `${name}=${value}`);
+          const result = parseCommand(`/task ${words.join(' ')}`);
+          expect(result.kind).toBe('error');
+          if (result.kind === 'error') expect(result.message).toContain(`unknown option ${name}=`);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a word between options after the title', () => {
+    fc.assert(
+      fc.property(
+        fc.array(titleWord, { minLength: 1, maxLength: 6 }),
+        titleWord,
+        fc.integer({ min: 0, max: 9 }),
+        (titleWords, stray, priority) => {
+          const result = parseCommand(`/task ${titleWords.join(' ')} priority=${priority} ${stray}`);
+          expect(result.kind).toBe('error');
+          if (result.kind === 'error') expect(result.message).toContain(`unexpected '${stray}'`);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps a quoted title with = and option names in it whole', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(titleWord, fc.constantFrom('a=b', 'priority=2', 'colour=blue', '--review')), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        fc.integer({ min: 0, max: 9 }),
+        (titleWords, priority) => {
+          const title = titleWords.join(' ');
+          const result = parseCommand(`/task "${title}" priority=${priority}`);
+          expect(result).toMatchObject({ kind: 'ok', command: { title, priority } });
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

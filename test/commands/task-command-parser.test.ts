@@ -47,13 +47,17 @@ describe('/task', () => {
         timeoutMs: 600_000,
       },
     ],
-    ['/task priority=1 Fix skills:web the login', { title: 'Fix the login', priority: 1, skills: ['web'] }],
+    ['/task priority=1 Fix the login skills:web', { title: 'Fix the login', priority: 1, skills: ['web'] }],
+    ['/task "a=b is the title" priority=2', { title: 'a=b is the title', priority: 2 }],
+    ['/task Set "x=5" in config', { title: 'Set "x=5" in config' }],
+    ['/task See http://example.org/a?b=c now', { title: 'See http://example.org/a?b=c now' }],
+    ['/task Note: check a==b and 2+2=4', { title: 'Note: check a==b and 2+2=4' }],
+    ['/task Tune the -ish values', { title: 'Tune the -ish values' }],
     ['/task "ratio=2 breaks: the chart"', { title: 'ratio=2 breaks: the chart' }],
     ['/task “Smart quoted” prio=2', { title: 'Smart quoted', priority: 2 }],
     ['/task Fix Bob’s “login” page', { title: 'Fix Bob’s “login” page' }],
     ['/task Make a 12" pizza', { title: 'Make a 12" pizza' }],
     ['/task Review: the docs', { title: 'Review: the docs' }],
-    ['/task Set x=5 in config', { title: 'Set x=5 in config' }],
     [
       '/task A after=T-1, T-2,3 skills=a, b',
       { title: 'A', dependsOn: ['T-1', 'T-2', 'T-3'], skills: ['a', 'b'] },
@@ -143,7 +147,41 @@ describe('/task', () => {
     ['/task A priority=', 'priority= needs a value, with no space after the ='],
     [
       '/task A --colour=red',
-      'unknown option colour; the options are skills, priority, after, review, key, attempts, timeout',
+      'unknown option colour=; known: skills, priority, after, review, key, attempts, timeout; to keep it in the title, quote it: "--colour=red"',
+    ],
+    [
+      '/task w colour=blue',
+      'unknown option colour=; known: skills, priority, after, review, key, attempts, timeout; to keep it in the title, quote it: "colour=blue"',
+    ],
+    [
+      '/task Set x=5 in config',
+      'unknown option x=; known: skills, priority, after, review, key, attempts, timeout; to keep it in the title, quote it: "x=5"',
+    ],
+    [
+      '/task A priorty=3',
+      'unknown option priorty=; did you mean priority=? known: skills, priority, after, review, key, attempts, timeout; to keep it in the title, quote it: "priorty=3"',
+    ],
+    [
+      '/task A --timout=3m',
+      'unknown option timout=; did you mean timeout=? known: skills, priority, after, review, key, attempts, timeout; to keep it in the title, quote it: "--timout=3m"',
+    ],
+    [
+      '/task A --colour',
+      'unknown option --colour; known: skills, priority, after, review, key, attempts, timeout; to keep it in the title, quote it: "--colour"',
+    ],
+    ['/task x --timeout 10', "write options as name=value with no spaces, like timeout=10m, not '--timeout'"],
+    ['/task x —priority 3', "write options as name=value with no spaces, like priority=7, not '-priority'"],
+    [
+      '/task x timeout=10 minutes',
+      "unexpected 'minutes' after timeout=10: write the title in one piece, before or after the options, and each option's value without spaces",
+    ],
+    [
+      '/task priority=1 Fix skills:web the login',
+      "unexpected 'the' after skills:web: write the title in one piece, before or after the options, and each option's value without spaces",
+    ],
+    [
+      '/task priority=2\nFix it review=yes today',
+      "unexpected 'today' after review=yes: write the title in one piece, before or after the options, and each option's value without spaces",
     ],
     [
       '/task priority=x attempts=y',

@@ -72,3 +72,39 @@ describe('audit', () => {
     expect(bad.out.join('\n')).toMatch(/FAILED/);
   });
 });
+
+describe('audit, task by task', () => {
+  it('reports row problems in task order across many tasks, and rows, attempts and events without their counterpart', () => {
+    const l = tempLedger();
+    for (let i = 1; i <= 12; i++) l.createTask({ title: `t${i}` }, 'cli');
+    const c = l.claimNext({ id: 'x', skills: [] });
+    if (c.kind !== 'claimed') throw new Error('claim');
+    // Edited rows without events: T-10 sorts before T-2 as text, but comes after it as a task.
+    l.db.prepare("UPDATE tasks SET title = 'forged' WHERE id IN ('T-2', 'T-10')").run();
+    // A row no event created, an attempt no event claimed, and a task whose row is gone.
+    l.db
+      .prepare(
+        `INSERT INTO tasks (id, seq, title, timeout_ms, max_attempts, status, created_by, created_at, updated_at)
+         VALUES ('GHOST', 999, 'ghost', 1000, 1, 'queued', 'x', 0, 0)`,
+      )
+      .run();
+    l.db
+      .prepare(
+        "INSERT INTO attempts (task_id, attempt, agent_id, started_at, lease_expires_at, last_heartbeat_at) VALUES ('GHOST', 1, 'x', 0, 0, 0)",
+      )
+      .run();
+    l.db.prepare('PRAGMA foreign_keys = OFF').run();
+    l.db.prepare("DELETE FROM tasks WHERE id = 'T-12'").run();
+    const state = l
+      .audit()
+      .problems.filter((p) => p.kind === 'state')
+      .map((p) => p.problem);
+    expect(state).toEqual([
+      'T-2: title is "forged" but the events say "t2"',
+      'T-10: title is "forged" but the events say "t10"',
+      'GHOST: the task is in the tasks table but no event created it (status queued)',
+      'T-12: the events describe this task but its row is gone',
+      'GHOST attempt 1: recorded, but no event claimed it',
+    ]);
+  });
+});

@@ -169,4 +169,108 @@ describe('console channel', () => {
     await channel.edit({ messageId: '41' }, { heading: 'T-9 done', text: 'ok' });
     expect(printed()).toMatch(/#41 ✎ swarm ▸ T-9 done\n/);
   });
+
+  it('delivers a /task typed over several lines as one message (piped input: after a pause)', async () => {
+    const { input, received, start, printed } = setup({ taskBodyIdleMs: 50 });
+    await start();
+    input.write('/task Fix the login skills=web\nSafari shows a blank page.\nSteps: sign in.\n');
+    const got = await waitFor('the task', () => received[0], 5_000);
+    expect(got.text).toBe('/task Fix the login skills=web\nSafari shows a blank page.\nSteps: sign in.');
+    input.write('/task Second\nits body\n\n/status\n');
+    await waitFor('two more', () => received[2], 5_000);
+    expect(received.map((m) => m.text)).toEqual([got.text, '/task Second\nits body', '/status']);
+    expect(printed()).toContain('<you> /task Second\n');
+  });
+
+  it('at a terminal, says how to end the body and waits for the empty line', async () => {
+    const input = Object.assign(new PassThrough(), { isTTY: true });
+    const output = new PassThrough();
+    const chunks: string[] = [];
+    output.on('data', (c: Buffer) => chunks.push(c.toString()));
+    const channel = createConsoleChannel({ utc: true }, { input, output, env: {} });
+    opened.push(channel);
+    const received: IncomingMessage[] = [];
+    await channel.start(async (m) => {
+      received.push(m);
+    });
+    input.write('/task A\nline one\n');
+    await waitFor(
+      'the hint',
+      () => (chunks.join('').includes('an empty line sends the task') ? true : undefined),
+      5_000,
+    );
+    input.write('line two\n\n');
+    const got = await waitFor('the task', () => received[0], 5_000);
+    expect(got.text).toBe('/task A\nline one\nline two');
+  });
+
+  const TASK = {
+    heading: '🔧 T-1 · Fix',
+    text: 'working: coder (attempt 1)\npriority 5 · skills web\nThe body.',
+  };
+  const progress = (pct: number) => ({
+    ...TASK,
+    text: TASK.text.replace('(attempt 1)', `(attempt 1) · ${pct}%`),
+  });
+
+  it('prints a state change as one line, and the whole message when more than its status changed', async () => {
+    const { channel, printed } = setup({}, { clock: { now: () => 0 } });
+    const sent = await channel.send({
+      heading: '⏳ T-1 · Fix',
+      text: 'queued\npriority 5 · skills web\nThe body.',
+      nonce: 'n',
+    });
+    const before = printed().length;
+    await channel.edit(sent, TASK);
+    expect(printed().slice(before)).toBe(
+      '[00:00:00] #1 ✎ swarm ▸ 🔧 T-1 · Fix │ working: coder (attempt 1)\n',
+    );
+    const mid = printed().length;
+    await channel.edit(sent, { ...TASK, text: TASK.text.replace('priority 5', 'priority 9') });
+    expect(printed().slice(mid)).toBe(
+      [
+        '[00:00:00] #1 ✎ swarm ▸ 🔧 T-1 · Fix',
+        '           │ working: coder (attempt 1)',
+        '           │ priority 9 · skills web',
+        '           │ The body.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('rewrites a progress update in place on a terminal, and only while it is the last line', async () => {
+    const { channel, printed } = setup({}, { tty: true, env: { NO_COLOR: '1' } });
+    const sent = await channel.send({ ...TASK, nonce: 'n' });
+    await channel.edit(sent, progress(10));
+    expect(printed()).not.toContain('\x1b[1A');
+    await channel.edit(sent, progress(20));
+    await channel.edit(sent, progress(30));
+    expect(printed().match(/\x1b\[1A\r\x1b\[2K/g)).toHaveLength(2);
+    await channel.send({ text: 'something else', nonce: 'n' });
+    const mark = printed().length;
+    await channel.edit(sent, progress(40));
+    expect(printed().slice(mark)).not.toContain('\x1b[1A');
+    expect(printed().slice(mark)).toMatch(/✎ swarm ▸ 🔧 T-1 · Fix │ working: coder \(attempt 1\) · 40%\n$/);
+  });
+
+  it('without a terminal, prints at most one progress update per interval and then the newest', async () => {
+    let now = 1_000_000;
+    const { channel, printed } = setup({ progressIntervalMs: 200 }, { clock: { now: () => now } });
+    const sent = await channel.send({ ...TASK, nonce: 'n' });
+    for (let pct = 1; pct <= 30; pct++) await channel.edit(sent, progress(pct));
+    const count = () => (printed().match(/✎/g) ?? []).length;
+    expect(count()).toBe(1);
+    expect(printed()).toContain('· 1%');
+    // The newest waits for the rest of the interval; nothing in between is printed.
+    await waitFor('the newest update', () => (printed().includes('· 30%') ? true : undefined), 5_000);
+    expect(count()).toBe(2);
+    expect(printed()).not.toContain('· 2%');
+    // A state change is printed at once, and drops a waiting progress update.
+    now += 50;
+    await channel.edit(sent, progress(31));
+    await channel.edit(sent, { heading: '✅ T-1 · Fix', text: 'done\npriority 5 · skills web\nThe body.' });
+    expect(printed()).toMatch(/✎ swarm ▸ ✅ T-1 · Fix │ done\n$/);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(printed()).not.toContain('· 31%');
+  });
 });

@@ -88,6 +88,21 @@ describe('renderConsoleMessage', () => {
     expect(withFile).toBe('[t] #9 swarm: see file\n    📎 out.txt → /tmp/9-out.txt\n');
   });
 
+  it('shows a compact edit on one line: heading │ first line', () => {
+    const view = {
+      messageId: '7',
+      time: 't',
+      kind: 'edit',
+      who: 'swarm',
+      heading: 'T-3 done',
+      text: 'by coder\nnot shown',
+      compact: true,
+    } as const;
+    expect(renderConsoleMessage(view, plain)).toBe('[t] #7 ✎ swarm ▸ T-3 done │ by coder\n');
+    const [entry] = parseConsoleOutput(renderConsoleMessage(view, plain), 'swarm');
+    expect(entry).toMatchObject({ heading: 'T-3 done', text: 'by coder' });
+  });
+
   it('uses ANSI colour only when asked', () => {
     const view = { messageId: '1', time: 't', kind: 'sent', who: 'swarm', heading: 'H', text: 'x' } as const;
     expect(renderConsoleMessage(view, { color: true })).toContain('\x1b[1mH\x1b[0m');

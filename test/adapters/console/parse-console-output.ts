@@ -19,7 +19,11 @@ export function parseConsoleOutput(printed: string, botName: string): Transcript
     if (current) current.entry.text = current.textLines.join('\n');
     current = undefined;
   };
-  const lines = printed.replace(ANSI_SGR, '').split('\n');
+  // A one-line update rewritten in place (cursor up, clear line) replaces the line printed before it.
+  const lines = printed
+    .replace(ANSI_SGR, '')
+    .replace(/[^\n]*\n\x1b\[1A\r\x1b\[2K/g, '')
+    .split('\n');
   if (lines.at(-1) === '') lines.pop();
   for (const line of lines) {
     const header = HEADER.exec(line);
@@ -49,6 +53,15 @@ export function parseConsoleOutput(printed: string, botName: string): Transcript
         entry.replyToMessageId = previous.replyToMessageId;
       if (previous?.attachments) entry.attachments = previous.attachments;
       const inline = human ? human[2]! : swarm![3]!;
+      // A one-line edit: `heading │ first line`; the lines below the first did not change.
+      const split = edit && swarm?.[2] === ' ▸ ' ? inline.indexOf(' │ ') : -1;
+      if (split >= 0) {
+        entry.heading = inline.slice(0, split);
+        const rest = (previous?.text ?? '').split('\n').slice(1);
+        entries.set(id, entry);
+        current = { entry, textLines: [inline.slice(split + 3), ...rest] };
+        continue;
+      }
       if (swarm?.[2] === ' ▸ ') entry.heading = inline;
       entries.set(id, entry);
       current = { entry, textLines: swarm?.[2] === ' ▸ ' ? [] : [inline] };
