@@ -173,7 +173,7 @@ function decide(
     return 'refused';
   }
   try {
-    const text = apply(ledger, command, actorOf(msg), Date.now());
+    const text = applyCommand(ledger, command, actorOf(msg), Date.now());
     if (text) {
       reply(text);
       return 'replied';
@@ -235,7 +235,7 @@ function explainStrayReply(
 }
 
 /** Runs a command; returns the reply text, or undefined when the mirror already shows the change. */
-function apply(ledger: Ledger, c: Command, actor: string, now: number): string | undefined {
+export function applyCommand(ledger: Ledger, c: Command, actor: string, now: number): string | undefined {
   switch (c.name) {
     case 'task': {
       const res = ledger.createTask(toNewTask(c), actor);

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatPort, IncomingMessage } from '../chat/chat-port.ts';
 import { handleIncoming, type AdminPolicy } from '../commands/command-handler.ts';
+import { handlePromptReply } from '../commands/interaction-prompts.ts';
 import { ReplyLimiter, type ReplyLimits } from '../commands/reply-limiter.ts';
 import { ChatError, describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
+import { answerInteraction } from './answer-interaction.ts';
 import { CheckpointKeeper } from './checkpoint-keeper.ts';
 import { OutboxPoster } from './outbox-poster.ts';
 import type { PosterOptions } from './poster-options.ts';
@@ -189,7 +191,26 @@ export class Orchestrator {
 
   /** Never throws: a message that breaks something costs a log line, not the orchestrator. */
   async onMessage(msg: IncomingMessage, tries = 0): Promise<void> {
+    if (msg.interaction) {
+      const { ledger, channel, admins, log } = this.options;
+      await answerInteraction(
+        { ledger, channel, admins, log, kick: () => this.poster.kick() },
+        { ...msg, interaction: msg.interaction },
+      );
+      return;
+    }
     try {
+      const promptReply = handlePromptReply(
+        this.options.ledger,
+        this.options.channel,
+        this.options.admins,
+        msg,
+        this.replyLimiter,
+      );
+      if (promptReply !== undefined) {
+        this.poster.kick();
+        return;
+      }
       const final = tries >= DEFER_TRIES;
       const outcome = handleIncoming(this.options.ledger, this.options.channel, this.options.admins, msg, {
         final,
