@@ -71,7 +71,8 @@ export function createTelegramPoller(api: Api, options: TelegramPollingOptions, 
         updates = await api.getUpdates(
           {
             timeout: options.timeoutSeconds,
-            allowed_updates: ['message'],
+            // Button presses arrive as callback queries.
+            allowed_updates: ['message', 'callback_query'],
             ...(offset === undefined ? {} : { offset }),
           },
           signal as GrammySignal,
