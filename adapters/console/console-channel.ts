@@ -5,7 +5,7 @@ import type {
   ChatLimits,
   ChatPort,
   CursorStore,
-  OutgoingMessage,
+  MessageEdit,
   SentMessage,
 } from '../../src/chat/chat-port.ts';
 import { createSerialDelivery } from '../../src/chat/serial-delivery.ts';
@@ -13,6 +13,7 @@ import { assertWithinTextLimit } from '../../src/chat/text-limit.ts';
 import { ChatError } from '../../src/core/errors.ts';
 import { silentLogger, type Logger } from '../../src/core/logger.ts';
 import { systemClock, type Clock } from '../../src/core/types.ts';
+import { withActionHints } from './console-action-hints.ts';
 import { createConsoleCheckpoint } from './console-checkpoint.ts';
 import { parseConsoleInput } from './console-input.ts';
 import { formatClockTime, renderConsoleMessage, type ConsoleMessageView } from './console-render.ts';
@@ -48,7 +49,7 @@ export interface ConsoleChannelDeps {
 
 /** The console ChatPort; it can be started again after stop (lines typed meanwhile stay buffered). */
 export interface ConsoleChannel extends ChatPort {
-  edit(target: SentMessage, message: Pick<OutgoingMessage, 'heading' | 'text'>): Promise<void>;
+  edit(target: SentMessage, message: MessageEdit): Promise<void>;
   readonly isStarted: boolean;
 }
 
@@ -202,7 +203,7 @@ export function createConsoleChannel(
         : [];
       const view = {
         who: message.speaker ?? botName,
-        text: message.text,
+        text: withActionHints(message.text, message.actions),
         ...(message.heading !== undefined && { heading: message.heading }),
         ...(under && { under }),
       };
@@ -220,11 +221,12 @@ export function createConsoleChannel(
     async edit(target, message) {
       assertWithinTextLimit(limits, message);
       const known = remembered.get(target.messageId);
-      if (known && known.heading === message.heading && known.text === message.text) return;
+      const text = withActionHints(message.text, message.actions);
+      if (known && known.heading === message.heading && known.text === text) return;
       // A message from an earlier run is not remembered; still show the new status.
       const view = {
         who: known?.who ?? botName,
-        text: message.text,
+        text,
         ...(message.heading !== undefined && { heading: message.heading }),
         ...(known?.under && { under: known.under }),
       };

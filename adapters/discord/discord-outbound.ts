@@ -122,8 +122,8 @@ export class DiscordOutbound {
         body: {
           content,
           allowed_mentions: { parse: [] },
-          // `[]` removes the buttons; undefined leaves them as they are.
-          ...(message.actions !== undefined ? { components: toDiscordComponents(message.actions) } : {}),
+          // An edit shows exactly the buttons it names (none removes them), as on Telegram.
+          components: toDiscordComponents(message.actions ?? []),
         },
       }),
     );

@@ -110,7 +110,8 @@ export interface OutgoingMessage {
   attachment?: { fileName: string; content: Buffer };
   /**
    * Buttons under the message (a task's main message). Adapters without buttons ignore them or show
-   * `command` hints. On `edit`, `[]` removes the buttons and undefined leaves them as they are.
+   * `command` hints. An `edit` shows exactly the actions it names: none when omitted (as Telegram
+   * does with an edit that names no keyboard).
    */
   actions?: MessageAction[];
   /** A prompt for text: the platform opens the reply box on it where it can (Telegram ForceReply). */

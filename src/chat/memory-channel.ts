@@ -175,7 +175,17 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
 
     async start(onMessage) {
       if (delivery.attached) throw new Error('memory channel already started');
-      delivery.attach(onMessage);
+      delivery.attach(async (message) => {
+        try {
+          await onMessage(message);
+        } finally {
+          // Like the platform adapters: a press the handler left unanswered still gets an answer.
+          await message.interaction?.ack({
+            ok: false,
+            text: '⚠️ The swarm could not handle that; try again.',
+          });
+        }
+      });
     },
 
     async stop() {
@@ -218,13 +228,13 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
       if (!entry.fromSwarm)
         throw new ChatError(`cannot edit message ${target.messageId} of another author`, { permanent: true });
       assertWithinTextLimit(limits, message);
-      const actions = message.actions === undefined ? entry.actions : message.actions.map((a) => ({ ...a }));
+      const actions = (message.actions ?? []).map((a) => ({ ...a }));
       const sameActions = JSON.stringify(actions ?? []) === JSON.stringify(entry.actions ?? []);
       if (entry.heading === message.heading && entry.text === message.text && sameActions) return;
       if (message.heading === undefined) delete entry.heading;
       else entry.heading = message.heading;
       entry.text = message.text;
-      if (actions?.length) entry.actions = actions;
+      if (actions.length) entry.actions = actions;
       else delete entry.actions;
       entry.edits += 1;
     },
@@ -287,7 +297,8 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
         const interaction = {
           ...input,
           async ack(reply: InteractionReply) {
-            if (answered) throw new Error(`interaction ${id} answered twice`);
+            // Answered once, as on the platforms; later answers are dropped.
+            if (answered) return;
             answered = true;
             resolve(reply);
           },
