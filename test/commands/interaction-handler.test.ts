@@ -179,6 +179,24 @@ describe('task buttons and native commands on the memory channel', () => {
     expect(retry.map((a) => a.label)).toEqual(['🔁 Retry']);
   });
 
+  it('keeps long titles within the message limit with their buttons, and a task whose key is too long works without them', async () => {
+    const { ledger, port, orch } = await swarm();
+    ledger.createTask({ title: 'T'.repeat(200), body: 'b'.repeat(5_000) }, 'cli');
+    const long = await buttonsOf(port, ledger, 'T-1', '⏳');
+    expect(long.map((a) => a.label)).toEqual(['🛑 Cancel']);
+    const main = port.transcript().find((e) => e.heading?.includes('T-1'))!;
+    expect((main.heading ?? '').length + 1 + main.text.length).toBeLessThanOrEqual(port.limits.maxTextLength);
+
+    const key = `ORA-${'9'.repeat(56)}`;
+    ledger.createTask({ title: 'Long key', key }, 'cli');
+    await waitFor('long-key task shown', () => shownButtons(port, ledger, key, '⏳'));
+    expect(shownButtons(port, ledger, key, '⏳')).toEqual([]);
+    port.postAsHuman(`/cancel ${key}`, ALICE);
+    await waitFor('cancelled by typing', () => ledger.getTask(key)?.status === 'cancelled');
+    await orch.poster.drain(10_000);
+    await expectAuditPasses(ledger);
+  });
+
   it('refuses forged button data and changes nothing', async () => {
     const { ledger, port } = await swarm();
     ledger.createTask({ title: 'Keep me' }, 'cli');

@@ -209,6 +209,8 @@ describe('buttons, modals and slash commands on discord', () => {
     expectPrivateAnswer(afterRestart, /T-1 · Fix the login page/);
     expect(fake.commandOverwrites).toBe(1);
     expect(fake.unknownRoutes).toEqual([]);
+    expect(await again.orchestrator.poster.drain(15_000)).toBe(0);
+    await expectAuditPasses(ledger);
   });
 
   it('acknowledges in time while the orchestrator is slow, and answers when it gets there', async () => {
@@ -233,5 +235,7 @@ describe('buttons, modals and slash commands on discord', () => {
     expectPrivateAnswer(done, /T-1 cancelled/);
     expect(done.original!.thinking).toBe(false);
     expect(ledger.getTask('T-1')!.status).toBe('cancelled');
+    expect(await swarm.orchestrator.poster.drain(15_000)).toBe(0);
+    await expectAuditPasses(ledger);
   });
 });
