@@ -22,7 +22,14 @@ import { FakeDiscordTestApi } from './fake-discord-test-api.ts';
 import { FakeInteractions, InteractionType, type FakeInteraction } from './fake-interactions.ts';
 
 export interface FakeDiscordOptions {
-  bots?: Array<{ name: string; token: string; messageContentAllowed?: boolean; roles?: string[] }>;
+  bots?: Array<{
+    name: string;
+    token: string;
+    messageContentAllowed?: boolean;
+    roles?: string[];
+    /** False: invited without the applications.commands scope (command routes answer 50001). */
+    commandsScope?: boolean;
+  }>;
   users?: Array<{ name: string; roles?: string[] }>;
   /** Roles by name with their guild-wide permissions. */
   roles?: Array<{ name: string; permissions: bigint }>;
@@ -507,6 +514,7 @@ function populate(state: FakeDiscordState, options: FakeDiscordOptions): void {
       token: b.token,
       applicationId: id,
       messageContentAllowed: b.messageContentAllowed ?? true,
+      ...(b.commandsScope === false ? { commandsScope: false } : {}),
     };
     state.users.set(id, bot);
   }

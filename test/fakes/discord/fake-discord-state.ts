@@ -43,6 +43,8 @@ export interface FakeBot extends FakeUser {
   applicationId: string;
   /** Whether the MessageContent privileged intent is enabled for this bot in the portal. */
   messageContentAllowed: boolean;
+  /** False when the bot was invited without the applications.commands scope. */
+  commandsScope?: boolean;
 }
 
 export interface FakeRole {

@@ -167,7 +167,8 @@ export class FakeInteractions {
   ): FakeReply | { limited: number } | undefined {
     if (parts[0] !== 'applications' || parts[2] !== 'guilds' || parts[4] !== 'commands' || parts.length !== 5)
       return undefined;
-    if (parts[1] !== bot.applicationId) return apiError(403, 50001, 'Missing Access');
+    if (parts[1] !== bot.applicationId || bot.commandsScope === false)
+      return apiError(403, 50001, 'Missing Access');
     if (parts[3] !== this.state.guildId) return apiError(404, 10004, 'Unknown Guild');
     const key = `${bot.applicationId}:${this.state.guildId}`;
     if (method === 'GET') return { status: 200, body: this.registry.commands.get(key) ?? [] };
