@@ -9,15 +9,14 @@ import {
 import { actionsFor } from '../../../src/chat/task-actions.ts';
 import type { Task } from '../../../src/core/types.ts';
 
-const query = (over: Record<string, unknown> = {}): CallbackQuery =>
-  ({
-    id: '4382',
-    from: { id: 42, is_bot: false, first_name: 'Alice', last_name: 'Liddell' },
-    chat_instance: '1',
-    data: 'ts1:a:T-1:1',
-    message: { message_id: 7, date: 0, chat: { id: -1001, type: 'supergroup', title: 'room' } },
-    ...over,
-  });
+const query = (over: Record<string, unknown> = {}): CallbackQuery => ({
+  id: '4382',
+  from: { id: 42, is_bot: false, first_name: 'Alice', last_name: 'Liddell' },
+  chat_instance: '1',
+  data: 'ts1:a:T-1:1',
+  message: { message_id: 7, date: 0, chat: { id: -1001, type: 'supergroup', title: 'room' } },
+  ...over,
+});
 
 describe('telegram buttons', () => {
   it('lays task actions out as an inline keyboard, dropping data Telegram would refuse', () => {
