@@ -5,7 +5,7 @@ import type {
   ChatLimits,
   ChatPort,
   CursorStore,
-  OutgoingMessage,
+  MessageEdit,
   SentMessage,
 } from '../../src/chat/chat-port.ts';
 import { createSerialDelivery } from '../../src/chat/serial-delivery.ts';
@@ -13,6 +13,7 @@ import { assertWithinTextLimit } from '../../src/chat/text-limit.ts';
 import { ChatError } from '../../src/core/errors.ts';
 import { silentLogger, type Logger } from '../../src/core/logger.ts';
 import { systemClock, type Clock } from '../../src/core/types.ts';
+import { withActionHints } from './console-action-hints.ts';
 import { createConsoleCheckpoint } from './console-checkpoint.ts';
 import { createConsoleEdits, type PrintedMessage } from './console-edits.ts';
 import { createConsoleInputAssembler, type ConsoleInput } from './console-input.ts';
@@ -60,7 +61,7 @@ export interface ConsoleChannelDeps {
 
 /** The console ChatPort; it can be started again after stop (lines typed meanwhile stay buffered). */
 export interface ConsoleChannel extends ChatPort {
-  edit(target: SentMessage, message: Pick<OutgoingMessage, 'heading' | 'text'>): Promise<void>;
+  edit(target: SentMessage, message: MessageEdit): Promise<void>;
   readonly isStarted: boolean;
 }
 
@@ -255,7 +256,7 @@ export function createConsoleChannel(
         : [];
       const view = {
         who: message.speaker ?? botName,
-        text: message.text,
+        text: withActionHints(message.text, message.actions),
         ...(message.heading !== undefined && { heading: message.heading }),
         ...(under && { under }),
       };
@@ -273,7 +274,7 @@ export function createConsoleChannel(
     async edit(target, message) {
       assertWithinTextLimit(limits, message);
       edits.edit(target.messageId, {
-        text: message.text,
+        text: withActionHints(message.text, message.actions),
         ...(message.heading !== undefined && { heading: message.heading }),
       });
     },

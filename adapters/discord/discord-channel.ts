@@ -19,7 +19,10 @@ import { ChatError, describeError } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/core/logger.ts';
 import { withDiscordErrorBodies } from './discord-error-bodies.ts';
 import { watchGateway } from './discord-gateway-log.ts';
+import type { NativeCommand } from '../../src/commands/native-commands.ts';
+import { registerAppCommands } from './discord-app-commands.ts';
 import { DiscordInbound } from './discord-inbound.ts';
+import { DiscordInteractions, type RawInteraction } from './discord-interactions.ts';
 import {
   createDiscordLimiter,
   DEFAULT_DISCORD_RATES,
@@ -55,6 +58,11 @@ export interface DiscordChannelOptions {
   rates?: Partial<DiscordRateOptions>;
   /** A rate-limit wait longer than this fails the call (transient, with retryAfterMs) instead of blocking. */
   maxRateLimitWaitMs?: number;
+  /**
+   * Commands for the `/` picker, registered for the guild at start when they changed (needs the
+   * `applications.commands` scope); none are registered when omitted. Typed commands work either way.
+   */
+  nativeCommands?: readonly NativeCommand[];
 }
 
 export interface DiscordChannelDeps {
@@ -85,6 +93,27 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
   let retryTimer: NodeJS.Timeout | undefined;
   let stopGatewayWatch: (() => void) | undefined;
   const agentRests = new Map<string, REST>();
+  let interactions: DiscordInteractions | undefined;
+
+  /** The `/` commands for the channel's guild, when they changed since the last registration. */
+  const registerCommands = async (c: Client, commands: readonly NativeCommand[]): Promise<void> => {
+    const channel = c.channels.cache.get(options.channelId);
+    const guildId = options.guildId ?? (channel && 'guildId' in channel ? channel.guildId : undefined);
+    const applicationId = c.application?.id;
+    if (guildId === undefined || applicationId === undefined) {
+      deps.log.warn('discord: slash commands not registered: the guild or the application is unknown');
+      return;
+    }
+    await registerAppCommands({
+      rest: c.rest,
+      applicationId,
+      guildId,
+      commands,
+      cursors: deps.cursors,
+      log: deps.log,
+      secrets,
+    });
+  };
 
   const agentBot = (speaker: string): PostingBot | undefined => {
     const token = options.agentTokens?.[speaker];
@@ -182,6 +211,15 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
           GatewayDispatchEvents.MessageUpdate,
           (data: RawDiscordMessage) => void inb.liveEdit(data).catch(() => undefined),
         );
+        const inter = new DiscordInteractions({
+          rest: c.rest,
+          channelId: options.channelId,
+          log: deps.log,
+          secrets,
+          onMessage,
+        });
+        interactions = inter;
+        c.ws.on(GatewayDispatchEvents.InteractionCreate, (data: RawInteraction) => void inter.handle(data));
         c.ws.on(GatewayDispatchEvents.ThreadCreate, (data: { id: string; parent_id?: string | null }) =>
           inb.noteThread(data.id, data.parent_id ?? null),
         );
@@ -196,6 +234,7 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
         c.on(Events.ShardResume, catchUp);
         c.on(Events.ShardReady, catchUp);
         await inb.catchUp();
+        if (options.nativeCommands !== undefined) await registerCommands(c, options.nativeCommands);
         deps.log.info('discord: connected', { channelId: options.channelId, bot: c.user?.tag });
       } catch (err) {
         const lastClose = gateway.lastClose();
@@ -212,6 +251,8 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
       stopGatewayWatch = undefined;
       inbound?.stop();
       inbound = undefined;
+      interactions?.stop();
+      interactions = undefined;
       outbound = undefined;
       const c = client;
       client = undefined;

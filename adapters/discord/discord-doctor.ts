@@ -22,6 +22,7 @@ import {
   INVITE_PERMISSIONS,
   REQUIRED_PERMISSIONS,
 } from './channel-permissions.ts';
+import { checkCommandsScope } from './discord-doctor-commands.ts';
 import { withDiscordErrorBodies } from './discord-error-bodies.ts';
 import { watchGateway } from './discord-gateway-log.ts';
 import { scrubSecrets, toChatError } from './to-chat-error.ts';
@@ -101,6 +102,8 @@ export async function diagnoseDiscord(
     const channel = await checkChannel(rest, options.channelId, checks, fail);
     if (channel)
       await checkPermissions(rest, me.id, channel, options.guildId ?? channel.guild_id, checks, fail);
+    const guildId = options.guildId ?? channel?.guild_id;
+    if (guildId !== undefined) checks.push(await checkCommandsScope(rest, guildId, say));
     if (options.probeGateway ?? true) {
       deps.log.info("Discord doctor: logging in to the gateway with the swarm's intents…");
       checks.push(await probeGateway(options, restOptions, say, deps.log));

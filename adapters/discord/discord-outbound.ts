@@ -5,9 +5,16 @@
  * goes through the pacing limiter and comes back as a ChatError on failure.
  */
 import { Routes, type REST, type RawFile } from 'discord.js';
-import type { CursorStore, OutgoingMessage, SentMessage, TaskAnchor } from '../../src/chat/chat-port.ts';
+import type {
+  CursorStore,
+  MessageEdit,
+  OutgoingMessage,
+  SentMessage,
+  TaskAnchor,
+} from '../../src/chat/chat-port.ts';
 import { ChatError } from '../../src/core/errors.ts';
 import { truncateText } from '../../src/chat/split-text.ts';
+import { toDiscordComponents } from './discord-components.ts';
 import type { DiscordLimiter } from './discord-limiter.ts';
 import {
   DISCORD_MAX_CONTENT,
@@ -84,6 +91,8 @@ export class DiscordOutbound {
         ...(i === 0 && message.replyToMessageId !== undefined
           ? { message_reference: { message_id: message.replyToMessageId, fail_if_not_exists: false } }
           : {}),
+        // Buttons sit on the first part: the message a task anchors on.
+        ...(i === 0 && message.actions?.length ? { components: toDiscordComponents(message.actions) } : {}),
       };
       const partFiles = i === 0 ? files : [];
       const sent = await this.call(bot, containerId, 'send message', () =>
@@ -98,18 +107,24 @@ export class DiscordOutbound {
   }
 
   /** Edits a message the orchestrator's bot posted; content that no longer fits is shortened. */
-  async edit(target: SentMessage, message: Pick<OutgoingMessage, 'heading' | 'text'>): Promise<void> {
+  async edit(target: SentMessage, message: MessageEdit): Promise<void> {
     const containerId = target.threadId ?? this.channelId;
     let text = message.text;
-    let content = renderDiscordContent({ ...message, text });
+    const label = message.heading === undefined ? {} : { heading: message.heading };
+    let content = renderDiscordContent({ ...label, text });
     while (content.length > DISCORD_MAX_CONTENT && text.length > 1) {
       text = truncateText(text, Math.max(1, text.length - (content.length - DISCORD_MAX_CONTENT)));
-      content = renderDiscordContent({ ...message, text });
+      content = renderDiscordContent({ ...label, text });
     }
     const bot = this.deps.orchestrator;
     await this.call(bot, containerId, 'edit message', () =>
       bot.rest.patch(Routes.channelMessage(containerId, target.messageId), {
-        body: { content, allowed_mentions: { parse: [] } },
+        body: {
+          content,
+          allowed_mentions: { parse: [] },
+          // An edit shows exactly the buttons it names (none removes them), as on Telegram.
+          components: toDiscordComponents(message.actions ?? []),
+        },
       }),
     );
   }

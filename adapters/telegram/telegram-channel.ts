@@ -5,13 +5,14 @@
  * and every failure through `toChatError`; the core's outbox decides retries. The bots live in
  * `telegram-bots.ts`, sending and editing in `telegram-outbound.ts`; this file wires them to polling.
  */
-import type { Update } from 'grammy/types';
+import type { CallbackQuery, Update } from 'grammy/types';
 import type {
   ChatLimits,
   ChatPort,
   IncomingMessage,
+  InteractionReply,
+  MessageEdit,
   MessageHandler,
-  OutgoingMessage,
   SentMessage,
 } from '../../src/chat/chat-port.ts';
 import type { Logger } from '../../src/core/logger.ts';
@@ -28,6 +29,7 @@ import { DEFAULT_TELEGRAM_RATE_LIMITS, type TelegramRateLimits } from './telegra
 import { toChatError } from './to-chat-error.ts';
 import { toIncomingMessage } from './to-incoming-message.ts';
 import { downloadTelegramFile } from './telegram-download.ts';
+import { toIncomingInteraction, toToast, type CallbackFilter } from './telegram-callbacks.ts';
 import { publishBotCommands, type TelegramBotCommand } from './telegram-bot-commands.ts';
 
 /** Configuration of one Telegram channel (one supergroup, optionally one forum topic). */
@@ -68,7 +70,7 @@ export interface TelegramChannelDeps {
 /** The ChatPort, plus the chat it currently posts to (it changes when a group is migrated). */
 export interface TelegramChannel extends ChatPort {
   readonly chatId: string;
-  edit(target: SentMessage, message: Pick<OutgoingMessage, 'heading' | 'text'>): Promise<void>;
+  edit(target: SentMessage, message: MessageEdit): Promise<void>;
 }
 
 /** The channel's fixed limits and tunables. */
@@ -131,6 +133,40 @@ export function createTelegramChannel(
     }
   };
 
+  /** Answers a press once; a failure (the press is too old) costs a log line. */
+  const answerPress = async (queryId: string, text: string): Promise<void> => {
+    try {
+      await pollBot.api.answerCallbackQuery(queryId, text === '' ? {} : { text });
+    } catch (err) {
+      log.warn('Telegram: could not answer a button press', {
+        error: toChatError(err, 'answerCallbackQuery', tokens).message,
+      });
+    }
+  };
+
+  /** A button press: delivered as an interaction whose outcome is the toast; others get an empty answer. */
+  const onPress = async (
+    query: CallbackQuery,
+    filter: CallbackFilter,
+    onMessage: MessageHandler,
+  ): Promise<void> => {
+    let answered = false;
+    const ack = async (reply: InteractionReply): Promise<void> => {
+      if (answered) return;
+      answered = true;
+      await answerPress(query.id, toToast(reply));
+    };
+    const message = toIncomingInteraction(query, filter, ack);
+    if (message === undefined) {
+      log.debug('Telegram: button press ignored', { updateChat: query.message?.chat.id });
+      await ack({ ok: false, text: '' });
+      return;
+    }
+    await deliver(onMessage, message);
+    // A handler that never answered must not leave the person's app spinning.
+    await ack({ ok: false, text: '⚠️ The swarm could not handle that press; try again.' });
+  };
+
   return {
     platform: 'telegram',
     limits: DEFAULT_TELEGRAM_CHANNEL.limits,
@@ -158,6 +194,10 @@ export function createTelegramChannel(
         ...(options.topicId === undefined ? {} : { topicId: options.topicId }),
       };
       poller.start(async (update: Update) => {
+        if (update.callback_query) {
+          await onPress(update.callback_query, { ...filter, chatId: bots.chatId }, onMessage);
+          return;
+        }
         const result = toIncomingMessage(update, { ...filter, chatId: bots.chatId });
         if (result.kind === 'migrated') bots.switchChat(result.toChatId);
         else if (result.kind === 'message') await deliver(onMessage, result.message);

@@ -5,7 +5,7 @@
  */
 import { InputFile } from 'grammy';
 import type { Message } from 'grammy/types';
-import type { OutgoingMessage, SentMessage } from '../../src/chat/chat-port.ts';
+import type { MessageEdit, OutgoingMessage, SentMessage } from '../../src/chat/chat-port.ts';
 import { truncateText } from '../../src/chat/split-text.ts';
 import { ChatError } from '../../src/core/errors.ts';
 import type { TelegramBot, TelegramBots } from './telegram-bots.ts';
@@ -19,6 +19,7 @@ import {
   toTelegramHtml,
 } from './telegram-format.ts';
 import { isNoTextToEdit, isNotModified, toChatError } from './to-chat-error.ts';
+import { toInlineKeyboard, toReplyMarkup } from './telegram-callbacks.ts';
 
 /** The channel's settings that shape outgoing messages, with defaults already applied. */
 export interface TelegramOutboundOptions {
@@ -36,7 +37,7 @@ export interface TelegramOutboundOptions {
 export interface TelegramOutbound {
   // Function properties, not methods: they hold no `this`, so the channel can hand them on as they are.
   readonly send: (message: OutgoingMessage) => Promise<SentMessage>;
-  readonly edit: (target: SentMessage, message: Pick<OutgoingMessage, 'heading' | 'text'>) => Promise<void>;
+  readonly edit: (target: SentMessage, message: MessageEdit) => Promise<void>;
 }
 
 /** Who sent a message we posted, so an edit goes through the same bot and keeps the label. */
@@ -122,8 +123,13 @@ export function createTelegramOutbound(
         );
     } else {
       const chunks = toTelegramChunks(parts);
+      // Buttons (or a prompt's reply box) go on the first message, the one a task anchors on.
+      const markup = toReplyMarkup(message);
       first = await bots.call(bot, 'sendMessage', (chat) =>
-        bot.api.sendMessage(chat, chunks[0]!, sendParts(message)),
+        bot.api.sendMessage(chat, chunks[0]!, {
+          ...sendParts(message),
+          ...(markup === undefined ? {} : { reply_markup: markup }),
+        }),
       );
       for (const chunk of chunks.slice(1)) {
         await bots.call(bot, 'sendMessage', (chat) => bot.api.sendMessage(chat, chunk, sendParts(message)));
@@ -140,10 +146,7 @@ export function createTelegramOutbound(
     return sent;
   };
 
-  const edit = async (
-    target: SentMessage,
-    message: Pick<OutgoingMessage, 'heading' | 'text'>,
-  ): Promise<void> => {
+  const edit = async (target: SentMessage, message: MessageEdit): Promise<void> => {
     const by = sentBy.get(target.messageId) ?? {};
     const bot = bots.botFor(by.agentId);
     // Defused before measuring, so the cut below leaves room for the joiners.
@@ -155,7 +158,12 @@ export function createTelegramOutbound(
     const overflow = renderedLength(parts) - TELEGRAM_TEXT_LIMIT;
     if (overflow > 0) parts.text = truncateText(parts.text, Math.max(1, parts.text.length - overflow));
     const messageId = Number(target.messageId);
-    const format = { parse_mode: 'HTML' as const };
+    // Telegram removes the buttons of an edit that names none; `actions: []` wants exactly that.
+    const keyboard = toInlineKeyboard(message.actions);
+    const format = {
+      parse_mode: 'HTML' as const,
+      ...(keyboard === undefined ? {} : { reply_markup: keyboard }),
+    };
     try {
       await bots.callRaw(bot, 'editMessageText', (chat) =>
         bot.api.editMessageText(chat, messageId, toTelegramHtml(parts), {

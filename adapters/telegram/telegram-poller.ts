@@ -71,8 +71,9 @@ export function createTelegramPoller(api: Api, options: TelegramPollingOptions, 
         updates = await api.getUpdates(
           {
             timeout: options.timeoutSeconds,
-            // Edits carry remote agents' heartbeats; only listened-to bots' edits are delivered.
-            allowed_updates: ['message', 'edited_message'],
+            // Edits carry remote agents' heartbeats (only listened-to bots' edits are delivered);
+            // button presses arrive as callback queries.
+            allowed_updates: ['message', 'edited_message', 'callback_query'],
             ...(offset === undefined ? {} : { offset }),
           },
           signal as GrammySignal,

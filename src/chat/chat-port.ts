@@ -43,6 +43,12 @@ export interface IncomingMessage {
   edited?: boolean;
   /** Files attached to the message; fetch one with `ChatPort.download`. */
   attachments?: IncomingAttachment[];
+  /**
+   * Set when the person pressed a button, submitted a form or used a native command instead of
+   * typing. `messageId` is then the interaction's own id (prefixed by the adapter so it never equals
+   * a message id) and `text` is empty: the core records what the interaction meant.
+   */
+  interaction?: Interaction;
 }
 
 /** A file attached to an incoming message, as the platform describes it (not yet downloaded). */
@@ -53,6 +59,43 @@ export interface IncomingAttachment {
   /** Size in bytes as the platform reports it. */
   size: number;
 }
+
+/** A button the swarm puts under a message; `data` comes back verbatim when someone presses it. */
+export interface MessageAction {
+  /** What the button says: plain text, short. */
+  label: string;
+  /** Opaque, at most `MAX_ACTION_DATA_BYTES` bytes. Comes back as input from strangers: validate it. */
+  data: string;
+  style: 'primary' | 'secondary' | 'success' | 'danger';
+  /** The action needs text from the person: Discord opens a form with one text field. */
+  asksText?: { title: string; label: string };
+  /** The typed command that does the same, for adapters that show actions as hints. */
+  command: string;
+}
+
+/** The longest `MessageAction.data` (Telegram's callback_data limit; Discord allows 100). */
+export const MAX_ACTION_DATA_BYTES = 64;
+
+/** What the person is told about their interaction, privately (Discord ephemeral, Telegram toast). */
+export interface InteractionReply {
+  /** May be empty when nothing needs saying. */
+  text: string;
+  /** False for a refusal or a mistake. */
+  ok: boolean;
+  /** Suggestions for an autocomplete request. */
+  choices?: Array<{ name: string; value: string }>;
+}
+
+/**
+ * What a person did through the platform's own controls. `ack` is called exactly once with the
+ * outcome; the adapter has already acknowledged the platform in time (Discord's 3 seconds).
+ */
+export type Interaction = (
+  | { kind: 'button'; data: string; /** The message the button sits on. */ messageId?: string }
+  | { kind: 'form'; data: string; text: string }
+  | { kind: 'command'; name: string; options: Record<string, string | number | boolean> }
+  | { kind: 'autocomplete'; name: string; option: string; value: string }
+) & { ack(reply: InteractionReply): Promise<void> };
 
 /** Where a message goes: the channel's top level, or under a task's main message. */
 export interface TaskAnchor {
@@ -81,7 +124,18 @@ export interface OutgoingMessage {
   nonce: string;
   /** A file to attach (long output, artifacts). */
   attachment?: { fileName: string; content: Buffer };
+  /**
+   * Buttons under the message (a task's main message). Adapters without buttons ignore them or show
+   * `command` hints. An `edit` shows exactly the actions it names: none when omitted (as Telegram
+   * does with an edit that names no keyboard).
+   */
+  actions?: MessageAction[];
+  /** A prompt for text: the platform opens the reply box on it where it can (Telegram ForceReply). */
+  promptsReply?: { placeholder: string };
 }
+
+/** What an edit may change. */
+export type MessageEdit = Pick<OutgoingMessage, 'heading' | 'text' | 'actions'>;
 
 export interface SentMessage {
   messageId: string;
@@ -138,7 +192,7 @@ export interface ChatPort {
   /** Posts a message. Throws ChatError (permanent or transient, with retryAfterMs on a 429). */
   send(message: OutgoingMessage): Promise<SentMessage>;
   /** Replaces the text of a message the swarm posted. Editing to identical text succeeds. */
-  edit?(target: SentMessage, message: Pick<OutgoingMessage, 'heading' | 'text'>): Promise<void>;
+  edit?(target: SentMessage, message: MessageEdit): Promise<void>;
   /** Closes the details area of a finished task (Discord: archives the thread). */
   closeDetails?(anchor: TaskAnchor): Promise<void>;
   /** The pinned checkpoint message, where the platform can pin (or, on the console, a file). */

@@ -7,7 +7,10 @@ import type {
   ChatLimits,
   ChatPort,
   CheckpointBoard,
-  OutgoingMessage,
+  Interaction,
+  InteractionReply,
+  MessageAction,
+  MessageEdit,
   SentMessage,
   TaskAnchor,
 } from './chat-port.ts';
@@ -30,8 +33,27 @@ export interface MemoryTranscriptEntry {
   edits: number;
   nonce?: string;
   attachment?: { fileName: string; content: Buffer };
+  /** Buttons under the message, as last sent or edited. */
+  actions?: MessageAction[];
+  /** Set on a prompt for text (the reply box opens on it where the platform can). */
+  promptsReply?: { placeholder: string };
   sentAt: number;
 }
+
+/** Who presses a button or uses a command in the memory channel. */
+export interface HumanInteractor {
+  authorId?: string;
+  name?: string;
+  /** The interaction's id; give an earlier one to redeliver it, as a platform might. */
+  id?: string;
+}
+
+/** An interaction without its `ack`, as a test describes it. */
+export type InteractionInput = Interaction extends infer I
+  ? I extends unknown
+    ? Omit<I, 'ack'>
+    : never
+  : never;
 
 export interface MemoryChannelOptions {
   channelId?: string;
@@ -53,7 +75,7 @@ export interface HumanPost {
 
 /** A ChatPort that lives in memory, plus the controls tests use to play the people in the channel. */
 export interface MemoryChannel extends ChatPort {
-  edit(target: SentMessage, message: Pick<OutgoingMessage, 'heading' | 'text'>): Promise<void>;
+  edit(target: SentMessage, message: MessageEdit): Promise<void>;
   closeDetails(anchor: TaskAnchor): Promise<void>;
   readonly checkpoint: CheckpointBoard;
   readonly isStarted: boolean;
@@ -75,6 +97,11 @@ export interface MemoryChannel extends ChatPort {
   failNext(count: number, error: ChatError): void;
   /** Resolves once every queued delivery has been handled (or the channel is stopped). */
   idle(): Promise<void>;
+  /**
+   * Presses a button, submits a form or uses a native command as a person; resolves with what the
+   * person was told privately (delivered when the channel is started).
+   */
+  interact(input: InteractionInput, who?: HumanInteractor): Promise<InteractionReply>;
 }
 
 export const DefaultMemoryChannelOptions = {
@@ -148,7 +175,17 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
 
     async start(onMessage) {
       if (delivery.attached) throw new Error('memory channel already started');
-      delivery.attach(onMessage);
+      delivery.attach(async (message) => {
+        try {
+          await onMessage(message);
+        } finally {
+          // Like the platform adapters: a press the handler left unanswered still gets an answer.
+          await message.interaction?.ack({
+            ok: false,
+            text: '⚠️ The swarm could not handle that; try again.',
+          });
+        }
+      });
     },
 
     async stop() {
@@ -176,6 +213,8 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
         ...(under !== undefined && { underMessageId: under, threadId: under }),
         ...(message.replyToMessageId !== undefined && { replyToMessageId: message.replyToMessageId }),
         ...(message.attachment && { attachment: { ...message.attachment } }),
+        ...(message.actions?.length ? { actions: message.actions.map((a) => ({ ...a })) } : {}),
+        ...(message.promptsReply && { promptsReply: { ...message.promptsReply } }),
       });
       return under === undefined
         ? { messageId: entry.messageId }
@@ -189,10 +228,14 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
       if (!entry.fromSwarm)
         throw new ChatError(`cannot edit message ${target.messageId} of another author`, { permanent: true });
       assertWithinTextLimit(limits, message);
-      if (entry.heading === message.heading && entry.text === message.text) return;
+      const actions = (message.actions ?? []).map((a) => ({ ...a }));
+      const sameActions = JSON.stringify(actions ?? []) === JSON.stringify(entry.actions ?? []);
+      if (entry.heading === message.heading && entry.text === message.text && sameActions) return;
       if (message.heading === undefined) delete entry.heading;
       else entry.heading = message.heading;
       entry.text = message.text;
+      if (actions.length) entry.actions = actions;
+      else delete entry.actions;
       entry.edits += 1;
     },
 
@@ -246,6 +289,30 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
       const i = entries.findIndex((e) => e.messageId === messageId);
       if (i >= 0) entries.splice(i, 1);
       pinned = pinned.filter((id) => id !== messageId);
+    },
+    interact(input, who = {}) {
+      return new Promise<InteractionReply>((resolve) => {
+        const id = who.id ?? `i-${newId()}`;
+        let answered = false;
+        const interaction = {
+          ...input,
+          async ack(reply: InteractionReply) {
+            // Answered once, as on the platforms; later answers are dropped.
+            if (answered) return;
+            answered = true;
+            resolve(reply);
+          },
+        };
+        delivery.push({
+          platform: 'memory',
+          channelId,
+          messageId: id,
+          author: { id: who.authorId ?? 'human', name: who.name ?? 'Human', isBot: false },
+          text: '',
+          sentAt: clock.now(),
+          interaction,
+        });
+      });
     },
     failNext(count, error) {
       failures = { remaining: count, error };

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { ChatPort } from '../chat/chat-port.ts';
 import { COMMANDS } from '../commands/command-catalog.ts';
 import type { AdminPolicy } from '../commands/command-handler.ts';
+import { NATIVE_COMMANDS } from '../commands/native-commands.ts';
 import type { ChannelConfig, SwarmConfig } from '../config/config-schema.ts';
 import { tokenFromEnv } from '../config/load-config.ts';
 import type { Logger } from '../core/logger.ts';
@@ -83,6 +84,8 @@ export async function openChannel(
           agentTokens: agentTokens(config, env),
           adminRoleIds: channel.admins.roleIds,
           remoteAgentBotIds: [...channel.remoteAgentBotIds, ...config.remote.agents.map((a) => a.botUserId)],
+          // The `/` picker's commands, registered for the guild when they change.
+          nativeCommands: NATIVE_COMMANDS,
           ...(channel.guildId !== undefined ? { guildId: channel.guildId } : {}),
           ...(channel.apiBase !== undefined ? { apiBase: channel.apiBase } : {}),
         },

@@ -28,6 +28,10 @@ export const outboxPayloadSchema = z.object({
   closesDetails: z.boolean().optional(),
   /** People answer it by replying to it (a question): it goes out as its own message, never in a digest. */
   awaitsReply: z.boolean().optional(),
+  /** A prompt for text: the platform opens the reply box on it (Telegram ForceReply). */
+  promptsReply: z.object({ placeholder: z.string() }).optional(),
+  /** The button data a prompt was posted for; a reply to the prompt completes that action. */
+  prompt: z.string().optional(),
 });
 export type OutboxPayload = z.infer<typeof outboxPayloadSchema>;
 

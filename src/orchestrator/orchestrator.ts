@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatPort, IncomingMessage } from '../chat/chat-port.ts';
 import { handleIncoming, type AdminPolicy } from '../commands/command-handler.ts';
+import { handlePromptReply } from '../commands/interaction-prompts.ts';
 import { ReplyLimiter, type ReplyLimits } from '../commands/reply-limiter.ts';
 import { ChatError, describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { RemoteArbiter, type ArbiterOptions } from '../remote/remote-arbiter.ts';
+import { answerInteraction } from './answer-interaction.ts';
 import { CheckpointKeeper } from './checkpoint-keeper.ts';
 import { OutboxPoster } from './outbox-poster.ts';
 import type { PosterOptions } from './poster-options.ts';
@@ -216,8 +218,27 @@ export class Orchestrator {
 
   /** Never throws: a message that breaks something costs a log line, not the orchestrator. */
   async onMessage(msg: IncomingMessage, tries = 0): Promise<void> {
+    if (msg.interaction) {
+      const { ledger, channel, admins, log } = this.options;
+      await answerInteraction(
+        { ledger, channel, admins, log, kick: () => this.poster.kick() },
+        { ...msg, interaction: msg.interaction },
+      );
+      return;
+    }
     try {
       if (this.remote && (await this.remote.handle(msg))) {
+        this.poster.kick();
+        return;
+      }
+      const promptReply = handlePromptReply(
+        this.options.ledger,
+        this.options.channel,
+        this.options.admins,
+        msg,
+        this.replyLimiter,
+      );
+      if (promptReply !== undefined) {
         this.poster.kick();
         return;
       }

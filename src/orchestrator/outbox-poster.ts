@@ -3,10 +3,12 @@ import type { ChatPort, OutgoingMessage, SentMessage, TaskAnchor } from '../chat
 import { splitText, truncateText } from '../chat/split-text.ts';
 import { renderTaskMessage } from '../chat/render-task.ts';
 import { staffingOf, type Staffing } from '../chat/staffing.ts';
+import { actionsFor } from '../chat/task-actions.ts';
 import { ChatError, describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { OutboxRow } from '../ledger/outbox-payload.ts';
+import { taskStamp } from '../ledger/task-stamp.ts';
 import { buildDigests } from './digest.ts';
 import { POSTER_DEFAULTS, type PosterOptions } from './poster-options.ts';
 import { readArtifact } from './read-artifact.ts';
@@ -326,7 +328,9 @@ export class OutboxPoster {
     if (!task) throw new ChatError(`status row ${row.id} names no known task`, { permanent: true });
     const rendered = renderTaskMessage(task, this.staffing());
     const max = port.limits.maxTextLength - rendered.heading.length - 1;
-    const body = { heading: rendered.heading, text: truncateText(rendered.text, Math.max(1, max)) };
+    // The buttons for the state shown; `[]` clears those of an earlier state.
+    const actions = actionsFor(task, taskStamp(ledger.core, task.id));
+    const body = { heading: rendered.heading, text: truncateText(rendered.text, Math.max(1, max)), actions };
     const existing = ledger.outbox.taskMessage(task.id, channel);
     if (existing && port.edit) {
       const target: SentMessage = { messageId: existing.messageId };
@@ -363,6 +367,7 @@ export class OutboxPoster {
     if (under) base.under = under;
     if (p.replyToMessageId !== undefined) base.replyToMessageId = p.replyToMessageId;
     if (p.speaker) base.speaker = p.speaker;
+    if (p.promptsReply) base.promptsReply = p.promptsReply;
     let text = p.text;
     if (p.attachmentPath) {
       const file = await readArtifact(p, port.limits.maxAttachmentBytes);

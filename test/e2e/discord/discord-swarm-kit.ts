@@ -7,7 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDiscordChannel } from '../../../adapters/discord/discord-channel.ts';
+import {
+  createDiscordChannel,
+  type DiscordChannelOptions,
+} from '../../../adapters/discord/discord-channel.ts';
 import { DEFAULT_DISCORD_RATES, type DiscordRateOptions } from '../../../adapters/discord/discord-limiter.ts';
 import { AgentRuntime } from '../../../src/agents/agent-runtime.ts';
 import { createFunctionWorker, type WorkerFunction } from '../../../src/agents/function-worker.ts';
@@ -98,7 +101,7 @@ export async function startSwarmOnDiscord(
   fake: FakeDiscord,
   ledger: Ledger,
   log: Logger,
-  options: { scale?: number; poster?: Partial<PosterOptions> } = {},
+  options: { scale?: number; poster?: Partial<PosterOptions>; channel?: Partial<DiscordChannelOptions> } = {},
 ): Promise<SwarmOnDiscord> {
   const limits = scaledLimits(options.scale ?? TIME_SCALE);
   const adminRole = fake.role('swarm-admins').id;
@@ -114,6 +117,7 @@ export async function startSwarmOnDiscord(
       },
       adminRoleIds: [adminRole],
       rates: limits.adapter,
+      ...options.channel,
     },
     { log, cursors: ledgerCursorStore(ledger, 'discord') },
   );

@@ -11,6 +11,7 @@ import type {
   FakeRole,
   FakeUser,
 } from './fake-discord-state.ts';
+import { toApiComponents } from './fake-components.ts';
 import { snowflakeTime } from './snowflake.ts';
 
 export function toApiUser(user: FakeUser): Record<string, unknown> {
@@ -127,7 +128,7 @@ export function toApiMessage(
           proxy_url: `${state.cdnBase}/attachments/${message.channelId}/${a.id}/${encodeURIComponent(a.filename)}`,
         })),
     embeds: [],
-    components: [],
+    components: toApiComponents(message.components ?? []),
     pinned: state.pins.get(message.channelId)?.some((p) => p.messageId === message.id) ?? false,
     flags: message.hasThread ? 1 << 5 : 0,
   };

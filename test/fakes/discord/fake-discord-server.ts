@@ -19,9 +19,17 @@ import { DEFAULT_RATE_LIMITS, FakeRateLimiter, type RateLimitSettings } from './
 import { rateGroupOf, routeRequest } from './fake-rest-routes.ts';
 import { readRequestBody } from './read-request-body.ts';
 import { FakeDiscordTestApi } from './fake-discord-test-api.ts';
+import { FakeInteractions, InteractionType, type FakeInteraction } from './fake-interactions.ts';
 
 export interface FakeDiscordOptions {
-  bots?: Array<{ name: string; token: string; messageContentAllowed?: boolean; roles?: string[] }>;
+  bots?: Array<{
+    name: string;
+    token: string;
+    messageContentAllowed?: boolean;
+    roles?: string[];
+    /** False: invited without the applications.commands scope (command routes answer 50001). */
+    commandsScope?: boolean;
+  }>;
   users?: Array<{ name: string; roles?: string[] }>;
   /** Roles by name with their guild-wide permissions. */
   roles?: Array<{ name: string; permissions: bigint }>;
@@ -35,6 +43,8 @@ export interface FakeDiscordOptions {
   heartbeatIntervalMs?: number;
   nonceWindowMs?: number;
   now?: () => number;
+  /** Application command writes allowed per window (their own bucket; default 5 per 20 s). */
+  commandWrites?: { limit: number; windowMs: number };
 }
 
 export interface RequestRecord {
@@ -94,6 +104,8 @@ export class FakeDiscord extends FakeDiscordTestApi {
    */
   beforeReply: ((record: RequestRecord) => Promise<void> | void) | undefined;
   readonly gateway: FakeGateway;
+  /** People's button presses, modal submits, slash commands and autocompletes, and the answers. */
+  readonly interactions: FakeInteractions;
   private readonly limiter: FakeRateLimiter;
   private readonly forced: Forced429[] = [];
   private readonly forcedAnswers: ForcedAnswer[] = [];
@@ -116,6 +128,12 @@ export class FakeDiscord extends FakeDiscordTestApi {
     });
     super(state, messages);
     this.gateway = gateway;
+    this.interactions = new FakeInteractions(
+      state,
+      gateway,
+      now,
+      options.commandWrites ?? { limit: 5, windowMs: 20_000 },
+    );
     this.limiter = new FakeRateLimiter({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }, now);
     populate(state, options);
     this.server.on('connection', (socket) => {
@@ -230,6 +248,116 @@ export class FakeDiscord extends FakeDiscordTestApi {
     await this.goOffline();
   }
 
+  /**
+   * A person presses a button on a message (the first whose label contains `label`), or sends a
+   * `customId` a modified client could forge; the message's bot gets the interaction.
+   */
+  pressButton(
+    userName: string,
+    messageId: string,
+    button: { label?: string; customId?: string } = {},
+  ): FakeInteraction {
+    const message = this.findAnyMessage(messageId);
+    const shown = (message.components ?? [])
+      .flat()
+      .find((b) => button.label === undefined || b.label.includes(button.label));
+    const customId = button.customId ?? shown?.customId;
+    if (customId === undefined) throw new Error(`fake discord: message ${messageId} has no such button`);
+    const bot = this.botOf(message.authorId);
+    return this.interactions.create(
+      bot,
+      this.user(userName),
+      message.channelId,
+      InteractionType.Component,
+      { custom_id: customId, component_type: 2 },
+      messageId,
+    );
+  }
+
+  /** A person fills in and submits the modal a button press opened. */
+  submitModal(userName: string, openedBy: string, text: string): FakeInteraction {
+    const opener = this.interactions.view(openedBy);
+    if (!opener?.modal) throw new Error(`fake discord: interaction ${openedBy} opened no modal`);
+    const components = opener.modal.inputs.map((input) => ({
+      type: 1,
+      components: [{ type: 4, custom_id: input.customId, value: text }],
+    }));
+    return this.interactions.create(
+      this.botOf(opener.botId),
+      this.user(userName),
+      opener.channelId,
+      InteractionType.ModalSubmit,
+      { custom_id: opener.modal.customId, components },
+      opener.messageId,
+    );
+  }
+
+  /** A person runs a registered slash command with options (typed as the registration says). */
+  useCommand(
+    userName: string,
+    name: string,
+    options: Record<string, string | number | boolean> = {},
+    where: { channelId?: string; focused?: string } = {},
+  ): FakeInteraction {
+    const found = this.registeredCommand(name);
+    const specs = (found.command.options ?? []) as Array<{ name: string; type: number }>;
+    const list = Object.entries(options).map(([key, value]) => {
+      const spec = specs.find((o) => o.name === key);
+      if (!spec) throw new Error(`fake discord: /${name} has no option ${key}`);
+      return { name: key, type: spec.type, value, ...(where.focused === key ? { focused: true } : {}) };
+    });
+    const type = where.focused === undefined ? InteractionType.Command : InteractionType.Autocomplete;
+    return this.interactions.create(found.bot, this.user(userName), where.channelId ?? this.channelId, type, {
+      id: found.command.id,
+      name,
+      type: 1,
+      guild_id: this.guildId,
+      options: list,
+    });
+  }
+
+  /** An interaction as the person sees it (the 3-second deadline applied). */
+  interaction(id: string): FakeInteraction | undefined {
+    return this.interactions.view(id);
+  }
+
+  /** The guild's registered commands (all apps), by name. */
+  registeredCommands(): string[] {
+    return [...this.interactions.registry.commands.values()].flat().map((c) => String(c.name));
+  }
+
+  /** How many bulk overwrites of guild commands succeeded. */
+  get commandOverwrites(): number {
+    return this.interactions.registry.overwrites;
+  }
+
+  private registeredCommand(name: string): {
+    bot: FakeBot;
+    command: Record<string, unknown> & { id?: unknown; options?: unknown };
+  } {
+    for (const [key, commands] of this.interactions.registry.commands) {
+      const command = commands.find((c) => c.name === name);
+      const appId = key.split(':')[0];
+      const bot = this.state.bots().find((b) => b.applicationId === appId);
+      if (command && bot) return { bot, command };
+    }
+    throw new Error(`fake discord: no registered command /${name}`);
+  }
+
+  private botOf(userId: string): FakeBot {
+    const bot = this.state.bots().find((b) => b.id === userId);
+    if (!bot) throw new Error(`fake discord: ${userId} is not a bot`);
+    return bot;
+  }
+
+  private findAnyMessage(messageId: string) {
+    for (const channelId of this.state.messages.keys()) {
+      const m = this.state.findMessage(channelId, messageId);
+      if (m) return m;
+    }
+    throw new Error(`fake discord: no message ${messageId}`);
+  }
+
   private takeGatewayRejection(): GatewayRejection | undefined {
     const r = this.gatewayRejection;
     if (!r || r.remaining <= 0) return undefined;
@@ -288,6 +416,16 @@ export class FakeDiscord extends FakeDiscordTestApi {
       .split('/')
       .filter(Boolean)
       .map((p) => decodeURIComponent(p));
+    if (parts[0] === 'interactions' || parts[0] === 'webhooks') {
+      // Authorised by the interaction token in the path, not a bot token; outside the global limit.
+      const answered = this.interactions.route(method, parts, body.json);
+      if (answered) reply(answered);
+      else {
+        this.unknown(method, url.pathname);
+        reply(Errors.notFound());
+      }
+      return;
+    }
     const auth = req.headers.authorization ?? '';
     const bot = auth.startsWith('Bot ') ? this.state.botByToken(auth.slice(4)) : undefined;
     if (!bot) {
@@ -325,6 +463,19 @@ export class FakeDiscord extends FakeDiscordTestApi {
         ...decision.headers,
         'Retry-After': (decision.limited.retryAfterMs / 1_000).toFixed(3),
       });
+      return;
+    }
+    const commands = this.interactions.commandsRoute(bot, method, parts, body.raw);
+    if (commands && 'limited' in commands) {
+      this.counters.served429 += 1;
+      reply(tooManyRequests(commands.limited, false), {
+        'Retry-After': (commands.limited / 1_000).toFixed(3),
+        'X-RateLimit-Scope': 'user',
+      });
+      return;
+    }
+    if (commands) {
+      reply(commands, decision.headers);
       return;
     }
     const result = routeRequest(
@@ -374,6 +525,7 @@ function populate(state: FakeDiscordState, options: FakeDiscordOptions): void {
       token: b.token,
       applicationId: id,
       messageContentAllowed: b.messageContentAllowed ?? true,
+      ...(b.commandsScope === false ? { commandsScope: false } : {}),
     };
     state.users.set(id, bot);
   }

@@ -3,6 +3,7 @@
  * messages, and how Discord computes a member's permissions in a channel. Kept apart from the HTTP
  * and WebSocket plumbing so both read the same state.
  */
+import type { FakeButton } from './fake-components.ts';
 import { createSnowflakeGenerator } from './snowflake.ts';
 
 /** Permission bits the fake enforces (values from Discord's documentation). */
@@ -42,6 +43,8 @@ export interface FakeBot extends FakeUser {
   applicationId: string;
   /** Whether the MessageContent privileged intent is enabled for this bot in the portal. */
   messageContentAllowed: boolean;
+  /** False when the bot was invited without the applications.commands scope. */
+  commandsScope?: boolean;
 }
 
 export interface FakeRole {
@@ -91,6 +94,8 @@ export interface FakeMessage {
   referenceId: string | null;
   /** Set once a thread has been started on this message (thread id = message id). */
   hasThread: boolean;
+  /** Buttons under the message, row by row (see fake-components.ts). */
+  components?: FakeButton[][];
 }
 
 /** The whole mutable world of one fake server. */

@@ -15,6 +15,7 @@ import {
 } from './fake-discord-state.ts';
 import { toApiChannel, toApiMessage } from './fake-discord-json.ts';
 import { Intent, type FakeGateway } from './fake-gateway.ts';
+import { readButtons } from './fake-components.ts';
 import { deleteMessage, setPinned } from './fake-pins.ts';
 
 export const MAX_CONTENT_LENGTH = 2_000;
@@ -27,6 +28,7 @@ export interface CreateMessageInput {
   allowed_mentions?: unknown;
   message_reference?: { message_id?: string; fail_if_not_exists?: boolean };
   files?: Array<{ filename: string; content: Buffer }>;
+  components?: unknown;
 }
 
 export class FakeMessages {
@@ -59,6 +61,8 @@ export class FakeMessages {
         `Must be ${MAX_CONTENT_LENGTH} or fewer in length.`,
       );
     }
+    const buttons = input.components === undefined ? undefined : readButtons(input.components);
+    if (buttons && !buttons.ok) return buttons.reply;
     if (content.length === 0 && files.length === 0) return Errors.emptyMessage();
     const nonce = input.nonce === undefined ? null : String(input.nonce);
     if (nonce !== null && nonce.length > 25) {
@@ -100,6 +104,7 @@ export class FakeMessages {
       })),
       referenceId: referenced ? referenced.id : null,
       hasThread: false,
+      ...(buttons?.ok && buttons.value.length > 0 ? { components: buttons.value } : {}),
     };
     if (nonce !== null)
       this.nonces.set(`${authorId}:${nonce}`, { channelId, messageId: message.id, at: now });
@@ -113,7 +118,7 @@ export class FakeMessages {
     authorId: string,
     channelId: string,
     messageId: string,
-    input: { content?: string; allowed_mentions?: unknown },
+    input: { content?: string; allowed_mentions?: unknown; components?: unknown },
     reader?: FakeBot,
   ): FakeReply {
     const channel = this.state.channels.get(channelId);
@@ -122,6 +127,9 @@ export class FakeMessages {
     const message = this.state.findMessage(channelId, messageId);
     if (!message) return Errors.unknownMessage();
     if (message.authorId !== authorId) return Errors.notAuthor();
+    const parsedButtons = input.components === undefined ? undefined : readButtons(input.components);
+    if (parsedButtons && !parsedButtons.ok) return parsedButtons.reply;
+    const buttons = parsedButtons?.ok ? parsedButtons.value : undefined;
     if (input.content !== undefined) {
       if (input.content.length > MAX_CONTENT_LENGTH) {
         return invalidField(
@@ -133,6 +141,11 @@ export class FakeMessages {
       message.content = input.content;
       // New content is parsed for mentions with the edit's own allowed_mentions (defaults when absent).
       message.allowedMentions = input.allowed_mentions ?? null;
+    }
+    if (buttons !== undefined) {
+      // `components: []` removes the buttons; leaving the field out keeps them.
+      if (buttons.length > 0) message.components = buttons;
+      else delete message.components;
     }
     message.editedAt = this.options.now();
     message.edits += 1;

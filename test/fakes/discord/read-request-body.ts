@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 
 export interface RequestBody {
   json: Record<string, unknown>;
+  /** The JSON body as sent (an array for bulk command overwrites). */
+  raw?: unknown;
   files: Array<{ filename: string; content: Buffer }>;
 }
 
@@ -27,5 +29,10 @@ export async function readRequestBody(req: IncomingMessage): Promise<RequestBody
     }
     return { json, files };
   }
-  return { json: JSON.parse(raw.toString('utf8')) as Record<string, unknown>, files: [] };
+  const parsed = JSON.parse(raw.toString('utf8')) as unknown;
+  const json =
+    typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  return { json, raw: parsed, files: [] };
 }

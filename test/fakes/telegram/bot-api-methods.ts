@@ -5,6 +5,7 @@
  */
 import type { FakeAccount, FakeChat, FakeTelegramWorld, StoredMessage } from './fake-telegram-world.ts';
 import { HtmlParseError, parseTelegramHtml, type ParsedHtml } from './telegram-html-parser.ts';
+import { MarkupError, readReplyMarkup, sameMarkup, type FakeReplyMarkup } from './fake-callbacks.ts';
 
 /** An `{ ok: false }` answer; the HTTP status equals `code`, like the real server's. */
 export class ApiFailure extends Error {
@@ -120,17 +121,29 @@ function placement(ctx: MethodContext, chat: FakeChat): { threadId?: number; rep
   return out;
 }
 
+/** `reply_markup` of a request, or the 400 the server answers for a bad one. */
+function replyMarkupOf(ctx: MethodContext): FakeReplyMarkup | undefined {
+  try {
+    return readReplyMarkup(ctx.params.reply_markup);
+  } catch (err) {
+    if (err instanceof MarkupError) throw badRequest(err.message);
+    throw err;
+  }
+}
+
 function sendMessage(ctx: MethodContext): unknown {
   const chat = resolveChat(ctx);
   const raw = asText(ctx.params.text);
   const parsed = parseBody(ctx, raw, ctx.params.parse_mode, MAX_TEXT, 'message');
   const where = placement(ctx, chat);
+  const replyMarkup = replyMarkupOf(ctx);
   ctx.spend(chat);
   const message = ctx.world.post(chat, {
     fromId: ctx.bot.id,
     text: parsed.text,
     entities: parsed.entities,
     ...(ctx.params.parse_mode === undefined ? {} : { raw, parseMode: asText(ctx.params.parse_mode) }),
+    ...(replyMarkup === undefined ? {} : { replyMarkup }),
     ...where,
   });
   return ctx.world.toApiMessage(message);
@@ -169,14 +182,53 @@ function editMessageText(ctx: MethodContext): unknown {
   const raw = asText(ctx.params.text);
   const parsed = parseBody(ctx, raw, ctx.params.parse_mode, MAX_TEXT, 'message');
   const stored = ctx.world.withMentions(parsed.text, parsed.entities).entities;
-  if (parsed.text === message.text && JSON.stringify(stored) === JSON.stringify(message.entities)) {
+  // An edit without reply_markup removes an inline keyboard, as on Telegram.
+  const replyMarkup = replyMarkupOf(ctx);
+  if (
+    parsed.text === message.text &&
+    JSON.stringify(stored) === JSON.stringify(message.entities) &&
+    sameMarkup(replyMarkup, message.replyMarkup)
+  ) {
     throw badRequest(
       'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
     );
   }
   ctx.spend(chat);
   applyEdit(ctx, chat, message, parsed, raw);
+  setMarkup(message, replyMarkup);
   return ctx.world.toApiMessage(message);
+}
+
+function setMarkup(message: StoredMessage, markup: FakeReplyMarkup | undefined): void {
+  if (markup?.kind === 'forceReply') throw badRequest('reply markup must be an inline keyboard');
+  if (markup === undefined || markup.rows.length === 0) delete message.replyMarkup;
+  else message.replyMarkup = markup;
+}
+
+/** editMessageReplyMarkup: replaces (or, without reply_markup, removes) a message's inline keyboard. */
+function editMessageReplyMarkup(ctx: MethodContext): unknown {
+  const chat = resolveChat(ctx);
+  const message = chat.messages.get(Number(ctx.params.message_id));
+  if (!message) throw badRequest('message to edit not found');
+  if (message.fromId !== ctx.bot.id) throw badRequest("message can't be edited");
+  const replyMarkup = replyMarkupOf(ctx);
+  if (sameMarkup(replyMarkup, message.replyMarkup)) {
+    throw badRequest(
+      'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+    );
+  }
+  ctx.spend(chat);
+  setMarkup(message, replyMarkup);
+  return ctx.world.toApiMessage(message);
+}
+
+function answerCallbackQuery(ctx: MethodContext): unknown {
+  try {
+    return ctx.world.callbacks.answer(ctx.bot.id, ctx.params);
+  } catch (err) {
+    if (err instanceof MarkupError) throw badRequest(err.message);
+    throw err;
+  }
 }
 
 function editMessageCaption(ctx: MethodContext): unknown {
@@ -186,9 +238,12 @@ function editMessageCaption(ctx: MethodContext): unknown {
   if (message.fromId !== ctx.bot.id) throw badRequest("message can't be edited");
   const raw = typeof ctx.params.caption === 'string' ? ctx.params.caption : '';
   const parsed = parseBody(ctx, raw, ctx.params.parse_mode, MAX_CAPTION, 'caption');
-  if (parsed.text === message.text) throw badRequest('message is not modified');
+  const replyMarkup = replyMarkupOf(ctx);
+  if (parsed.text === message.text && sameMarkup(replyMarkup, message.replyMarkup))
+    throw badRequest('message is not modified');
   ctx.spend(chat);
   applyEdit(ctx, chat, message, parsed, raw);
+  setMarkup(message, replyMarkup);
   return ctx.world.toApiMessage(message);
 }
 
@@ -391,6 +446,8 @@ export const BOT_API_METHODS: Record<string, MethodHandler> = {
   senddocument: sendDocument,
   editmessagetext: editMessageText,
   editmessagecaption: editMessageCaption,
+  editmessagereplymarkup: editMessageReplyMarkup,
+  answercallbackquery: answerCallbackQuery,
   getchat: getChat,
   pinchatmessage: pinChatMessage,
   unpinchatmessage: unpinChatMessage,

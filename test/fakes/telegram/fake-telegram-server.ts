@@ -21,6 +21,7 @@ import {
   type MentionNotice,
   type StoredMessage,
 } from './fake-telegram-world.ts';
+import type { FakeCallbackQuery, FakeInlineButton } from './fake-callbacks.ts';
 import { createFloodControl, DEFAULT_FLOOD_LIMITS, type FloodLimits } from './flood-control.ts';
 import { readParams } from './read-params.ts';
 import { transcriptOf, type TranscriptLine } from './transcript.ts';
@@ -32,6 +33,8 @@ export interface FakeTelegramServerOptions {
   flood?: Partial<FloodLimits>;
   /** Refuse an `&` that starts no entity (default true; the real server keeps it literally). */
   strictAmpersand?: boolean;
+  /** How long a button press waits for answerCallbackQuery before the client gives up (default 15 s). */
+  callbackAnswerWindowMs?: number;
 }
 
 export interface FakeTelegramStats {
@@ -87,6 +90,8 @@ export class FakeTelegramServer {
   private readonly strictAmpersand: boolean;
   private readonly commands = new Map<string, unknown[]>();
   private readonly pollers = new Map<number, Poller>();
+  /** Each bot's last `allowed_updates` (the server keeps it until the next getUpdates that sets it). */
+  private readonly allowedUpdates = new Map<number, string[]>();
   private readonly statsData: FakeTelegramStats = {
     tooManyRequests: 0,
     tooManyRequestsByBot: {},
@@ -103,7 +108,7 @@ export class FakeTelegramServer {
 
   private constructor(options: FakeTelegramServerOptions) {
     const now = options.now ?? Date.now;
-    this.world = new FakeTelegramWorld(now);
+    this.world = new FakeTelegramWorld(now, options.callbackAnswerWindowMs);
     this.flood = createFloodControl({ ...DEFAULT_FLOOD_LIMITS, ...options.flood }, now);
     this.strictAmpersand = options.strictAmpersand ?? true;
     this.server = createServer((req, res) => {
@@ -215,6 +220,47 @@ export class FakeTelegramServer {
       ...(options.replyTo === undefined ? {} : { replyTo: options.replyTo }),
       ...(options.threadId === undefined ? {} : { threadId: options.threadId }),
     });
+  }
+
+  /**
+   * A person presses a button on a bot's message, as their app would: the first button whose text
+   * contains `button.text` (or the first one), or `button.data` as a modified client could forge it.
+   */
+  pressButton(
+    chatId: number,
+    messageId: number,
+    userId: number,
+    button: { text?: string; data?: string } = {},
+  ): FakeCallbackQuery {
+    const chat = this.world.chat(chatId);
+    const message = chat.messages.get(messageId);
+    if (!message) throw new Error(`fake telegram: no message ${messageId} in ${chatId}`);
+    return this.world.callbacks.press(chat, message, this.world.account(userId), button);
+  }
+
+  /** A button press by its id, with its answer once the bot gave one. */
+  callbackQuery(id: string): FakeCallbackQuery | undefined {
+    const q = this.world.callbacks.queries.get(id);
+    return q && structuredClone(q);
+  }
+
+  /** Presses whose progress indicator ran out without an answer. */
+  unansweredCallbacks(): FakeCallbackQuery[] {
+    return this.world.callbacks.unanswered();
+  }
+
+  /** The buttons under a message (text and data), row by row; empty when it has none. */
+  buttonsOf(chatId: number, messageId: number): FakeInlineButton[][] {
+    const markup = this.world.chat(chatId).messages.get(messageId)?.replyMarkup;
+    return markup?.kind === 'inline' ? structuredClone(markup.rows) : [];
+  }
+
+  /** The ForceReply request on a message, if any. */
+  forceReplyOf(chatId: number, messageId: number): { placeholder?: string } | undefined {
+    const markup = this.world.chat(chatId).messages.get(messageId)?.replyMarkup;
+    return markup?.kind === 'forceReply'
+      ? { ...(markup.placeholder ? { placeholder: markup.placeholder } : {}) }
+      : undefined;
   }
 
   /** Posts as a bot outside the HTTP API (a bot that is not under test); no flood control. */
@@ -405,7 +451,13 @@ export class FakeTelegramServer {
     const offset = params.offset === undefined ? undefined : Number(params.offset);
     const limit = Math.min(100, Math.max(1, Number(params.limit ?? 100)));
     const timeoutMs = this.pollTimeoutIgnored ? 0 : Math.max(0, Number(params.timeout ?? 0)) * 1_000;
-    const available = this.world.takeUpdates(bot.id, offset, limit);
+    if (Array.isArray(params.allowed_updates))
+      this.allowedUpdates.set(
+        bot.id,
+        params.allowed_updates.map((u) => String(u)),
+      );
+    const allowed = this.allowedUpdates.get(bot.id);
+    const available = this.world.takeUpdates(bot.id, offset, limit, allowed);
     if (available.length > 0 || timeoutMs === 0) return this.reply(res, { result: available }, bot);
     const timers: { timer?: NodeJS.Timeout } = {};
     let unsubscribe = (): void => {};
@@ -422,7 +474,7 @@ export class FakeTelegramServer {
     };
     this.pollers.set(bot.id, poller);
     unsubscribe = this.world.onUpdate(bot.id, () =>
-      poller.finish({ updates: this.world.takeUpdates(bot.id, undefined, limit) }),
+      poller.finish({ updates: this.world.takeUpdates(bot.id, undefined, limit, allowed) }),
     );
     timers.timer = setTimeout(() => poller.finish({ updates: [] }), timeoutMs);
     // A client that gives up (abort, stop) must not keep the slot: the next poll is not a conflict.

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { detectMentions } from './mention-detection.ts';
 import type { TextEntity } from './telegram-html-parser.ts';
+import { FakeCallbacks, toApiReplyMarkup, type FakeReplyMarkup } from './fake-callbacks.ts';
 
 export interface FakeAccount {
   id: number;
@@ -45,6 +46,8 @@ export interface StoredMessage {
   document?: { fileName: string; mimeType?: string; content: Buffer };
   /** Bots this message was delivered to: an edit reaches only bots that know the message. */
   deliveredTo?: Set<number>;
+  /** Buttons (an inline keyboard) or a ForceReply request, as last sent or edited. */
+  replyMarkup?: FakeReplyMarkup;
   /** Service messages: topic creation, group migration and pinning. */
   service?: {
     forumTopicCreated?: string;
@@ -92,6 +95,7 @@ export interface Update {
   update_id: number;
   message?: Record<string, unknown>;
   edited_message?: Record<string, unknown>;
+  callback_query?: Record<string, unknown>;
 }
 
 interface BotQueue {
@@ -110,7 +114,15 @@ export class FakeTelegramWorld {
   private nextAccountId = 7_000_000_001;
   private nextChatSeq = 1_000_000_001;
 
-  constructor(private readonly now: () => number) {}
+  /** Button presses and their answers. */
+  readonly callbacks: FakeCallbacks;
+
+  constructor(
+    private readonly now: () => number,
+    callbackAnswerWindowMs = 15_000,
+  ) {
+    this.callbacks = new FakeCallbacks(this, now, callbackAnswerWindowMs);
+  }
 
   addBot(
     username: string,
@@ -332,11 +344,23 @@ export class FakeTelegramWorld {
     for (const listener of [...queue.listeners]) listener();
   }
 
-  /** Forgets updates below `offset` (they are confirmed) and returns up to `limit` of the rest. */
-  takeUpdates(botId: number, offset: number | undefined, limit: number): Update[] {
+  /**
+   * Forgets updates below `offset` (they are confirmed) and returns up to `limit` of the rest. With
+   * `allowed` (the bot's `allowed_updates`), updates of other types are dropped, as the server does.
+   */
+  takeUpdates(
+    botId: number,
+    offset: number | undefined,
+    limit: number,
+    allowed?: readonly string[],
+  ): Update[] {
     const queue = this.queue(botId);
     if (offset !== undefined && offset < 0) queue.updates = queue.updates.slice(offset);
     else if (offset !== undefined) queue.updates = queue.updates.filter((u) => u.update_id >= offset);
+    if (allowed !== undefined && allowed.length > 0)
+      queue.updates = queue.updates.filter((u) =>
+        Object.keys(u).some((k) => k !== 'update_id' && allowed.includes(k)),
+      );
     return queue.updates.slice(0, limit);
   }
 
@@ -414,6 +438,8 @@ export class FakeTelegramWorld {
     }
     const repliedTo = message.replyTo === undefined ? undefined : chat.messages.get(message.replyTo);
     if (repliedTo && depth === 0) out.reply_to_message = this.toApiMessage(repliedTo, depth + 1);
+    const markup = toApiReplyMarkup(message.replyMarkup);
+    if (markup) out.reply_markup = markup;
     return out;
   }
 
