@@ -11,24 +11,12 @@ import { RemoteAgent } from '../remote/remote-agent.ts';
 import { DEFAULT_ORCHESTRATOR_HANDLE, defaultHandleOf } from '../remote/remote-config.ts';
 import { RemoteStore } from '../remote/remote-store.ts';
 import { cliContext, EXIT, type CliIo } from './cli-context.ts';
+import { stopSignal } from './stop-signal.ts';
 import { preparePrivateWorkRoot } from './swarm.ts';
 
 const USAGE =
   'usage: chat-swarm agent <id> --remote [--skills a,b --command "..." --capacity N] ' +
   '[--orchestrator-id ID --orchestrator-handle NAME --handle NAME] [--config FILE]';
-
-/** Resolves when the process is asked to stop (Ctrl-C or SIGTERM). */
-function stopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: string): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
 
 /** The agent's own bot on the configured platform, listening only to the orchestrator's bot. */
 async function openAgentPort(
