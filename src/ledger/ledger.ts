@@ -198,6 +198,22 @@ export class Ledger {
     if (dropped) said.push(`${dropped} artifact(s) not attached: the file name holds a secret`);
     return attempts.complete(this.core, ref, this.mask(result), kept, said);
   }
+  /**
+   * Records the result like `complete` and, when that succeeds, claims the agent's next task in the
+   * same transaction (one commit instead of two). A stale attempt completes nothing and claims nothing.
+   */
+  completeAndClaim(
+    ref: AttemptRef,
+    result: string,
+    next: ClaimingAgent,
+    artifacts: attempts.ArtifactRecord[] = [],
+    notices: string[] = [],
+  ): { completed: WriteResult; next: ClaimResult | null } {
+    return this.core.write(() => {
+      const completed = this.complete(ref, result, artifacts, notices);
+      return { completed, next: completed.ok ? this.claimNext(next) : null };
+    });
+  }
   release(ref: AttemptRef, reason: string): WriteResult {
     return attempts.release(this.core, ref, this.mask(reason));
   }
