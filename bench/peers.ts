@@ -1,6 +1,7 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { benchDir, report } from './bench-util.ts';
 import { epochMs, prepare, seedJobs, type Contestant, type Pragmas, type Sync } from './peer-contestants.ts';
 
@@ -60,7 +61,7 @@ async function singleRun(contestant: Contestant, sync: Sync, jobs: number): Prom
   }
 }
 
-function lineReader(child: ChildProcessWithoutNullStreams): () => Promise<string> {
+function lineReader(child: { stdout: Readable }): () => Promise<string> {
   const lines = createInterface({ input: child.stdout });
   const queued: string[] = [];
   const waiting: ((line: string) => void)[] = [];

@@ -20,6 +20,7 @@ import {
 import * as attempts from './attempt-ops.ts';
 import { auditLedger, type AuditOptions, type AuditReport, type EventRow } from './audit.ts';
 import { createAuditKey, type AuditKey } from './audit-key.ts';
+import { completeAndClaim, type CompleteAndClaimResult } from './complete-and-claim.ts';
 import * as control from './control-ops.ts';
 import { InboxStore } from './inbox-store.ts';
 import { LEDGER_DEFAULTS, LedgerCore, type LedgerOptions } from './ledger-core.ts';
@@ -173,6 +174,10 @@ export class Ledger {
   heartbeat(ref: AttemptRef, leaseMs?: number): WriteResult {
     return attempts.heartbeat(this.core, ref, leaseMs);
   }
+  /** Heartbeats of several attempts in one transaction; one result per beat, in order. */
+  heartbeatMany(beats: readonly { ref: AttemptRef; leaseMs?: number | undefined }[]): WriteResult[] {
+    return attempts.heartbeatMany(this.core, beats);
+  }
   progress(ref: AttemptRef, pct: number | null, text: string): WriteResult {
     return attempts.progress(this.core, ref, pct, this.mask(text));
   }
@@ -192,11 +197,8 @@ export class Ledger {
     artifacts: attempts.ArtifactRecord[] = [],
     notices: string[] = [],
   ): WriteResult {
-    const kept = artifacts.filter((a) => this.mask(a.path) === a.path && this.mask(a.name) === a.name);
-    const dropped = artifacts.length - kept.length;
-    const said = notices.map((n) => this.mask(n));
-    if (dropped) said.push(`${dropped} artifact(s) not attached: the file name holds a secret`);
-    return attempts.complete(this.core, ref, this.mask(result), kept, said);
+    const o = this.maskOutcome(result, artifacts, notices);
+    return attempts.complete(this.core, ref, o.result, o.artifacts, o.notices);
   }
   /**
    * Records the result like `complete` and, when that succeeds, claims the agent's next task in the
@@ -208,11 +210,21 @@ export class Ledger {
     next: ClaimingAgent,
     artifacts: attempts.ArtifactRecord[] = [],
     notices: string[] = [],
-  ): { completed: WriteResult; next: ClaimResult | null } {
-    return this.core.write(() => {
-      const completed = this.complete(ref, result, artifacts, notices);
-      return { completed, next: completed.ok ? this.claimNext(next) : null };
-    });
+  ): CompleteAndClaimResult {
+    const o = this.maskOutcome(result, artifacts, notices);
+    return completeAndClaim(this.core, ref, o.result, o.artifacts, o.notices, next);
+  }
+  /** A result's text masked; an artifact whose name or path would hold a secret dropped, with a notice. */
+  private maskOutcome(
+    result: string,
+    artifacts: attempts.ArtifactRecord[],
+    notices: string[],
+  ): { result: string; artifacts: attempts.ArtifactRecord[]; notices: string[] } {
+    const kept = artifacts.filter((a) => this.mask(a.path) === a.path && this.mask(a.name) === a.name);
+    const dropped = artifacts.length - kept.length;
+    const said = notices.map((n) => this.mask(n));
+    if (dropped) said.push(`${dropped} artifact(s) not attached: the file name holds a secret`);
+    return { result: this.mask(result), artifacts: kept, notices: said };
   }
   release(ref: AttemptRef, reason: string): WriteResult {
     return attempts.release(this.core, ref, this.mask(reason));
@@ -426,4 +438,12 @@ export class Ledger {
   }
 }
 
-export type { AttemptRef, ClaimingAgent, ClaimResult, CreateResult, NewTask, WriteResult };
+export type {
+  AttemptRef,
+  ClaimingAgent,
+  ClaimResult,
+  CompleteAndClaimResult,
+  CreateResult,
+  NewTask,
+  WriteResult,
+};
