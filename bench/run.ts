@@ -9,9 +9,10 @@ import { runRssBench } from './peak-rss.ts';
 import { runPeersBench } from './peers.ts';
 import { runRemoteBench } from './remote-agents.ts';
 import { runScheduleChaosBench } from './schedule-chaos.ts';
+import { runSwarmBench } from './swarm-run.ts';
 import { runTelegramBench } from './telegram-mirror-rate.ts';
 
-// `npm run bench [-- cli|ledger|latency|rss|telegram|discord|chaos|schedule-chaos|board|remote|peers] [--runs N] [--tasks N] [--scale N] [--rounds N --interval-ms N] [--restarts N] [--clients N] [--processes N]`: prints each figure with the command that made it.
+// `npm run bench [-- cli|ledger|latency|rss|telegram|discord|chaos|schedule-chaos|board|remote|peers|swarm] [--runs N] [--tasks N] [--scale N] [--rounds N --interval-ms N] [--restarts N] [--clients N] [--processes N]`: prints each figure with the command that made it.
 const { positionals, values } = parseArgs({
   args: process.argv.slice(2),
   options: {
@@ -62,3 +63,5 @@ if (which === 'peers')
     Number(values.rounds ?? 5),
     Number(values.processes ?? 8),
   );
+// Not part of 'all': it starts 39 processes and runs for a minute or more.
+if (which === 'swarm') await runSwarmBench(Number(values.tasks ?? 1_000), Number(values.agents ?? 38));
