@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { validate, type CommandArgs, type Parsed } from './command-args.ts';
 import {
+  budgetField,
   dependsOnField,
   keyField,
   reviewField,
@@ -17,7 +18,7 @@ import {
 import { tokenize, type Token } from './command-text.ts';
 import { COMMAND_LIMITS, type TaskCommand } from './command-types.ts';
 
-type OptionName = 'skills' | 'priority' | 'after' | 'review' | 'key' | 'attempts' | 'timeout';
+type OptionName = 'skills' | 'priority' | 'after' | 'review' | 'key' | 'attempts' | 'timeout' | 'budget';
 
 /** Words accepted for each option; the first spelling is the one messages use. */
 const OPTION_WORDS: Readonly<Record<string, OptionName>> = {
@@ -38,6 +39,7 @@ const OPTION_WORDS: Readonly<Record<string, OptionName>> = {
   maxattempts: 'attempts',
   tries: 'attempts',
   timeout: 'timeout',
+  budget: 'budget',
 };
 
 const LIST_OPTIONS: ReadonlySet<OptionName> = new Set(['skills', 'after']);
@@ -51,6 +53,7 @@ const TaskWordsSchema = z.object({
   key: keyField.optional(),
   attempts: wholeNumberField('attempts', COMMAND_LIMITS.minAttempts, COMMAND_LIMITS.maxAttempts).optional(),
   timeout: timeoutField.optional(),
+  budget: budgetField.optional(),
 });
 
 // `name=value` or `name:value`, optionally written `--name=value` (a phone may turn `--` into a dash,
@@ -96,6 +99,7 @@ export function parseTaskCommand(args: CommandArgs): Parsed<TaskCommand> {
   };
   if (w.key !== undefined) command.key = w.key;
   if (w.timeout !== undefined) command.timeoutMs = w.timeout;
+  if (w.budget !== undefined) command.budget = w.budget;
   return { ok: true, value: command };
 }
 
