@@ -5,6 +5,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import { DefaultAttemptLimits, type AttemptLimits } from './attempt-limits.ts';
 import { runAttempt, type AttemptSettings } from './attempt-runner.ts';
 import { LedgerWatcher } from './ledger-watcher.ts';
+import { createBudgetGate, type UsageBudgets } from './usage-meter.ts';
 import type { Worker } from './worker.ts';
 
 export interface AgentRuntimeOptions {
@@ -28,6 +29,8 @@ export interface AgentRuntimeOptions {
   sweepLeases?: boolean;
   /** Shared watcher when several agents run in one process. */
   watcher?: LedgerWatcher;
+  /** Daily budgets and prices: over a daily budget the agent claims nothing (see usage-meter.ts). */
+  budgets?: UsageBudgets;
 }
 
 /**
@@ -45,6 +48,7 @@ export class AgentRuntime {
   private closed = false;
   private refill = false;
   private lastSweepAt = 0;
+  private readonly mayClaim: () => boolean;
 
   constructor(
     private readonly ledger: Ledger,
@@ -62,7 +66,9 @@ export class AgentRuntime {
       limits: { ...DefaultAttemptLimits, ...options.limits },
       secrets: options.secrets ?? [],
       log: options.log,
+      ...(options.budgets ? { budgets: options.budgets } : {}),
     };
+    this.mayClaim = createBudgetGate(ledger, options.id, options.budgets ?? {}, options.log);
   }
 
   get id(): string {
@@ -154,7 +160,7 @@ export class AgentRuntime {
     try {
       do {
         this.refill = false;
-        while (this.running.size < this.options.capacity && !this.closed) {
+        while (this.running.size < this.options.capacity && !this.closed && this.mayClaim()) {
           const claim = this.ledger.claimNext({
             id: this.options.id,
             skills: this.options.skills,

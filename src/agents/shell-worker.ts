@@ -182,6 +182,15 @@ function runAttempt(settings: Settings, ctx: WorkerContext): Promise<WorkerResul
         case 'log':
           log.debug('shell worker log', { ...fields, text: line.text });
           break;
+        case 'usage':
+          guarded('usage', () => ctx.usage?.(line.report));
+          break;
+        case 'bad-usage':
+          log.warn('shell worker: ::usage line ignored', { ...fields, problem: line.problem });
+          break;
+        case 'session':
+          guarded('session', () => ctx.session?.(line.id));
+          break;
       }
     };
 

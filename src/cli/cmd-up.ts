@@ -6,6 +6,7 @@ import { cliContext, cwdOf, EXIT, type CliIo } from './cli-context.ts';
 import { openCliLedger } from './cli-ledger.ts';
 import { openChannel } from './open-channel.ts';
 import { createConfiguredAgent, Swarm } from './swarm.ts';
+import { configuredExtras } from '../presets/agent-worker.ts';
 
 const COMMON = { db: { type: 'string' }, config: { type: 'string' } } as const;
 
@@ -86,7 +87,13 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
       values.capacity !== undefined ? wholeNumber('capacity', values.capacity) : (fromConfig?.capacity ?? 1),
     command: values.command ?? fromConfig?.command,
     // The worker's environment rule (env, passEnv) holds whether the agent runs in `up` or here.
-    ...(fromConfig ? { env: fromConfig.env, passEnv: fromConfig.passEnv ?? [] } : {}),
+    ...(fromConfig
+      ? {
+          env: fromConfig.env,
+          passEnv: fromConfig.passEnv ?? [],
+          ...configuredExtras(fromConfig, values.command !== undefined),
+        }
+      : {}),
     ...(values['lease-ms'] !== undefined
       ? { leaseMs: wholeNumber('lease-ms', values['lease-ms']) }
       : fromConfig?.leaseMs
