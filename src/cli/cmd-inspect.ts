@@ -9,6 +9,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import { cliContext, cwdOf, EXIT, withLedger, type CliContext, type CliIo } from './cli-context.ts';
 import { openCliLedger } from './cli-ledger.ts';
 import { openChannel } from './open-channel.ts';
+import { renderStatusUsage, statusUsage } from './usage-view.ts';
 
 const COMMON = { db: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } } as const;
 
@@ -20,14 +21,19 @@ export function runStatus(argv: string[], io: CliIo): number {
     const tasks = ledger.listTasks();
     const agents = ledger.listAgents();
     const counts = ledger.countByStatus();
+    const usage = statusUsage(ledger, Date.now());
     if (values.json) {
-      io.out(JSON.stringify({ db: ctx.dbPath, paused: ledger.isSwarmPaused(), counts, tasks, agents }));
+      io.out(
+        JSON.stringify({ db: ctx.dbPath, paused: ledger.isSwarmPaused(), counts, tasks, agents, usage }),
+      );
       return EXIT.ok;
     }
     const held = new Map(agents.map((a) => [a.id, ledger.heldBy(a.id).map((t) => t.id)]));
     io.out(
       `ledger ${ctx.dbPath}\n${renderBoard(tasks, counts, ledger.isSwarmPaused())}\n\nagents:\n${renderAgents(agents, held, Date.now())}`,
     );
+    const spending = renderStatusUsage(usage);
+    if (spending) io.out(`\n${spending}`);
     return EXIT.ok;
   });
 }

@@ -52,6 +52,18 @@ export class UsageStore {
     private readonly mask: (text: string) => string,
   ) {}
 
+  private tablesSeen = false;
+  /**
+   * Whether this ledger has the usage tables: a ledger opened read-only is not migrated, so one
+   * written by an older chat-swarm has none, and reads then return nothing rather than fail.
+   */
+  private get ready(): boolean {
+    this.tablesSeen ||=
+      this.core.sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attempt_usage'").get() !==
+      undefined;
+    return this.tablesSeen;
+  }
+
   /**
    * Adds one report to the attempt's usage for today (UTC). Not fenced: a late report from an
    * attempt that lost its lease still cost money and is counted. False when no such attempt by that
@@ -107,6 +119,7 @@ export class UsageStore {
 
   /** The CLI session id an attempt recorded, if any. */
   session(taskId: string, attempt: number): string | undefined {
+    if (!this.ready) return undefined;
     const row = this.core
       .sql('SELECT session_id FROM attempt_sessions WHERE task_id = ? AND attempt = ?')
       .get(taskId, attempt) as { session_id: string } | undefined;
@@ -115,6 +128,7 @@ export class UsageStore {
 
   /** The budget given at creation (`budget=`, `--budget`), if any. */
   taskBudget(taskId: string): Budget | undefined {
+    if (!this.ready) return undefined;
     const row = this.core.sql('SELECT usd, tokens FROM task_budgets WHERE task_id = ?').get(taskId) as
       { usd: number | null; tokens: number | null } | undefined;
     if (!row) return undefined;
@@ -126,6 +140,7 @@ export class UsageStore {
 
   /** One attempt's usage. */
   attempt(taskId: string, attempt: number): UsageRow {
+    if (!this.ready) return toRow(undefined);
     return toRow(
       this.core
         .sql(`SELECT ${SUMS}, MAX(model) AS model FROM attempt_usage WHERE task_id = ? AND attempt = ?`)
@@ -135,6 +150,7 @@ export class UsageStore {
 
   /** A task's usage over all its attempts. */
   task(taskId: string): UsageRow {
+    if (!this.ready) return toRow(undefined);
     return toRow(
       this.core
         .sql(`SELECT ${SUMS}, MAX(model) AS model FROM attempt_usage WHERE task_id = ?`)
@@ -147,6 +163,7 @@ export class UsageStore {
    * retried by a person (`/retry` is the go-ahead to spend the budget again), or all of it.
    */
   taskSinceRetry(taskId: string): UsageRow {
+    if (!this.ready) return toRow(undefined);
     const retried = this.core
       .sql("SELECT MAX(at) AS at FROM events WHERE task_id = ? AND type = 'task_retried'")
       .get(taskId) as { at: number | null };
@@ -162,6 +179,7 @@ export class UsageStore {
 
   /** Usage per task for the given tasks (all tasks when none given); tasks without usage are left out. */
   byTask(taskIds?: readonly string[]): Map<string, UsageRow> {
+    if (!this.ready) return new Map();
     const rows = this.core
       .sql(`SELECT task_id AS id, ${SUMS}, MAX(model) AS model FROM attempt_usage GROUP BY task_id`)
       .all() as (SumRow & { id: string })[];
@@ -171,6 +189,7 @@ export class UsageStore {
 
   /** One agent's usage on one UTC day. */
   agentDay(agentId: string, day: string): UsageRow {
+    if (!this.ready) return toRow(undefined);
     return toRow(
       this.core
         .sql(`SELECT ${SUMS}, MAX(model) AS model FROM attempt_usage WHERE agent_id = ? AND day = ?`)
@@ -180,6 +199,7 @@ export class UsageStore {
 
   /** The whole swarm's usage on one UTC day. */
   day(day: string): UsageRow {
+    if (!this.ready) return toRow(undefined);
     return toRow(
       this.core.sql(`SELECT ${SUMS}, MAX(model) AS model FROM attempt_usage WHERE day = ?`).get(day) as
         SumRow | undefined,
@@ -188,6 +208,7 @@ export class UsageStore {
 
   /** Usage per agent per day, newest day first, in a day range (inclusive). */
   byAgentDay(range: DayRange = {}): (UsageRow & { agentId: string; day: string })[] {
+    if (!this.ready) return [];
     const rows = this.core
       .sql(
         `SELECT agent_id AS agentId, day, ${SUMS}, MAX(model) AS model FROM attempt_usage
@@ -199,6 +220,7 @@ export class UsageStore {
 
   /** Usage of the whole swarm per day, newest first, in a day range (inclusive). */
   byDay(range: DayRange = {}): (UsageRow & { day: string })[] {
+    if (!this.ready) return [];
     const rows = this.core
       .sql(
         `SELECT day, ${SUMS}, MAX(model) AS model FROM attempt_usage WHERE day >= ? AND day <= ?
@@ -231,6 +253,7 @@ export class UsageStore {
 
   /** The holds of one UTC day (what `status` shows). */
   holds(day: string): BudgetHold[] {
+    if (!this.ready) return [];
     return this.core
       .sql('SELECT scope, subject, day, reason, at FROM budget_holds WHERE day = ? ORDER BY at')
       .all(day) as BudgetHold[];

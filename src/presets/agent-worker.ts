@@ -47,5 +47,5 @@ export function configuredExtras(agent: AgentConfig, commandGiven: boolean): Par
   const out: Record<string, unknown> = {};
   for (const key of [...keep, ...(commandGiven ? [] : preset)])
     if (agent[key] !== undefined) out[key] = agent[key];
-  return out as Partial<AgentConfig>;
+  return out;
 }

@@ -143,7 +143,7 @@ describe('/task', () => {
     ['/task A priority=', 'priority= needs a value, with no space after the ='],
     [
       '/task A --colour=red',
-      'unknown option colour; the options are skills, priority, after, review, key, attempts, timeout',
+      'unknown option colour; the options are skills, priority, after, review, key, attempts, timeout, budget',
     ],
     [
       '/task priority=x attempts=y',
