@@ -7,7 +7,7 @@ import { collectArtifacts } from './artifact-collector.ts';
 import { createAttemptFolder } from './attempt-folder.ts';
 import { capText, createAttemptCaps, type AttemptLimits } from './attempt-limits.ts';
 import { prepareDependencies } from './dependency-handoff.ts';
-import { checkBudgets, priceOf, type BudgetVerdict, type UsageBudgets } from './usage-meter.ts';
+import { budgetLeft, checkBudgets, priceOf, type BudgetVerdict, type UsageBudgets } from './usage-meter.ts';
 import type { LedgerWatcher } from './ledger-watcher.ts';
 import type { Worker, WorkerContext, WorkerResult } from './worker.ts';
 
@@ -197,6 +197,14 @@ export async function runAttempt(
     },
     dependencies,
     usage: recordUsage,
+    budgetLeft() {
+      try {
+        return budgetLeft(ledger, ref, budgets, Date.now());
+      } catch (err) {
+        log.warn('budget could not be read', { ...fields, error: describeError(err) });
+        return undefined;
+      }
+    },
     session(id) {
       try {
         ledger.usage.setSession(ref, capText(id, 200));

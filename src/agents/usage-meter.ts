@@ -90,6 +90,37 @@ export function checkBudgets(
 }
 
 /**
+ * What may still be spent under every budget that applies (the smallest remainder of each unit),
+ * or undefined when none applies.
+ */
+export function budgetLeft(
+  ledger: Ledger,
+  ref: AttemptRef,
+  budgets: UsageBudgets,
+  now: number,
+): Budget | undefined {
+  const day = utcDay(now);
+  const pairs: [Budget | undefined, { costUsd: number; inputTokens: number; outputTokens: number }][] = [
+    [ledger.usage.taskBudget(ref.taskId), ledger.usage.taskSinceRetry(ref.taskId)],
+    [budgets.agentPerDay, ledger.usage.agentDay(ref.agentId, day)],
+    [budgets.swarmPerDay, ledger.usage.day(day)],
+  ];
+  let usd: number | undefined;
+  let tokens: number | undefined;
+  for (const [budget, spent] of pairs) {
+    if (!budget) continue;
+    if (budget.usd !== undefined) usd = Math.min(usd ?? Infinity, Math.max(0, budget.usd - spent.costUsd));
+    if (budget.tokens !== undefined)
+      tokens = Math.min(
+        tokens ?? Infinity,
+        Math.max(0, budget.tokens - spent.inputTokens - spent.outputTokens),
+      );
+  }
+  if (usd === undefined && tokens === undefined) return undefined;
+  return { ...(usd !== undefined ? { usd } : {}), ...(tokens !== undefined ? { tokens } : {}) };
+}
+
+/**
  * The agent's claim gate: false (do not claim) while its own or the swarm's daily budget is used up.
  * The first refusal of a day is recorded as a hold (an event and a notice in the channel, and a line
  * in `status`); the gate opens by itself at the next UTC midnight. A failed read is logged and lets

@@ -1,5 +1,5 @@
 import type { Task } from '../core/types.ts';
-import type { UsageReport } from '../core/usage.ts';
+import type { Budget, UsageReport } from '../core/usage.ts';
 
 /**
  * A finished dependency of the task, handed to its worker (a pipeline passes work along this way):
@@ -45,6 +45,12 @@ export interface WorkerContext {
   usage?(report: UsageReport): void;
   /** Keeps the agent CLI's session id with the attempt (presets resume it after a question). */
   session?(id: string): void;
+  /**
+   * What may still be spent before a budget stops the attempt (the tightest of the task's, the
+   * agent's and the swarm's), or undefined when no budget applies. A preset passes it to a CLI
+   * that caps its own spending.
+   */
+  budgetLeft?(): Budget | undefined;
 }
 
 export type WorkerResult = { ok: true; output: string } | { ok: false; error: string };

@@ -3,6 +3,7 @@ import { isHealthy, type DoctorReport } from '../chat/doctor-report.ts';
 import { tokenFromEnv } from '../config/load-config.ts';
 import { cliContext, EXIT, type CliIo } from './cli-context.ts';
 import { agentTokens } from './open-channel.ts';
+import { checkPresetAgents } from '../presets/preset-registry.ts';
 
 function print(report: DoctorReport, io: CliIo): void {
   io.out(`doctor: ${report.platform}`);
@@ -58,6 +59,7 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
       break;
     }
   }
+  report.checks.push(...checkPresetAgents(ctx.config.agents, ctx.configDir, io.env));
   if (values.json) io.out(JSON.stringify(report));
   else print(report, io);
   return isHealthy(report) ? EXIT.ok : EXIT.problem;

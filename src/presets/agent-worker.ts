@@ -5,6 +5,8 @@ import type { Worker } from '../agents/worker.ts';
 import type { AgentConfig, SwarmConfig } from '../config/config-schema.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { findCli, missingCliProblem, PRESETS } from './preset-registry.ts';
+import { createPresetWorker } from './preset-worker.ts';
 
 /** What building an agent's worker needs besides its config entry. */
 export interface AgentWorkerDeps {
@@ -13,12 +15,34 @@ export interface AgentWorkerDeps {
   /** Variables never passed to a worker (every tokenEnv, SWARM_AUDIT_KEY). */
   withheldEnv: readonly string[];
   log: Logger;
+  /** Where the CLI is looked up (PATH); this process's environment by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
-/** The worker an agent entry describes: its shell `command`, or its `preset`'s CLI. */
+/**
+ * The worker an agent entry describes: its shell `command`, or its `preset`'s CLI. A preset whose
+ * CLI is not installed is refused here, so `up` and `agent` stop at once with the fix.
+ */
 export function createAgentWorker(agent: AgentConfig, deps: AgentWorkerDeps): Worker {
+  const env = deps.env ?? process.env;
+  if (agent.preset !== undefined) {
+    const preset = PRESETS[agent.preset];
+    const problem = missingCliProblem(agent.id, preset, agent.cli, deps.baseDir, env.PATH);
+    if (problem) throw new ConfigError(problem);
+    return createPresetWorker({
+      preset,
+      cli: findCli(preset, agent.cli, deps.baseDir, env.PATH) ?? preset.command,
+      ...(agent.model !== undefined ? { model: agent.model } : {}),
+      args: agent.args ?? [],
+      env: agent.env,
+      passEnv: agent.passEnv ?? [],
+      withheldEnv: deps.withheldEnv,
+      ...(agent.idleTimeoutMs !== undefined ? { idleTimeoutMs: agent.idleTimeoutMs } : {}),
+      log: deps.log,
+    });
+  }
   if (agent.command === undefined)
-    throw new ConfigError(`agent ${agent.id}: preset ${agent.preset ?? '?'} is not available in this build`);
+    throw new ConfigError(`agent ${agent.id}: give it a "command" or a "preset"`);
   return createShellWorker({
     command: resolveCommand(agent.command, deps.baseDir),
     env: agent.env,
