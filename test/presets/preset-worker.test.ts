@@ -7,7 +7,7 @@ import { agentSchema } from '../../src/config/config-schema.ts';
 import { ConfigError } from '../../src/core/errors.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import type { Ledger } from '../../src/ledger/ledger.ts';
-import { createAgentWorker } from '../../src/presets/agent-worker.ts';
+import { budgetsOf, createAgentWorker } from '../../src/presets/agent-worker.ts';
 import { checkPresetAgent } from '../../src/presets/preset-registry.ts';
 import { tempDir, tempLedger } from '../support/temp-ledger.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -52,6 +52,7 @@ function startPresetAgent(ledger: Ledger, entry: Record<string, unknown>): Agent
     capacity: 1,
     worker: createAgentWorker(agent, { baseDir: FIXTURES, withheldEnv: [], log: silentLogger }),
     workRoot: tempDir(),
+    budgets: budgetsOf(agent, { budgets: {} }),
     log: silentLogger,
     // Every progress line is written (no throttling), so the test sees each one.
     progressIntervalMs: 0,
@@ -206,6 +207,8 @@ describe('Codex preset (recorded streams of codex-cli 0.171.0)', () => {
     expect(callsOf(dir)[0]!.args).toEqual(['exec', '--json', '--skip-git-repo-check', '-m', 'gpt-fake', '-']);
     expect(progressTexts(ledger, 'T-1').join('\n')).toContain("$ /bin/bash -lc 'echo tool-ran'");
     expect(ledger.usage.task('T-1')).toMatchObject({ inputTokens: 200, outputTokens: 40, model: 'gpt-fake' });
+    // Codex reports no cost: the agent's pricing prices its tokens.
+    expect(ledger.usage.task('T-1').costUsd).toBeCloseTo((200 * 1 + 40 * 10) / 1e6, 9);
     expect(ledger.usage.session('T-1', 1)).toBe('01a22e85-777b-79f0-a05b-6f0ffdd54763');
   });
 
