@@ -5,6 +5,7 @@ import type { Worker } from '../agents/worker.ts';
 import type { AgentConfig, SwarmConfig } from '../config/config-schema.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { withGitWorktree } from './git-worktree.ts';
 import { findCli, missingCliProblem, PRESETS } from './preset-registry.ts';
 import { createPresetWorker } from './preset-worker.ts';
 
@@ -21,9 +22,21 @@ export interface AgentWorkerDeps {
 
 /**
  * The worker an agent entry describes: its shell `command`, or its `preset`'s CLI. A preset whose
- * CLI is not installed is refused here, so `up` and `agent` stop at once with the fix.
+ * CLI is not installed is refused here, so `up` and `agent` stop at once with the fix. With
+ * `worktree`, each attempt runs in a fresh git worktree of the repository (see git-worktree.ts).
  */
 export function createAgentWorker(agent: AgentConfig, deps: AgentWorkerDeps): Worker {
+  const worker = createBareWorker(agent, deps);
+  if (!agent.worktree) return worker;
+  return withGitWorktree(worker, {
+    repo: agent.worktree.repo,
+    ...(agent.worktree.base !== undefined ? { base: agent.worktree.base } : {}),
+    baseDir: deps.baseDir,
+    log: deps.log,
+  });
+}
+
+function createBareWorker(agent: AgentConfig, deps: AgentWorkerDeps): Worker {
   const env = deps.env ?? process.env;
   if (agent.preset !== undefined) {
     const preset = PRESETS[agent.preset];
