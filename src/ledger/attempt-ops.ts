@@ -158,34 +158,43 @@ export function complete(
   artifacts: ArtifactRecord[] = [],
   notices: string[] = [],
 ): WriteResult {
-  return core.write(() => {
-    const now = core.now();
-    // The fence and the update in one statement: it changes the row only while `ref` is current.
-    const updated = core.sql(COMPLETE_SQL).get(result, now, ref.taskId, ref.attempt, ref.agentId) as
-      { review: number } | undefined;
-    if (!updated) {
-      const f = fence(core, ref, 'result');
-      if ('stale' in f) return f.stale;
-      throw new LedgerError('ledger_corrupt', `task ${ref.taskId}: current attempt but not completed`);
-    }
-    const toReview = updated.review === 1;
-    endAttempt(core, ref, toReview ? 'review' : 'done', null);
-    core.appendEvent({
-      type: toReview ? 'task_review' : 'task_done',
-      taskId: ref.taskId,
-      agentId: ref.agentId,
-      actor: actorOf(ref),
-      data: {
-        attempt: ref.attempt,
-        result,
-        ...(artifacts.length ? { artifacts } : {}),
-        ...(notices.length ? { notices } : {}),
-        ...usageOf(core, ref),
-      },
-    });
-    if (!toReview) releaseDependents(core, ref.taskId, actorOf(ref));
-    return OK;
+  return core.write(() => completeInWrite(core, ref, result, artifacts, notices));
+}
+
+/** `complete` inside the caller's write transaction (no savepoint of its own). */
+export function completeInWrite(
+  core: LedgerCore,
+  ref: AttemptRef,
+  result: string,
+  artifacts: ArtifactRecord[],
+  notices: string[],
+): WriteResult {
+  const now = core.now();
+  // The fence and the update in one statement: it changes the row only while `ref` is current.
+  const updated = core.sql(COMPLETE_SQL).get(result, now, ref.taskId, ref.attempt, ref.agentId) as
+    { review: number } | undefined;
+  if (!updated) {
+    const f = fence(core, ref, 'result');
+    if ('stale' in f) return f.stale;
+    throw new LedgerError('ledger_corrupt', `task ${ref.taskId}: current attempt but not completed`);
+  }
+  const toReview = updated.review === 1;
+  endAttempt(core, ref, toReview ? 'review' : 'done', null);
+  core.appendEvent({
+    type: toReview ? 'task_review' : 'task_done',
+    taskId: ref.taskId,
+    agentId: ref.agentId,
+    actor: actorOf(ref),
+    data: {
+      attempt: ref.attempt,
+      result,
+      ...(artifacts.length ? { artifacts } : {}),
+      ...(notices.length ? { notices } : {}),
+      ...usageOf(core, ref),
+    },
   });
+  if (!toReview) releaseDependents(core, ref.taskId, actorOf(ref));
+  return OK;
 }
 
 /** Requeues the task after backoff while attempts remain, else fails it for good. Runs inside a write. */

@@ -1,4 +1,4 @@
-import { complete, type ArtifactRecord } from './attempt-ops.ts';
+import { completeInWrite, type ArtifactRecord } from './attempt-ops.ts';
 import type { LedgerCore } from './ledger-core.ts';
 import {
   claimNextInWrite,
@@ -30,7 +30,7 @@ export function completeAndClaim(
   next: ClaimingAgent,
 ): CompleteAndClaimResult {
   return core.write(() => {
-    const completed = complete(core, ref, result, artifacts, notices);
+    const completed = completeInWrite(core, ref, result, artifacts, notices);
     if (!completed.ok) return { completed, next: null };
     return { completed, next: claimNextInWrite(core, next) };
   });

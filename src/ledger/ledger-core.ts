@@ -262,29 +262,16 @@ export class LedgerCore {
     head.seq = seq;
     head.hash = hash;
     if (intents.length === 0) return seq;
-    // Each payload is rendered to JSON once, whatever the number of channels; each channel's rows
-    // go in with one statement, after the status row they replace is superseded.
+    // Each payload is rendered to JSON once, whatever the number of channels. One INSERT per row:
+    // a multi-row INSERT needs a statement journal and measured slower.
     const payloads = intents.map((intent) => JSON.stringify(intent.payload));
-    const insert = this.insertOutboxRows(intents.length);
-    const values: unknown[] = [];
     for (const channel of this.channels()) {
-      values.length = 0;
       for (let i = 0; i < intents.length; i++) {
-        const { kind, priority } = intents[i]!;
-        const effective =
-          kind === 'status' && taskId ? this.supersedeStatus(channel, taskId, priority) : priority;
-        values.push(channel, kind, seq, taskId, effective, payloads[i], at);
+        const intent = intents[i]!;
+        this.insertOutbox(channel, intent.kind, intent.priority, payloads[i]!, seq, taskId, at);
       }
-      insert.run(values);
     }
     return seq;
-  }
-
-  /** An INSERT of `n` outbox rows at once (cached per `n`). */
-  private insertOutboxRows(n: number): Database.Statement {
-    return n === 1
-      ? this.sql(INSERT_OUTBOX_SQL)
-      : this.sql(`${INSERT_OUTBOX_SQL}${',(?,?,?,?,?,?,?)'.repeat(n - 1)}`);
   }
 
   /**

@@ -201,7 +201,8 @@ const CANDIDATE_SQL = `SELECT *, (SELECT json_group_array(depends_on) FROM
        (SELECT depends_on FROM task_deps WHERE task_id = tasks.id ORDER BY depends_on)) AS deps_json
      FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before <= ?
      AND (assignee IS NULL OR assignee = ?)
-     AND NOT EXISTS (SELECT 1 FROM json_each(tasks.skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?)))
+     AND (tasks.skills = '[]' OR NOT EXISTS
+       (SELECT 1 FROM json_each(tasks.skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?))))
    ORDER BY priority DESC, seq LIMIT 1`;
 
 /** Cheap test on the ready index: is anything claimable by anyone right now? */
