@@ -70,7 +70,10 @@ interface ChainHead {
   keyed: ChainKeyed | undefined;
 }
 
-const LAST_EVENT_SQL = 'SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1';
+// The newest event and the chain's keying, in one read.
+const CHAIN_HEAD_SQL = `SELECT e.seq, e.hash, k.seq AS keyedSeq, k.data AS keyedData
+  FROM (SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1) e
+  LEFT JOIN (${CHAIN_KEYED_SQL}) k`;
 const INSERT_EVENT_SQL =
   'INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)';
 const SUPERSEDE_STATUS_SQL =
@@ -236,11 +239,13 @@ export class LedgerCore {
    */
   private chainHead(): ChainHead {
     if (this.head) return this.head;
-    const last = this.sql(LAST_EVENT_SQL).get() as { seq: number; hash: string } | undefined;
+    const last = this.sql(CHAIN_HEAD_SQL).get() as
+      { seq: number; hash: string; keyedSeq: number | null; keyedData: string | null } | undefined;
     const head: ChainHead = {
       seq: last?.seq ?? 0,
       hash: last?.hash ?? GENESIS_HASH,
-      keyed: this.chainKeyed(),
+      keyed:
+        last?.keyedSeq == null ? undefined : toChainKeyed({ seq: last.keyedSeq, data: last.keyedData ?? '' }),
     };
     // Outside any write (a caller's own transaction) nothing says when the head goes stale: no caching.
     if (this.depth > 0) this.head = head;
