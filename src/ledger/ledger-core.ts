@@ -6,7 +6,6 @@ import type { AuditKey } from './audit-key.ts';
 import { CHAIN_KEYED_EVENT, GENESIS_HASH, hashEvent } from './event-hash.ts';
 import { planMirror, type EventData } from './mirror-plan.ts';
 import type { TaskRow } from './task-row.ts';
-import { createWriteLock } from './write-lock.ts';
 
 /** Tunables of the ledger, with defaults in `LEDGER_DEFAULTS`. */
 export interface LedgerOptions {
@@ -88,12 +87,8 @@ const INSERT_OUTBOX_SQL =
 export class LedgerCore {
   private readonly statements = new Map<string, Database.Statement>();
   private channelsCache: string[] | undefined;
-  // Savepoints for writes nested in an open transaction (better-sqlite3 makes them so).
+  // One transaction wrapper for every write; better-sqlite3 turns nested calls into savepoints.
   private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
-  // The outermost write's own BEGIN IMMEDIATE (see write-lock.ts), COMMIT and ROLLBACK.
-  private readonly writeLock: { begin(): void };
-  private readonly commit: Database.Statement;
-  private readonly rollback: Database.Statement;
   /** How many `write` calls are running (nested ones are savepoints). */
   private depth = 0;
   /** The chain head inside the outermost `write`; undefined outside one, or until first needed. */
@@ -107,9 +102,6 @@ export class LedgerCore {
     readonly auditKey?: AuditKey,
   ) {
     this.runInTransaction = db.transaction((fn: () => unknown) => fn());
-    this.writeLock = createWriteLock(db);
-    this.commit = db.prepare('COMMIT');
-    this.rollback = db.prepare('ROLLBACK');
   }
 
   /** A prepared statement, compiled once per SQL text. */
@@ -124,36 +116,17 @@ export class LedgerCore {
 
   /** Runs `fn` as one write transaction taken with BEGIN IMMEDIATE (a savepoint when nested). */
   write<T>(fn: () => T): T {
-    if (this.db.inTransaction) return this.nestedWrite(fn);
-    this.writeLock.begin();
-    this.depth++;
-    try {
-      const result = fn();
-      this.commit.run();
-      return result;
-    } catch (err) {
-      if (this.db.inTransaction) this.rollback.run();
-      throw err;
-    } finally {
-      this.depth--;
-      // After the transaction the head is no longer ours to know: another process may append.
-      this.head = undefined;
-    }
-  }
-
-  /** A write inside a transaction already open: a savepoint, rolled back alone when `fn` throws. */
-  private nestedWrite<T>(fn: () => T): T {
     // A copy: appends advance the head in place.
     const saved = this.head && { ...this.head };
     this.depth++;
     try {
-      return this.runInTransaction(fn) as T;
+      return this.runInTransaction.immediate(fn) as T;
     } catch (err) {
-      // The savepoint was rolled back: the events it appended are gone.
+      // Rolled back (the transaction or a savepoint): the events it appended are gone.
       this.head = saved;
       throw err;
     } finally {
-      // Opened inside someone else's transaction, which may still roll back: forget the head.
+      // After the outermost write the head is no longer ours to know: another process may append.
       if (--this.depth === 0) this.head = undefined;
     }
   }
