@@ -126,7 +126,9 @@ export class Ledger {
 
   /** Changes whenever another connection commits; a cheap way to notice new work. */
   dataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number;
+    // A cached statement: `db.pragma()` compiles its statement anew on every call, and idle agents
+    // ask this hundreds of times a second.
+    return (this.core.sql('PRAGMA data_version').get() as { data_version: number }).data_version;
   }
 
   setChannels(names: string[]): void {
