@@ -146,7 +146,8 @@ const ratios = (a: number[], b: number[], scale = 1): Spread => spread(a.map((x,
 /**
  * chat-swarm's ledger beside plainjob, a small SQLite job queue on the same better-sqlite3, and
  * beside the disk's own commit rate: one job at a time, claim then complete, at synchronous FULL and
- * NORMAL (WAL for all, read back from each connection); then `processes` processes on one file.
+ * NORMAL (WAL for all, read back from each connection); then `processes` processes on one file
+ * (none with `--processes 0`).
  */
 export async function runPeersBench(jobs: number, rounds: number, processes: number): Promise<void> {
   const command = `npm run bench -- peers --tasks ${jobs} --rounds ${rounds} --processes ${processes}`;
@@ -173,6 +174,7 @@ export async function runPeersBench(jobs: number, rounds: number, processes: num
         `plainjob (2) ${times(ratios(single.plainjob, single.disk, COMMITS_PER_JOB.plainjob))}`,
       command,
     );
+    if (processes < 1) continue;
     const multi = await alternate(['ours', 'ours-split', 'plainjob'], rounds, (c) =>
       multiRun(c, sync, jobs, processes),
     );
