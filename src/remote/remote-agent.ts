@@ -52,6 +52,10 @@ export interface RemoteAgentOptions {
   worker: Worker;
   /** Root of the attempt folders (`<root>/<task>/attempt-<n>/`). */
   workRoot: string;
+  /** Where artifacts are copied while they are checked (default `<workRoot>/.artifacts`). */
+  artifactRoot?: string;
+  /** Values that must never leave in an artifact (this agent's bot token). */
+  secrets?: readonly string[];
   store: RemoteStore;
   /** This agent's handle: what the orchestrator addresses it as (its bot's username on Telegram). */
   handle: string;
@@ -290,8 +294,10 @@ export class RemoteAgent {
       tag,
       task,
       worker: this.o.worker,
-      workDir: join(this.o.workRoot, tag.taskId.replace(/[^A-Za-z0-9._-]/g, '_'), `attempt-${tag.attempt}`),
+      workRoot: this.o.workRoot,
+      artifactRoot: this.o.artifactRoot ?? join(this.o.workRoot, '.artifacts'),
       maxArtifactBytes: this.settings.maxArtifactBytes,
+      secrets: this.o.secrets ?? [],
       signal: r.controller.signal,
       log: this.o.log,
       hooks: {
@@ -336,7 +342,7 @@ export class RemoteAgent {
   /** Keeps the outcome in the store first, then sends it: a crash in between loses nothing. */
   private finish(tag: Tag, out: RemoteOutcome): void {
     const key = formatTag(tag);
-    const note = out.skipped.length ? `\n(left out: ${out.skipped.join('; ')})` : '';
+    const note = out.skipped.length ? `\n${out.skipped.join('\n')}` : '';
     const text = `${out.text}${note}`;
     const inline = encodeProtocol({
       verb: 'result',

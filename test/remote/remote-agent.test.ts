@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFunctionWorker, type WorkerFunction } from '../../src/agents/function-worker.ts';
@@ -93,6 +93,37 @@ describe('RemoteAgent with the orchestrator', () => {
     const done = ledger.events({ taskId: task.id }).find((e) => e.type === 'task_done');
     expect((done?.data.artifacts as { path: string }[])[0]?.path).toMatch(/post\.md$/);
     await drained(orchestrator, ledger);
+  });
+
+  it("refuses a worker's symbolic link to a file outside its attempt folder, and says why in the channel", async () => {
+    const { ledger, hub, orchestrator, startAgent } = await setup();
+    const outside = join(tempDir(), 'secret.txt');
+    writeFileSync(outside, 'not for the swarm');
+    await startAgent('coder-001', async (ctx) => {
+      symlinkSync(outside, join(ctx.workDir, 'leak.txt'));
+      writeFileSync(join(ctx.workDir, 'notes.txt'), 'fine');
+      ctx.artifact('leak.txt');
+      ctx.artifact(outside);
+      ctx.artifact('notes.txt');
+      return 'linked';
+    });
+    const { task } = ledger.createTask({ title: 'Link it', skills: ['code'] }, 'alice');
+    await waitFor('done', () => ledger.getTask(task.id)?.status === 'done', 10_000);
+    const result = ledger.getTask(task.id)!.result!;
+    expect(result.split('\n')).toEqual([
+      'linked',
+      'artifact leak.txt not attached: a symbolic link',
+      `artifact ${outside} not attached: outside the attempt folder`,
+    ]);
+    const done = ledger.events({ taskId: task.id }).find((e) => e.type === 'task_done');
+    const artifacts = done?.data.artifacts as { name: string; path: string }[];
+    expect(artifacts.map((a) => a.name)).toEqual(['notes.txt']);
+    expect(readFileSync(artifacts[0]!.path, 'utf8')).toBe('fine');
+    await drained(orchestrator, ledger);
+    // The reason reached the channel, and the outside file's content went nowhere.
+    const channel = hub.entries.map((e) => `${e.text}\n${e.attachment?.content.toString('utf8') ?? ''}`);
+    expect(channel.some((t) => t.includes('leak.txt not attached: a symbolic link'))).toBe(true);
+    expect(channel.some((t) => t.includes('not for the swarm'))).toBe(false);
   });
 
   it('stops the remote worker when the task is cancelled', async () => {
