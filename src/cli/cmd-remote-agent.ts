@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { resolveCommand } from '../agents/resolve-command.ts';
 import { createShellWorker } from '../agents/shell-worker.ts';
 import type { ChatPort } from '../chat/chat-port.ts';
-import { agentSchema, type SwarmConfig } from '../config/config-schema.ts';
+import { agentSchema, secretEnvNames, type SwarmConfig } from '../config/config-schema.ts';
 import { tokenFromEnv } from '../config/load-config.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -99,6 +99,7 @@ export async function runRemoteAgent(argv: string[], io: CliIo): Promise<number>
     command: values.command ?? fromConfig?.command,
     ...(fromConfig?.tokenEnv !== undefined ? { tokenEnv: fromConfig.tokenEnv } : {}),
     env: fromConfig?.env ?? {},
+    ...(fromConfig?.passEnv !== undefined ? { passEnv: fromConfig.passEnv } : {}),
   });
   if (!parsed.success) {
     throw new ConfigError(
@@ -123,8 +124,17 @@ export async function runRemoteAgent(argv: string[], io: CliIo): Promise<number>
     throw new ConfigError('a remote agent needs its own bot token: set the agent\'s "tokenEnv"');
   const tokenEnv = agent.tokenEnv ?? ('tokenEnv' in config.channel ? config.channel.tokenEnv : '');
   const token = tokenFromEnv(tokenEnv, `remote agent ${id}`, io.env);
-  // The worker inherits this process's environment: the token must not be in it.
+  // The worker's environment is built as a local agent's (allowlist, passEnv, every tokenEnv withheld);
+  // this bot's own variable is withheld too, and dropped here as well, in case anything reads process.env.
+  const withheldEnv = [...new Set([...secretEnvNames(config), tokenEnv])];
   delete process.env[tokenEnv];
+  const secretNamed = [...(agent.passEnv ?? []), ...Object.keys(agent.env)].filter((n) =>
+    withheldEnv.includes(n),
+  );
+  if (secretNamed.length)
+    throw new ConfigError(
+      `agent ${id}: ${secretNamed.join(', ')} holds a secret (a tokenEnv or SWARM_AUDIT_KEY) and is never passed to a worker; remove it`,
+    );
 
   const workRoot = preparePrivateWorkRoot(config.workDir);
   const store = new RemoteStore(join(config.workDir, `remote-agent-${id}`));
@@ -138,8 +148,11 @@ export async function runRemoteAgent(argv: string[], io: CliIo): Promise<number>
     worker: createShellWorker({
       command: resolveCommand(agent.command, baseDir),
       env: agent.env,
+      passEnv: agent.passEnv ?? [],
+      withheldEnv,
       log: ctx.log,
     }),
+    secrets: [token],
     workRoot,
     store,
     handle: values.handle ?? defaultHandleOf(id),
