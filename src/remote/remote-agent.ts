@@ -440,10 +440,18 @@ export class RemoteAgent {
   }
 
   private sayingHello = false;
+  private helloAgain = false;
 
-  /** Edits the status message (the heartbeat), or posts it when there is none yet. */
+  /**
+   * Edits the status message (the heartbeat), or posts it when there is none yet. Asked while one is
+   * on its way, it sends once more afterwards: that one may say "busy" when a slot just came free.
+   */
   private async sendHello(): Promise<void> {
-    if (!this.connected || this.sayingHello) return;
+    if (!this.connected) return;
+    if (this.sayingHello) {
+      this.helloAgain = true;
+      return;
+    }
     this.sayingHello = true;
     try {
       this.beat += 1;
@@ -477,6 +485,10 @@ export class RemoteAgent {
       }
     } finally {
       this.sayingHello = false;
+      if (this.helloAgain) {
+        this.helloAgain = false;
+        void this.sendHello();
+      }
     }
   }
 
