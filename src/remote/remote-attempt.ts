@@ -114,6 +114,7 @@ export async function runRemoteAttempt(o: RemoteAttemptOptions): Promise<RemoteO
   const label = `${o.tag.taskId}#${o.tag.attempt}`;
   const caps = createAttemptCaps(label, DefaultAttemptLimits, o.log, { tag: label });
   const paths: string[] = [];
+  let questionOpen = false;
   const ctx: WorkerContext = {
     task: toTask(o.tag, o.agentId, o.task, Date.now()),
     attempt: o.tag.attempt,
@@ -125,10 +126,14 @@ export async function runRemoteAttempt(o: RemoteAttemptOptions): Promise<RemoteO
     },
     ask: async (question) => {
       if (controller.signal.aborted) throw new Error('attempt stopped');
+      // The same caps as a local agent's: one question open at a time, a few per attempt.
+      if (!caps.allowQuestion(questionOpen)) throw new Error('question refused: over the limit');
+      questionOpen = true;
       pause();
       try {
         return await o.hooks.ask(question);
       } finally {
+        questionOpen = false;
         if (!controller.signal.aborted) arm();
       }
     },

@@ -148,6 +148,34 @@ describe('RemoteAgent with the orchestrator', () => {
     await drained(orchestrator, ledger);
   });
 
+  it("times a remote worker out as a local one, the clock paused while a person's answer is awaited", async () => {
+    const { ledger, hub, orchestrator, startAgent } = await setup();
+    await startAgent('coder-001', async (ctx) => {
+      if (ctx.task.title === 'Patient') return `answer: ${await ctx.ask('Which one?')}`;
+      return new Promise<string>((resolve) =>
+        ctx.signal.addEventListener('abort', () => resolve(`stopped: ${String(ctx.signal.reason)}`)),
+      );
+    });
+    // Over its 1 s timeout only while the question waits: that time does not count.
+    const patient = ledger.createTask(
+      { title: 'Patient', skills: ['code'], timeoutMs: 1_000, maxAttempts: 1 },
+      'alice',
+    ).task;
+    await waitFor('question', () => ledger.getTask(patient.id)?.status === 'blocked', 10_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    hub.post(ALICE, `/answer ${patient.id} the blue one`);
+    await waitFor('answered and done', () => ledger.getTask(patient.id)?.status === 'done', 10_000);
+    expect(ledger.getTask(patient.id)?.result).toBe('answer: the blue one');
+    // A worker that never finishes is stopped at its timeout and the attempt fails with the reason.
+    const stuck = ledger.createTask(
+      { title: 'Stuck', skills: ['code'], timeoutMs: 1_000, maxAttempts: 1 },
+      'alice',
+    ).task;
+    await waitFor('timed out', () => ledger.getTask(stuck.id)?.status === 'failed', 15_000);
+    expect(ledger.getTask(stuck.id)?.lastError).toMatch(/timed out after 1s/);
+    await drained(orchestrator, ledger);
+  });
+
   it('delivers a result kept over a restart once, and a late one after an outage is refused', async () => {
     const { ledger, hub, orchestrator, startAgent } = await setup(1_500);
     // The writer finishes while cut off: its heartbeats stop, the lease runs out, the coder redoes it.
