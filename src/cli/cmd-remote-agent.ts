@@ -128,13 +128,6 @@ export async function runRemoteAgent(argv: string[], io: CliIo): Promise<number>
   // this bot's own variable is withheld too, and dropped here as well, in case anything reads process.env.
   const withheldEnv = [...new Set([...secretEnvNames(config), tokenEnv])];
   delete process.env[tokenEnv];
-  const secretNamed = [...(agent.passEnv ?? []), ...Object.keys(agent.env)].filter((n) =>
-    withheldEnv.includes(n),
-  );
-  if (secretNamed.length)
-    throw new ConfigError(
-      `agent ${id}: ${secretNamed.join(', ')} holds a secret (a tokenEnv or SWARM_AUDIT_KEY) and is never passed to a worker; remove it`,
-    );
 
   const workRoot = preparePrivateWorkRoot(config.workDir);
   const store = new RemoteStore(join(config.workDir, `remote-agent-${id}`));
