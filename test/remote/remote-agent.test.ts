@@ -5,7 +5,11 @@ import { createFunctionWorker, type WorkerFunction } from '../../src/agents/func
 import { silentLogger } from '../../src/core/logger.ts';
 import type { Ledger } from '../../src/ledger/ledger.ts';
 import type { Orchestrator } from '../../src/orchestrator/orchestrator.ts';
-import { RemoteAgent, type RemoteAgentSettings } from '../../src/remote/remote-agent.ts';
+import {
+  RemoteAgent,
+  type RemoteAgentOptions,
+  type RemoteAgentSettings,
+} from '../../src/remote/remote-agent.ts';
 import { RemoteStore } from '../../src/remote/remote-store.ts';
 import { expectAuditPasses } from '../support/expect-audit.ts';
 import { MemoryHub, type HubParticipant } from '../support/memory-hub.ts';
@@ -47,7 +51,12 @@ async function setup(leaseMs = 3_000) {
   stops.push(() => orchestrator.stop());
   const storeDir = (id: string) => join(tempDir(), id);
   const dirs = new Map<string, string>();
-  const startAgent = async (id: string, fn: WorkerFunction, extra: Partial<RemoteAgentSettings> = {}) => {
+  const startAgent = async (
+    id: string,
+    fn: WorkerFunction,
+    extra: Partial<RemoteAgentSettings> = {},
+    more: Partial<RemoteAgentOptions> = {},
+  ) => {
     const dir = dirs.get(id) ?? storeDir(id);
     dirs.set(id, dir);
     const agent = new RemoteAgent({
@@ -62,6 +71,7 @@ async function setup(leaseMs = 3_000) {
       orchestrator: { botUserId: ORCH.id, handle: 'swarm_bot' },
       log: silentLogger,
       settings: { ...FAST, ...extra },
+      ...more,
     });
     await agent.start();
     stops.push(() => agent.stop());
@@ -95,18 +105,26 @@ describe('RemoteAgent with the orchestrator', () => {
     await drained(orchestrator, ledger);
   });
 
-  it("refuses a worker's symbolic link to a file outside its attempt folder, and says why in the channel", async () => {
+  it("refuses a worker's symbolic link to a file outside its attempt folder (or a file with its token), and says why in the channel", async () => {
     const { ledger, hub, orchestrator, startAgent } = await setup();
     const outside = join(tempDir(), 'secret.txt');
     writeFileSync(outside, 'not for the swarm');
-    await startAgent('coder-001', async (ctx) => {
-      symlinkSync(outside, join(ctx.workDir, 'leak.txt'));
-      writeFileSync(join(ctx.workDir, 'notes.txt'), 'fine');
-      ctx.artifact('leak.txt');
-      ctx.artifact(outside);
-      ctx.artifact('notes.txt');
-      return 'linked';
-    });
+    const token = 'bot-token-of-coder-001-0123456789';
+    await startAgent(
+      'coder-001',
+      async (ctx) => {
+        symlinkSync(outside, join(ctx.workDir, 'leak.txt'));
+        writeFileSync(join(ctx.workDir, 'notes.txt'), 'fine');
+        writeFileSync(join(ctx.workDir, 'token.txt'), `found ${token}`);
+        ctx.artifact('leak.txt');
+        ctx.artifact(outside);
+        ctx.artifact('token.txt');
+        ctx.artifact('notes.txt');
+        return 'linked';
+      },
+      {},
+      { secrets: [token] },
+    );
     const { task } = ledger.createTask({ title: 'Link it', skills: ['code'] }, 'alice');
     await waitFor('done', () => ledger.getTask(task.id)?.status === 'done', 10_000);
     const result = ledger.getTask(task.id)!.result!;
@@ -114,6 +132,7 @@ describe('RemoteAgent with the orchestrator', () => {
       'linked',
       'artifact leak.txt not attached: a symbolic link',
       `artifact ${outside} not attached: outside the attempt folder`,
+      'artifact token.txt not attached: contains a secret of this swarm',
     ]);
     const done = ledger.events({ taskId: task.id }).find((e) => e.type === 'task_done');
     const artifacts = done?.data.artifacts as { name: string; path: string }[];
@@ -123,7 +142,7 @@ describe('RemoteAgent with the orchestrator', () => {
     // The reason reached the channel, and the outside file's content went nowhere.
     const channel = hub.entries.map((e) => `${e.text}\n${e.attachment?.content.toString('utf8') ?? ''}`);
     expect(channel.some((t) => t.includes('leak.txt not attached: a symbolic link'))).toBe(true);
-    expect(channel.some((t) => t.includes('not for the swarm'))).toBe(false);
+    expect(channel.some((t) => t.includes('not for the swarm') || t.includes(token))).toBe(false);
   });
 
   it('stops the remote worker when the task is cancelled', async () => {
