@@ -145,6 +145,22 @@ describe('RemoteAgent with the orchestrator', () => {
     expect(channel.some((t) => t.includes('not for the swarm') || t.includes(token))).toBe(false);
   });
 
+  it('shows in the chat which agents are remote and when each was last heard from', async () => {
+    const { ledger, hub, orchestrator, startAgent } = await setup();
+    await startAgent('coder-001', () => 'done');
+    await waitFor('registered', () => ledger.getAgent('coder-001')?.status === 'active', 10_000);
+    ledger.registerAgent({ id: 'local-1', skills: ['code'], capacity: 1, pid: process.pid });
+    hub.post(ALICE, '/agents');
+    const reply = await waitFor(
+      'the /agents reply',
+      () => hub.textsBy(ORCH.id).find((t) => t.includes('local-1')),
+      10_000,
+    );
+    expect(reply).toMatch(/coder-001 \(remote\).*last heard \d+s ago/);
+    expect(reply).not.toMatch(/local-1 \(remote\)/);
+    await drained(orchestrator, ledger);
+  });
+
   it('stops the remote worker when the task is cancelled', async () => {
     const { ledger, hub, orchestrator, startAgent } = await setup();
     let aborted = '';
