@@ -65,6 +65,7 @@ export class ArbiterContext {
     return this.ledger.core.now();
   }
 
+  /** The lease an agent's attempts get: its own, or the ledger's. */
   leaseOf(agent: RemoteAgentEntry): number {
     return agent.leaseMs ?? this.ledger.options.leaseMs;
   }
@@ -73,6 +74,7 @@ export class ArbiterContext {
     return join(this.options.workDir, 'remote', 'results');
   }
 
+  /** Follows an attempt an agent holds (to relay answers and stop it once it is no longer its own). */
   track(tag: Tag, agentId: string): void {
     const key = formatTag(tag);
     if (!this.tracked.has(key)) this.tracked.set(key, { tag, agentId, stopped: false });
@@ -82,11 +84,11 @@ export class ArbiterContext {
     this.tracked.delete(formatTag(tag));
   }
 
-  attemptRow(tag: Tag): { agent_id: string; outcome: string; error: string | null } | undefined {
+  /** The attempt's row (whose it is, how it ended), or undefined when there is no such attempt. */
+  attemptRow(tag: Tag): AttemptRow | undefined {
     return this.ledger.core
       .sql('SELECT agent_id, outcome, error FROM attempts WHERE task_id = ? AND attempt = ?')
-      .get(tag.taskId, tag.attempt) as
-      { agent_id: string; outcome: string; error: string | null } | undefined;
+      .get(tag.taskId, tag.attempt) as AttemptRow | undefined;
   }
 
   inboxKey(msg: IncomingMessage): { platform: string; chatId: string; messageId: string } {
