@@ -2,8 +2,19 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  // Plain-JS probes under bench/ run the compiled dist/ and sit outside the TypeScript project.
-  { ignores: ['node_modules/**', 'dist/**', 'bin/**', 'scripts/**', 'bench/**/*.mjs', 'eslint.config.js'] },
+  // Plain-JS probes under bench/ run the compiled dist/, and recorded-CLI fixtures are plain scripts:
+  // both sit outside the TypeScript project.
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'bin/**',
+      'scripts/**',
+      'eslint.config.js',
+      'bench/**/*.mjs',
+      'test/fixtures/**/*.mjs',
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

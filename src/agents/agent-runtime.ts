@@ -7,6 +7,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import { DefaultAttemptLimits, type AttemptLimits } from './attempt-limits.ts';
 import { runAttempt, type AttemptSettings } from './attempt-runner.ts';
 import { LedgerWatcher } from './ledger-watcher.ts';
+import { createBudgetGate, type UsageBudgets } from './usage-meter.ts';
 import type { Worker } from './worker.ts';
 
 export interface AgentRuntimeOptions {
@@ -32,6 +33,8 @@ export interface AgentRuntimeOptions {
   watcher?: LedgerWatcher;
   /** This runtime's instance id (default: a random one); see `registerAgent`. */
   instance?: string;
+  /** Daily budgets and prices: over a daily budget the agent claims nothing (see usage-meter.ts). */
+  budgets?: UsageBudgets;
 }
 
 /**
@@ -51,6 +54,7 @@ export class AgentRuntime {
   private lastSweepAt = 0;
   /** Random id of this runtime, recorded on the agent row and on each claim it makes. */
   readonly instance: string;
+  private readonly mayClaim: () => boolean;
 
   constructor(
     private readonly ledger: Ledger,
@@ -69,7 +73,9 @@ export class AgentRuntime {
       limits: { ...DefaultAttemptLimits, ...options.limits },
       secrets: options.secrets ?? [],
       log: options.log,
+      ...(options.budgets ? { budgets: options.budgets } : {}),
     };
+    this.mayClaim = createBudgetGate(ledger, options.id, options.budgets ?? {}, options.log);
   }
 
   get id(): string {
@@ -173,7 +179,7 @@ export class AgentRuntime {
     try {
       do {
         this.refill = false;
-        while (this.running.size < this.options.capacity && !this.closed) {
+        while (this.running.size < this.options.capacity && !this.closed && this.mayClaim()) {
           const claim = this.ledger.claimNext({
             id: this.options.id,
             skills: this.options.skills,

@@ -6,6 +6,8 @@ import type { AttemptRef, Ledger, WriteResult } from '../ledger/ledger.ts';
 import { collectArtifacts } from './artifact-collector.ts';
 import { createAttemptFolder } from './attempt-folder.ts';
 import { capText, createAttemptCaps, type AttemptLimits } from './attempt-limits.ts';
+import { prepareDependencies } from './dependency-handoff.ts';
+import { budgetLeft, checkBudgets, priceOf, type BudgetVerdict, type UsageBudgets } from './usage-meter.ts';
 import type { LedgerWatcher } from './ledger-watcher.ts';
 import type { Worker, WorkerContext, WorkerResult } from './worker.ts';
 
@@ -21,11 +23,13 @@ export interface AttemptSettings {
   limits: AttemptLimits;
   /** Values that must never leave in an artifact (this process's tokens). */
   secrets: readonly string[];
+  /** Daily budgets and prices of this agent (the task's own budget is in the ledger). */
+  budgets?: UsageBudgets;
   log: Logger;
 }
 
 /** Why an attempt was stopped before its worker finished. */
-type StopKind = 'timeout' | 'shutdown' | 'lost';
+type StopKind = 'timeout' | 'shutdown' | 'lost' | 'budget';
 
 /** How often, and how long apart, the outcome write is tried again when the ledger is busy or full. */
 const OUTCOME_TRIES = 8;
@@ -144,6 +148,30 @@ export async function runAttempt(
   };
   cleanups.push(() => progressTimer && clearTimeout(progressTimer));
 
+  // Usage: recorded as it is reported; a crossed budget stops the attempt (see the outcome below).
+  const budgets = settings.budgets ?? {};
+  let budgetVerdict: BudgetVerdict | undefined;
+  const stopForBudget = (verdict: BudgetVerdict | undefined): void => {
+    if (!verdict || budgetVerdict) return;
+    budgetVerdict = verdict;
+    log.warn('attempt stopped: budget exceeded', { ...fields, reason: verdict.text });
+    stop('budget', verdict.text);
+  };
+  const recordUsage = (report: Parameters<NonNullable<WorkerContext['usage']>>[0]): void => {
+    try {
+      ledger.usage.record(ref, { ...report, costUsd: priceOf(report, budgets.pricing) });
+      stopForBudget(checkBudgets(ledger, ref, budgets, Date.now()));
+    } catch (err) {
+      log.warn('usage could not be recorded', { ...fields, error: describeError(err) });
+    }
+  };
+  let dependencies: WorkerContext['dependencies'] = [];
+  try {
+    dependencies = prepareDependencies(ledger, task, workDir, log);
+  } catch (err) {
+    log.warn('dependencies could not be handed on', { ...fields, error: describeError(err) });
+  }
+
   let questionOpen = false;
   const ctx: WorkerContext = {
     task,
@@ -167,7 +195,31 @@ export async function runAttempt(
       if (artifacts.includes(path) || !caps.allowArtifact()) return;
       artifacts.push(path);
     },
+    dependencies,
+    usage: recordUsage,
+    budgetLeft() {
+      try {
+        return budgetLeft(ledger, ref, budgets, Date.now());
+      } catch (err) {
+        log.warn('budget could not be read', { ...fields, error: describeError(err) });
+        return undefined;
+      }
+    },
+    session(id) {
+      try {
+        ledger.usage.setSession(ref, capText(id, 200));
+      } catch (err) {
+        log.warn('session id could not be recorded', { ...fields, error: describeError(err) });
+      }
+    },
   };
+  // A task already over its budget (earlier attempts spent it) does not start another run.
+  try {
+    const verdict = checkBudgets(ledger, ref, budgets, Date.now());
+    if (verdict?.scope === 'task') stopForBudget(verdict);
+  } catch (err) {
+    log.warn('budget check failed', { ...fields, error: describeError(err) });
+  }
 
   const waitForAnswer = (question: string): Promise<string> =>
     new Promise<string>((resolve, reject) => {
@@ -206,7 +258,9 @@ export async function runAttempt(
 
   let result: WorkerResult;
   try {
-    result = await worker.run(ctx);
+    result = controller.signal.aborted
+      ? { ok: false, error: String(controller.signal.reason) }
+      : await worker.run(ctx);
   } catch (err) {
     result = { ok: false, error: `worker crashed: ${describeError(err)}` };
   }
@@ -223,6 +277,16 @@ export async function runAttempt(
   }
   if (finalStop === 'shutdown') {
     await writeOutcome(log, fields, () => ledger.release(ref, 'agent stopped'));
+    return;
+  }
+  if (finalStop === 'budget' && budgetVerdict) {
+    const verdict = budgetVerdict;
+    // The task's own budget ends it; a daily budget only ends this agent's (or the swarm's) day.
+    await writeOutcome(log, fields, () =>
+      verdict.scope === 'task'
+        ? ledger.failForBudget(ref, verdict.text, ledger.usage.attempt(ref.taskId, ref.attempt))
+        : ledger.release(ref, verdict.text),
+    );
     return;
   }
   const notices = caps.notices();

@@ -1,8 +1,14 @@
 import { ALWAYS_SECRET_ENV } from '../config/config-schema.ts';
+import { join } from 'node:path';
+import { toFolderSegment } from './attempt-folder.ts';
+import { DEPS_FILE, DEPS_FOLDER } from './dependency-handoff.ts';
 import type { WorkerContext } from './worker.ts';
 
 /** The parts of a worker context a shell command is told about. */
-export type ShellTaskInfo = Pick<WorkerContext, 'task' | 'attempt' | 'agentId' | 'workDir'>;
+export type ShellTaskInfo = Pick<WorkerContext, 'task' | 'attempt' | 'agentId' | 'workDir' | 'dependencies'>;
+
+/** A dependency's result in the environment is cut here; the whole text is in its `_RESULT_FILE`. */
+export const MAX_DEP_RESULT_ENV_CHARS = 8_000;
 
 /**
  * Linux refuses to exec a single environment string over 128 KiB (MAX_ARG_STRLEN); 32k characters stay
@@ -30,7 +36,35 @@ export function toTaskEnv(info: ShellTaskInfo): Record<string, string> {
     SWARM_AGENT_ID: info.agentId,
     SWARM_WORKDIR: info.workDir,
   };
+  Object.assign(vars, toDependencyEnv(info));
   for (const key of Object.keys(vars)) vars[key] = toEnvValue(vars[key]!);
+  return vars;
+}
+
+/**
+ * The dependencies' results (hand-off), numbered from 1 in the task's `after=` order:
+ * `SWARM_DEP_COUNT`, `SWARM_DEP_<n>_ID`, `_TITLE`, `_RESULT` (cut at {@link MAX_DEP_RESULT_ENV_CHARS}),
+ * `_RESULT_FILE` (the whole result), `_ARTIFACTS` (the copies' paths, one a line), and
+ * `SWARM_DEPS_FILE` (all of it as JSON). Nothing when the task depends on nothing.
+ */
+export function toDependencyEnv(
+  info: Pick<ShellTaskInfo, 'workDir' | 'dependencies'>,
+): Record<string, string> {
+  const deps = info.dependencies ?? [];
+  if (!deps.length) return {};
+  const vars: Record<string, string> = {
+    SWARM_DEP_COUNT: String(deps.length),
+    SWARM_DEPS_FILE: join(info.workDir, DEPS_FOLDER, DEPS_FILE),
+  };
+  deps.forEach((dep, i) => {
+    const n = `SWARM_DEP_${i + 1}`;
+    const cut = dep.result.length > MAX_DEP_RESULT_ENV_CHARS;
+    vars[`${n}_ID`] = dep.taskId;
+    vars[`${n}_TITLE`] = dep.title;
+    vars[`${n}_RESULT`] = cut ? dep.result.slice(0, MAX_DEP_RESULT_ENV_CHARS - 1) + '…' : dep.result;
+    vars[`${n}_RESULT_FILE`] = join(info.workDir, DEPS_FOLDER, toFolderSegment(dep.taskId), 'result.txt');
+    vars[`${n}_ARTIFACTS`] = dep.artifacts.map((a) => a.path).join('\n');
+  });
   return vars;
 }
 
@@ -88,10 +122,18 @@ export function toShellEnv(
   return { ...env, ...toTaskEnv(info) };
 }
 
-/** The one line of JSON written to the command's standard input when it starts. */
+/**
+ * The one line of JSON written to the command's standard input when it starts; `dependencies` (the
+ * finished tasks this one waited for, with their results and artifact copies) when there are any.
+ */
 export function toTaskStdinLine(info: ShellTaskInfo): string {
   return (
-    JSON.stringify({ task: info.task, attempt: info.attempt, agentId: info.agentId, workDir: info.workDir }) +
-    '\n'
+    JSON.stringify({
+      task: info.task,
+      attempt: info.attempt,
+      agentId: info.agentId,
+      workDir: info.workDir,
+      ...(info.dependencies?.length ? { dependencies: info.dependencies } : {}),
+    }) + '\n'
   );
 }

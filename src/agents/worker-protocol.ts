@@ -7,22 +7,31 @@
  *   ::ask <question>               a question for the humans; the answer comes back as one stdin line
  *   ::artifact <path>              a file to attach: a regular file inside the working directory
  *   ::log <text>                   a diagnostic, logged at debug and left out of the result
+ *   ::usage <json>                 usage of a step (tokens, cost, model), added up (see usage-line.ts)
+ *   ::session <id>                 the agent CLI's session id, kept with the attempt
  *
  * Prefixes are lowercase and must be followed by a space, a tab or the end of the line. `::ask` and
  * `::artifact` without an argument are not messages and stay in the result.
  */
+
+import type { UsageReport } from '../core/usage.ts';
+import { parseUsageJson } from './usage-line.ts';
 
 /** A message to the swarm found on one line of a worker's standard output. */
 export type ProtocolMessage =
   | { kind: 'progress'; pct: number | null; text: string }
   | { kind: 'ask'; question: string }
   | { kind: 'artifact'; path: string }
-  | { kind: 'log'; text: string };
+  | { kind: 'log'; text: string }
+  | { kind: 'usage'; report: UsageReport }
+  /** A `::usage` line that is not a valid report: ignored, with the problem logged. */
+  | { kind: 'bad-usage'; problem: string }
+  | { kind: 'session'; id: string };
 
 /** What the parser yields: a protocol message, or a piece of result output (`eol`: a newline ended it). */
 export type ParsedLine = ProtocolMessage | { kind: 'output'; text: string; eol: boolean };
 
-const MESSAGE_LINE = /^::(progress|ask|artifact|log)(?:[ \t]+([\s\S]*))?$/;
+const MESSAGE_LINE = /^::(progress|ask|artifact|log|usage|session)(?:[ \t]+([\s\S]*))?$/;
 const LEADING_PCT = /^(-?\d+(?:\.\d+)?)%?(?:[ \t]+|$)/;
 
 /** Reads one line (without its newline) as a protocol message, or returns null for result output. */
@@ -41,6 +50,15 @@ export function parseProtocolLine(line: string): ProtocolMessage | null {
       return arg ? { kind: 'ask', question: arg } : null;
     case 'artifact':
       return arg ? { kind: 'artifact', path: arg } : null;
+    case 'usage': {
+      const parsed = parseUsageJson(arg);
+      return parsed.ok
+        ? { kind: 'usage', report: parsed.report }
+        : { kind: 'bad-usage', problem: parsed.problem };
+    }
+    case 'session':
+      // A session id is one short word; anything else is not one and stays in the result.
+      return /^[\w.:-]{1,200}$/.test(arg) ? { kind: 'session', id: arg } : null;
     default:
       return { kind: 'log', text: arg };
   }

@@ -1,4 +1,16 @@
 import type { Task } from '../core/types.ts';
+import type { Budget, UsageReport } from '../core/usage.ts';
+
+/**
+ * A finished dependency of the task, handed to its worker (a pipeline passes work along this way):
+ * its result and its artifacts, copied into this attempt's folder (`deps/<task>/<name>`).
+ */
+export interface DependencyResult {
+  taskId: string;
+  title: string;
+  result: string;
+  artifacts: { name: string; path: string; bytes: number; sha256: string }[];
+}
 
 /**
  * What a worker gets for one attempt. Every callback is fenced by the runtime: once the attempt is
@@ -24,6 +36,21 @@ export interface WorkerContext {
    * inside workDir is attached, checked and copied when the attempt ends; the rest is refused aloud.
    */
   artifact(path: string): void;
+  /** Results of the tasks this one depends on, oldest dependency first (empty when none). */
+  dependencies?: readonly DependencyResult[];
+  /**
+   * Reports what a step used (tokens, cost, model); each call adds to the attempt's usage. When a
+   * budget is crossed, the runtime aborts `signal` and the task fails (or goes back to the queue).
+   */
+  usage?(report: UsageReport): void;
+  /** Keeps the agent CLI's session id with the attempt (presets resume it after a question). */
+  session?(id: string): void;
+  /**
+   * What may still be spent before a budget stops the attempt (the tightest of the task's, the
+   * agent's and the swarm's), or undefined when no budget applies. A preset passes it to a CLI
+   * that caps its own spending.
+   */
+  budgetLeft?(): Budget | undefined;
 }
 
 export type WorkerResult = { ok: true; output: string } | { ok: false; error: string };

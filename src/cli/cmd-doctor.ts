@@ -6,6 +6,7 @@ import type { SwarmConfig } from '../config/config-schema.ts';
 import { tokenFromEnv } from '../config/load-config.ts';
 import { cliContext, EXIT, type CliIo } from './cli-context.ts';
 import { agentTokens } from './open-channel.ts';
+import { checkPresetAgents } from '../presets/preset-registry.ts';
 
 function print(report: DoctorReport, io: CliIo): void {
   io.out(`doctor: ${report.platform}`);
@@ -100,17 +101,28 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
   }
   report = {
     ...report,
-    checks: [...report.checks, ...agentCommandChecks(ctx.config, ctx.configDir, io.env)],
+    checks: [
+      ...report.checks,
+      ...agentCommandChecks(ctx.config, ctx.configDir, io.env),
+      ...checkPresetAgents(ctx.config.agents, ctx.configDir, io.env),
+    ],
   };
   if (values.json) io.out(JSON.stringify(report));
   else print(report, io);
   return isHealthy(report) ? EXIT.ok : EXIT.problem;
 }
 
-/** One check per configured agent: every program its command names can start (see check-command.ts). */
+/**
+ * One check per agent with a shell `command`: every program it names can start (see check-command.ts).
+ * Preset agents are checked by `checkPresetAgents` instead.
+ */
 function agentCommandChecks(config: SwarmConfig, baseDir: string, env: NodeJS.ProcessEnv): DoctorCheck[] {
   const checks = checkAgentCommands(
-    config.agents.map((a) => ({ id: a.id, command: a.command, baseDir, path: a.env.PATH ?? env.PATH })),
+    config.agents.flatMap((a) =>
+      a.command === undefined
+        ? []
+        : [{ id: a.id, command: a.command, baseDir, path: a.env.PATH ?? env.PATH }],
+    ),
   );
   return checks.map((c) => {
     const name = `agent ${c.agentId} command`;

@@ -11,6 +11,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import { cliContext, cwdOf, EXIT, withLedger, type CliContext, type CliIo } from './cli-context.ts';
 import { openCliLedger } from './cli-ledger.ts';
 import { openChannel } from './open-channel.ts';
+import { renderStatusUsage, statusUsage } from './usage-view.ts';
 
 const COMMON = { db: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } } as const;
 
@@ -22,6 +23,7 @@ export function runStatus(argv: string[], io: CliIo): number {
     const tasks = ledger.listTasks();
     const agents = ledger.listAgents();
     const counts = ledger.countByStatus();
+    const usage = statusUsage(ledger, Date.now());
     if (values.json) {
       const remote = remoteAgentIds(ledger);
       io.out(
@@ -31,6 +33,7 @@ export function runStatus(argv: string[], io: CliIo): number {
           counts,
           tasks,
           agents: agents.map((a) => ({ ...a, remote: remote.has(a.id) })),
+          usage,
         }),
       );
       return EXIT.ok;
@@ -39,6 +42,8 @@ export function runStatus(argv: string[], io: CliIo): number {
     io.out(
       `ledger ${ctx.dbPath}\n${renderBoard(tasks, counts, ledger.isSwarmPaused(), staffingOf(agents, Date.now(), ledger.options.leaseMs))}\n\nagents:\n${renderAgents(agents, held, Date.now(), remoteAgentIds(ledger))}`,
     );
+    const spending = renderStatusUsage(usage);
+    if (spending) io.out(`\n${spending}`);
     return EXIT.ok;
   });
 }

@@ -107,6 +107,12 @@ export async function runRemoteAgent(argv: string[], io: CliIo): Promise<number>
     );
   }
   const agent = parsed.data;
+  // Presets report usage and sessions that the channel protocol does not carry yet.
+  if (agent.command === undefined)
+    throw new ConfigError(
+      `agent ${id}: a remote agent runs a shell "command" (give one, or --command); presets run only as local agents`,
+    );
+  const command = agent.command;
   const orchestratorBotId = values['orchestrator-id'] ?? config.remote.orchestrator?.botUserId;
   if (!orchestratorBotId || !/^\d{5,20}$/.test(orchestratorBotId))
     throw new ConfigError(
@@ -139,7 +145,7 @@ export async function runRemoteAgent(argv: string[], io: CliIo): Promise<number>
     skills: agent.skills,
     capacity: agent.capacity,
     worker: createShellWorker({
-      command: resolveCommand(agent.command, baseDir),
+      command: resolveCommand(command, baseDir),
       env: agent.env,
       passEnv: agent.passEnv ?? [],
       withheldEnv,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { validate } from '../commands/command-args.ts';
 import {
+  budgetField,
   dependsOnField,
   keyField,
   skillsField,
@@ -21,7 +22,7 @@ import { renderWaitResult, WAIT_EXIT, waitForTasks } from './task-wait.ts';
 
 export const TASK_ADD_USAGE = `chat-swarm task add <title> [--body TEXT | --body - | --body-file FILE] [--skills a,b]
                     [--priority 0-9] [--after T-1,T-2] [--review] [--key KEY] [--attempts N]
-                    [--timeout 10m] [--json] [--wait [--wait-timeout D] [--until-person]]`;
+                    [--timeout 10m] [--budget $2|500ktok] [--json] [--wait [--wait-timeout D] [--until-person]]`;
 
 export const TASK_ADD_OPTIONS = {
   db: { type: 'string' },
@@ -36,6 +37,7 @@ export const TASK_ADD_OPTIONS = {
   key: { type: 'string' },
   attempts: { type: 'string' },
   timeout: { type: 'string' },
+  budget: { type: 'string' },
   wait: { type: 'boolean' },
   'wait-timeout': { type: 'string' },
   'until-person': { type: 'boolean' },
@@ -50,6 +52,7 @@ const TaskFieldsSchema = z.object({
   key: keyField.optional(),
   attempts: wholeNumberField('attempts', COMMAND_LIMITS.minAttempts, COMMAND_LIMITS.maxAttempts).optional(),
   timeout: timeoutField.optional(),
+  budget: budgetField.optional(),
 });
 
 /** What `task add` was given, before validation. */
@@ -63,6 +66,7 @@ export interface TaskAddInput {
   key?: string | undefined;
   attempts?: string | undefined;
   timeout?: string | undefined;
+  budget?: string | undefined;
 }
 
 const usageError = (problem: string): CliError =>
@@ -87,6 +91,7 @@ export function toTaskCommand(input: TaskAddInput): TaskCommand {
     key: input.key,
     attempts: input.attempts,
     timeout: input.timeout,
+    budget: input.budget,
   });
   if (!fields.ok) throw usageError(fields.problem);
   const f = fields.value;
@@ -105,6 +110,7 @@ export function toTaskCommand(input: TaskAddInput): TaskCommand {
   };
   if (f.key !== undefined) command.key = f.key;
   if (f.timeout !== undefined) command.timeoutMs = f.timeout;
+  if (f.budget !== undefined) command.budget = f.budget;
   return command;
 }
 
@@ -166,6 +172,7 @@ export async function runTaskAdd(argv: string[], io: CliIo): Promise<number> {
     key: values.key,
     attempts: values.attempts,
     timeout: values.timeout,
+    budget: values.budget,
   });
   const ctx = cliContext(values, io);
   const actor = `cli [${io.env.USER ?? 'unknown'}]`;

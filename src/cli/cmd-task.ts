@@ -8,6 +8,7 @@ import { cliActor, CONTROL_USAGE, runControl, type ControlName } from './cmd-tas
 import { parseCliArgs } from './parse-cli-args.ts';
 import { taskRef } from './task-ref.ts';
 import { renderWaitResult, WAIT_EXIT, waitForTasks } from './task-wait.ts';
+import { renderTaskUsage, taskUsage } from './usage-view.ts';
 
 export const TASK_WAIT_USAGE = 'chat-swarm task wait <task...> [--timeout D] [--until-person] [--json]';
 
@@ -130,10 +131,14 @@ function runTaskShow(argv: string[], io: CliIo): number {
   return withLedger(ctx, 'read', (ledger) => {
     const task = ledger.getTask(id);
     if (!task) throw new CliError(EXIT.problem, `no task ${id}`);
-    if (values.json) io.out(JSON.stringify({ task, events: ledger.events({ taskId: task.id }) }));
+    const usage = taskUsage(ledger, task.id, task.attempt);
+    if (values.json) io.out(JSON.stringify({ task, events: ledger.events({ taskId: task.id }), usage }));
     else {
       const r = renderTaskMessage(task);
-      io.out(`${r.heading}\n${r.text}${task.result ? `\n--- result ---\n${task.result}` : ''}`);
+      const spending = renderTaskUsage(usage);
+      io.out(
+        `${r.heading}\n${r.text}${spending ? `\n${spending}` : ''}${task.result ? `\n--- result ---\n${task.result}` : ''}`,
+      );
     }
     return EXIT.ok;
   });

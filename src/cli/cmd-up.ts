@@ -13,6 +13,7 @@ import { stopSignal } from './stop-signal.ts';
 import { runRemoteAgent } from './cmd-remote-agent.ts';
 import { openChannel } from './open-channel.ts';
 import { createConfiguredAgent, Swarm } from './swarm.ts';
+import { configuredExtras } from '../presets/agent-worker.ts';
 
 const COMMON = { db: { type: 'string' }, config: { type: 'string' } } as const;
 
@@ -100,7 +101,13 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
       values.capacity !== undefined ? wholeNumber('capacity', values.capacity) : (fromConfig?.capacity ?? 1),
     command: values.command ?? fromConfig?.command,
     // The worker's environment rule (env, passEnv) holds whether the agent runs in `up` or here.
-    ...(fromConfig ? { env: fromConfig.env, passEnv: fromConfig.passEnv ?? [] } : {}),
+    ...(fromConfig
+      ? {
+          env: fromConfig.env,
+          passEnv: fromConfig.passEnv ?? [],
+          ...configuredExtras(fromConfig, values.command !== undefined),
+        }
+      : {}),
     ...(values['lease-ms'] !== undefined
       ? { leaseMs: wholeNumber('lease-ms', values['lease-ms']) }
       : fromConfig?.leaseMs
@@ -149,7 +156,11 @@ export async function runAgent(argv: string[], io: CliIo): Promise<number> {
 function assertCommandsRun(agents: readonly AgentConfig[], baseDir: string, env: NodeJS.ProcessEnv): void {
   const problems = commandProblems(
     checkAgentCommands(
-      agents.map((a) => ({ id: a.id, command: a.command, baseDir, path: a.env.PATH ?? env.PATH })),
+      agents.flatMap((a) =>
+        a.command === undefined
+          ? []
+          : [{ id: a.id, command: a.command, baseDir, path: a.env.PATH ?? env.PATH }],
+      ),
     ),
   );
   if (problems.length > 0) throw new ConfigError(`cannot start:\n  ${problems.join('\n  ')}`);

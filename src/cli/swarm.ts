@@ -2,8 +2,6 @@ import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AgentRuntime } from '../agents/agent-runtime.ts';
 import { LedgerWatcher } from '../agents/ledger-watcher.ts';
-import { resolveCommand } from '../agents/resolve-command.ts';
-import { createShellWorker } from '../agents/shell-worker.ts';
 import type { ChatPort } from '../chat/chat-port.ts';
 import type { AdminPolicy } from '../commands/command-handler.ts';
 import { secretEnvNames, type AgentConfig, type SwarmConfig } from '../config/config-schema.ts';
@@ -12,6 +10,7 @@ import { secretsFromEnv, type NamedSecret } from '../core/secret-masker.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { Orchestrator } from '../orchestrator/orchestrator.ts';
 import type { PosterOptions } from '../orchestrator/poster-options.ts';
+import { budgetsOf, createAgentWorker } from '../presets/agent-worker.ts';
 import { Scheduler, type SchedulerOptions } from '../schedules/scheduler.ts';
 import { syncConfigSchedules } from '../schedules/sync-config-schedules.ts';
 import { arbiterOptionsOf } from '../remote/remote-config.ts';
@@ -77,7 +76,7 @@ function secretValues(names: readonly string[]): string[] {
   return names.map((n) => process.env[n]?.trim() ?? '').filter((v) => v.length >= 8);
 }
 
-/** An agent runtime with the built-in shell worker, as the config describes it. */
+/** An agent runtime with its worker (a shell command or a preset) and budgets, as the config describes it. */
 export function createConfiguredAgent(
   agent: AgentConfig,
   config: SwarmConfig,
@@ -93,13 +92,8 @@ export function createConfiguredAgent(
     id: agent.id,
     skills: agent.skills,
     capacity: agent.capacity,
-    worker: createShellWorker({
-      command: resolveCommand(agent.command, baseDir),
-      env: agent.env,
-      passEnv: agent.passEnv ?? [],
-      withheldEnv: withheld,
-      log,
-    }),
+    worker: createAgentWorker(agent, { baseDir, withheldEnv: withheld, log }),
+    budgets: budgetsOf(agent, config),
     workRoot: preparePrivateWorkRoot(config.workDir),
     artifactRoot: resolve(config.workDir, 'artifacts'),
     secrets: secretValues(withheld),

@@ -19,7 +19,7 @@ export interface CommandInfo {
 }
 
 const TASK_USAGE =
-  '/task <title> [skills=a,b] [priority=0-9] [after=T-1,T-2] [review=yes|no] [key=ORA-001] [attempts=1-20] [timeout=10m]';
+  '/task <title> [skills=a,b] [priority=0-9] [after=T-1,T-2] [review=yes|no] [key=ORA-001] [attempts=1-20] [timeout=10m] [budget=$2]';
 
 /** Every command's metadata, keyed by name, in help order. */
 export const COMMANDS: { readonly [N in CommandName]: CommandInfo & { name: N } } = {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { TASK_KEY_RULE, taskKeyProblem } from '../core/task-key.ts';
+import { parseBudget } from '../core/usage.ts';
 import { AGENT_ID_PATTERN, COMMAND_LIMITS, SKILL_PATTERN, TASK_KEY_PATTERN } from './command-types.ts';
 
 /** Shows a typed value inside a message: single-line, at most 40 characters, in single quotes. */
@@ -174,6 +175,14 @@ export const timeoutField = word('missing the timeout').transform((raw, ctx) => 
         : undefined;
   if (problem === undefined && ms !== undefined) return ms;
   ctx.issues.push({ code: 'custom', message: problem ?? 'bad timeout', input: raw });
+  return z.NEVER;
+});
+
+/** A task budget (`budget=$2`, `budget=500ktok`, `budget=$2,500ktok`); see `parseBudget`. */
+export const budgetField = word('missing the budget').transform((raw, ctx) => {
+  const parsed = parseBudget(raw);
+  if (parsed.ok) return parsed.budget;
+  ctx.issues.push({ code: 'custom', message: parsed.problem, input: raw });
   return z.NEVER;
 });
 

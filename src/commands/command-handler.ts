@@ -121,16 +121,17 @@ function isForAnotherBot(addressedTo: string | undefined, msg: IncomingMessage):
 }
 
 /**
- * A plain reply to a message the ledger does not know yet, while some task waits for an answer: the
- * question may be on screen before the poster has recorded its id (the platform answered, the
- * record is a moment behind). Such a reply is worth a second look rather than being dropped.
+ * A plain reply to a message the ledger does not know yet, while some task waits for an answer or a
+ * button's reply prompt waits to be recorded: the question or prompt may be on screen before the
+ * poster has recorded its id (the platform answered, the record is a moment behind). Such a reply is
+ * worth a second look rather than being dropped.
  */
 function mayAnswerUnpostedQuestion(ledger: Ledger, msg: IncomingMessage): boolean {
   if (!msg.replyToMessageId || parseCommand(msg.text).kind !== 'none') return false;
   if (ledger.outbox.taskOfMessage(msg.replyToMessageId) !== undefined) return false;
   if (ledger.outbox.postedBySwarm(msg.replyToMessageId)) return false; // a digest or a reply: known, no question
   if (ledger.inbox.has(msg.platform, msg.channelId, msg.replyToMessageId)) return false; // a reply to a person
-  return ledger.hasTasksIn(['blocked']);
+  return ledger.hasTasksIn(['blocked']) || ledger.outbox.hasUnpostedPrompt();
 }
 
 function decide(

@@ -73,6 +73,13 @@ export const TaskCommandSchema = z.object({
     .min(COMMAND_LIMITS.minTimeoutMs)
     .max(COMMAND_LIMITS.maxTimeoutMs)
     .exactOptional(),
+  /** What the task may spend (dollars and/or tokens); see src/core/usage.ts. */
+  budget: z
+    .object({
+      usd: z.number().positive().exactOptional(),
+      tokens: z.number().int().positive().exactOptional(),
+    })
+    .exactOptional(),
 });
 
 const taskOnly = <N extends string>(name: N) => z.object({ name: z.literal(name), taskId: TaskRefSchema });

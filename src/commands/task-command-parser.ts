@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { validate, type CommandArgs, type Parsed } from './command-args.ts';
 import {
+  budgetField,
   dependsOnField,
   keyField,
   quoteValue,
@@ -21,7 +22,7 @@ import { closestMatch } from '../core/closest-match.ts';
 import { tokenize, type Token } from './command-text.ts';
 import { COMMAND_LIMITS, type TaskCommand } from './command-types.ts';
 
-type OptionName = 'skills' | 'priority' | 'after' | 'review' | 'key' | 'attempts' | 'timeout';
+type OptionName = 'skills' | 'priority' | 'after' | 'review' | 'key' | 'attempts' | 'timeout' | 'budget';
 
 /** Words accepted for each option; the first spelling is the one messages use. */
 const OPTION_WORDS: Readonly<Record<string, OptionName>> = {
@@ -42,6 +43,7 @@ const OPTION_WORDS: Readonly<Record<string, OptionName>> = {
   maxattempts: 'attempts',
   tries: 'attempts',
   timeout: 'timeout',
+  budget: 'budget',
 };
 
 /** The options' names as messages list them. */
@@ -58,6 +60,7 @@ const TaskWordsSchema = z.object({
   key: keyField.optional(),
   attempts: wholeNumberField('attempts', COMMAND_LIMITS.minAttempts, COMMAND_LIMITS.maxAttempts).optional(),
   timeout: timeoutField.optional(),
+  budget: budgetField.optional(),
 });
 
 // `name=value` or `name:value`, optionally written `--name=value` (a phone may turn `--` into a dash,
@@ -109,6 +112,7 @@ export function parseTaskCommand(args: CommandArgs): Parsed<TaskCommand> {
   };
   if (w.key !== undefined) command.key = w.key;
   if (w.timeout !== undefined) command.timeoutMs = w.timeout;
+  if (w.budget !== undefined) command.budget = w.budget;
   return { ok: true, value: command };
 }
 
@@ -182,6 +186,7 @@ const OPTION_EXAMPLES: Readonly<Record<OptionName, string>> = {
   key: 'ORA-001',
   attempts: '5',
   timeout: '10m',
+  budget: '$2',
 };
 
 function unknownOption(shown: string, name: string, word: string): string {

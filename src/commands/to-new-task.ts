@@ -13,5 +13,6 @@ export function toNewTask(c: TaskCommand): NewTask {
     maxAttempts: c.maxAttempts,
     ...(c.key !== undefined ? { key: c.key } : {}),
     ...(c.timeoutMs !== undefined ? { timeoutMs: c.timeoutMs } : {}),
+    ...(c.budget !== undefined ? { budget: c.budget } : {}),
   };
 }

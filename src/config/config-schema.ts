@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { scheduleInputSchema } from '../schedules/schedule-spec.ts';
+import { budgetSchema, presetFieldsSchema, pricingSchema } from '../presets/preset-config.ts';
 
 /**
  * The swarm's config file (JSON), validated at start. Tokens are never in the file: it names the
@@ -102,8 +103,8 @@ export const agentSchema = z
     id: agentId,
     skills: z.array(skill).default([]),
     capacity: z.number().int().min(1).max(64).default(1),
-    /** Shell command run per attempt (see the worker protocol in the README). */
-    command: z.string().min(1),
+    /** Shell command run per attempt (see the worker protocol in the README); or a `preset`. */
+    command: z.string().min(1).optional(),
     /** Environment variable holding this agent's own bot token, so it speaks as its own bot. */
     tokenEnv: envName.optional(),
     /** Fixed variables for the command (see `toShellEnv` for the whole rule). */
@@ -111,8 +112,25 @@ export const agentSchema = z
     /** Names of variables copied from the agent's own environment into the command's. */
     passEnv: z.array(envName).optional(),
     leaseMs: ms(1_000).optional(),
+    /** This agent's cap per UTC day: over it, it claims nothing more that day (docs/agents.md). */
+    budget: budgetSchema.optional(),
+    /** Dollars per million tokens, for workers that report tokens without a cost. */
+    pricing: pricingSchema.optional(),
+    /** A built-in worker for an agent CLI instead of `command`, and its settings (docs/agents.md). */
+    ...presetFieldsSchema.shape,
   })
-  .strict();
+  .strict()
+  .superRefine((a, ctx) => {
+    if ((a.command === undefined) === (a.preset === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['command'],
+        message:
+          a.command === undefined
+            ? 'give the agent a "command" (any shell command) or a "preset" (claude-code, codex, gemini or openclaw)'
+            : 'give either "command" or "preset", not both',
+      });
+  });
 
 /** Variables that never reach a worker, whatever the config says: the audit key and the default token names. */
 export const ALWAYS_SECRET_ENV = ['SWARM_AUDIT_KEY', 'TELEGRAM_BOT_TOKEN', 'DISCORD_BOT_TOKEN'] as const;
@@ -257,6 +275,8 @@ export const configSchema = z
     checkpointIntervalMs: ms(0)
       .refine((v) => v === 0 || v >= 10_000, 'at least 10000 ms (10 s), or 0 to keep no checkpoint')
       .default(300_000),
+    /** Caps on the whole swarm's spending per UTC day, over every agent (docs/agents.md). */
+    budgets: z.object({ swarmPerDay: budgetSchema.optional() }).strict().default({}),
     /** Recurring tasks (see the README, "Schedules"); the swarm never rewrites this list. */
     schedules: z.array(scheduleInputSchema).default([]),
   })

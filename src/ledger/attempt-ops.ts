@@ -2,6 +2,7 @@ import type { LedgerCore } from './ledger-core.ts';
 import { refreshDependentsWaiting, releaseDependents } from './dependents.ts';
 import { fence, type AttemptRef, type WriteResult } from './task-ops.ts';
 import { attemptsLeft, type TaskRow } from './task-row.ts';
+import { attemptUsageData } from './usage-ops.ts';
 
 const OK: WriteResult = { ok: true };
 const actorOf = (ref: AttemptRef): string => `agent:${ref.agentId}`;
@@ -28,6 +29,12 @@ function endAttempt(
       'UPDATE attempts SET ended_at = ?, outcome = ?, error = ? WHERE task_id = ? AND attempt = ? AND ended_at IS NULL',
     )
     .run(core.now(), outcome, error, ref.taskId, ref.attempt);
+}
+
+/** The attempt's usage for its outcome event (see usage-ops.ts); nothing when it reported none. */
+function usageOf(core: LedgerCore, ref: AttemptRef): { usage?: Record<string, number> } {
+  const usage = attemptUsageData(core, ref.taskId, ref.attempt);
+  return usage ? { usage } : {};
 }
 
 /** Extends the lease of a live attempt. */
@@ -155,6 +162,7 @@ export function complete(
         result,
         ...(artifacts.length ? { artifacts } : {}),
         ...(notices.length ? { notices } : {}),
+        ...usageOf(core, ref),
       },
     });
     if (!toReview) releaseDependents(core, ref.taskId, actorOf(ref));
@@ -234,15 +242,10 @@ export function fail(core: LedgerCore, ref: AttemptRef, error: string): WriteRes
     const f = fence(core, ref, 'failure');
     if ('stale' in f) return f.stale;
     endAttempt(core, ref, 'failed', error);
-    requeueOrFail(
-      core,
-      f.row,
-      error,
-      actorOf(ref),
-      ref.agentId,
-      {},
-      { requeued: 'attempt_failed', failed: 'attempt_failed' },
-    );
+    requeueOrFail(core, f.row, error, actorOf(ref), ref.agentId, usageOf(core, ref), {
+      requeued: 'attempt_failed',
+      failed: 'attempt_failed',
+    });
     return OK;
   });
 }

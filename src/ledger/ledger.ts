@@ -29,6 +29,9 @@ import { pruneLedger, type PruneReport, type PruneRequest } from './prune-ops.ts
 import * as firing from './schedule-fire-ops.ts';
 import * as schedules from './schedule-ops.ts';
 import * as tasks from './task-ops.ts';
+import { failForBudget } from './budget-ops.ts';
+import { UsageStore } from './usage-ops.ts';
+import type { UsageTotals } from '../core/usage.ts';
 import type {
   AttemptRef,
   ClaimingAgent,
@@ -63,6 +66,8 @@ export class Ledger {
   readonly core: LedgerCore;
   readonly outbox: OutboxStore;
   readonly inbox: InboxStore;
+  /** Usage and cost per attempt, task, agent and day; sessions; budgets (see usage-ops.ts). */
+  readonly usage: UsageStore;
 
   private constructor(
     readonly db: Database.Database,
@@ -76,6 +81,7 @@ export class Ledger {
     this.core = new LedgerCore(db, clock, options, auditKey);
     this.outbox = new OutboxStore(this.core);
     this.inbox = new InboxStore(this.core);
+    this.usage = new UsageStore(this.core, (text) => this.mask(text));
   }
 
   static open(path: string, options: OpenLedgerOptions = {}): Ledger {
@@ -216,6 +222,10 @@ export class Ledger {
   }
   fail(ref: AttemptRef, error: string): WriteResult {
     return attempts.fail(this.core, ref, this.mask(error));
+  }
+  /** Fails the task for good: it crossed its budget (see budget-ops.ts). */
+  failForBudget(ref: AttemptRef, error: string, usage: UsageTotals): WriteResult {
+    return failForBudget(this.core, ref, this.mask(error), usage);
   }
   expireLeases(): number {
     return attempts.expireLeases(this.core);

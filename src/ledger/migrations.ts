@@ -172,6 +172,49 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE agents ADD COLUMN started_at INTEGER;
   ALTER TABLE attempts ADD COLUMN instance TEXT;
   `,
+  // 5: usage and cost per attempt (`::usage`, presets), the CLI session of each attempt, task budgets
+  // (`budget=`) and the daily budget holds that stop an agent (or the swarm) from claiming.
+  `
+  CREATE TABLE attempt_usage (
+    task_id             TEXT NOT NULL,
+    attempt             INTEGER NOT NULL,
+    day                 TEXT NOT NULL,
+    agent_id            TEXT NOT NULL,
+    input_tokens        INTEGER NOT NULL DEFAULT 0,
+    output_tokens       INTEGER NOT NULL DEFAULT 0,
+    cached_input_tokens INTEGER NOT NULL DEFAULT 0,
+    cost_usd            REAL NOT NULL DEFAULT 0,
+    model               TEXT,
+    reports             INTEGER NOT NULL DEFAULT 0,
+    updated_at          INTEGER NOT NULL,
+    PRIMARY KEY (task_id, attempt, day)
+  );
+  CREATE INDEX attempt_usage_agent_day ON attempt_usage (agent_id, day);
+  CREATE INDEX attempt_usage_day ON attempt_usage (day);
+
+  CREATE TABLE attempt_sessions (
+    task_id    TEXT NOT NULL,
+    attempt    INTEGER NOT NULL,
+    session_id TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (task_id, attempt)
+  );
+
+  CREATE TABLE task_budgets (
+    task_id    TEXT PRIMARY KEY,
+    usd        REAL,
+    tokens     INTEGER
+  );
+
+  CREATE TABLE budget_holds (
+    scope   TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    day     TEXT NOT NULL,
+    reason  TEXT NOT NULL,
+    at      INTEGER NOT NULL,
+    PRIMARY KEY (scope, subject, day)
+  );
+  `,
 ];
 
 /** Applies every migration newer than the file's `user_version`, each in its own transaction. */

@@ -1,3 +1,4 @@
+import { usageLineOf } from './usage-text.ts';
 import type { OutboxKind, OutboxPayload } from './outbox-payload.ts';
 import { OUTBOX_PRIORITY } from './outbox-payload.ts';
 
@@ -103,7 +104,7 @@ export function planMirror(
       return [
         status(U),
         ...artifacts(d, agentId),
-        detail(`✅ result:\n${str(d.result)}${notices(d)}`, U, {
+        detail(`✅ result:\n${str(d.result)}${notices(d)}${usageLineOf(d)}`, U, {
           speaker: str(agentId),
           closesDetails: true,
         }),
@@ -113,7 +114,7 @@ export function planMirror(
         status(U),
         ...artifacts(d, agentId),
         detail(
-          `📝 result for review:\n${str(d.result)}${notices(d)}\n\n/approve ${str(d.taskId)} or /reject ${str(d.taskId)} <feedback>`,
+          `📝 result for review:\n${str(d.result)}${notices(d)}${usageLineOf(d)}\n\n/approve ${str(d.taskId)} or /reject ${str(d.taskId)} <feedback>`,
           U,
           {
             speaker: str(agentId),
@@ -134,7 +135,9 @@ export function planMirror(
     case 'task_failed':
       return [
         status(U),
-        detail(`❌ failed after attempt ${str(d.attempt)}: ${str(d.error)}`, U, { closesDetails: true }),
+        detail(`❌ failed after attempt ${str(d.attempt)}: ${str(d.error)}${usageLineOf(d)}`, U, {
+          closesDetails: true,
+        }),
       ];
     case 'lease_expired':
       return [
@@ -186,6 +189,8 @@ export function planMirror(
       const text = scheduleNoticeText(type, actor, d);
       return text === undefined ? [] : [{ kind: 'notice', priority: N, payload: { text } }];
     }
+    case 'budget_hold':
+      return [{ kind: 'notice', priority: U, payload: { text: `⛔ ${str(d.reason)}` } }];
     case 'agent_paused':
     case 'agent_resumed':
     case 'swarm_paused':

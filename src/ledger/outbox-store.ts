@@ -181,6 +181,20 @@ export class OutboxStore {
     );
   }
 
+  /**
+   * Whether a prompt for text (a button's reply prompt) is still waiting to be posted: a reply to
+   * it can reach us before its message id is recorded, and must wait rather than be taken as chat.
+   */
+  hasUnpostedPrompt(): boolean {
+    return (
+      this.core
+        .sql(
+          `SELECT 1 FROM outbox WHERE status = 'pending' AND kind = 'reply' AND payload LIKE '%"prompt":%' LIMIT 1`,
+        )
+        .get() !== undefined
+    );
+  }
+
   /** Which task a platform message the swarm posted belongs to (for replies that answer questions). */
   taskOfMessage(messageId: string): string | undefined {
     const row =

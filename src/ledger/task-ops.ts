@@ -4,6 +4,8 @@ import type { Task } from '../core/types.ts';
 import { waitingReasonOf } from './dependents.ts';
 import type { LedgerCore } from './ledger-core.ts';
 import { toTask, type TaskRow } from './task-row.ts';
+import { insertTaskBudget } from './usage-ops.ts';
+import type { Budget } from '../core/usage.ts';
 
 /** Fields a creator gives; everything else has a default. */
 export interface NewTask {
@@ -18,6 +20,8 @@ export interface NewTask {
   timeoutMs?: number;
   maxAttempts?: number;
   assignee?: string;
+  /** A cap on what the task may spend (see usage-ops.ts); the attempt is stopped when it is crossed. */
+  budget?: Budget;
 }
 
 export type CreateResult = { created: boolean; task: Task };
@@ -111,6 +115,7 @@ export function createTask(core: LedgerCore, input: NewTask, actor: string): Cre
       );
     for (const dep of deps)
       core.sql('INSERT INTO task_deps (task_id, depends_on) VALUES (?, ?)').run(id, dep);
+    if (input.budget) insertTaskBudget(core, id, input.budget);
     // A dependency that already failed or was cancelled: say so from the start.
     const reason = waitingReasonOf(core, id);
     if (reason) core.sql('UPDATE tasks SET waiting_reason = ? WHERE id = ?').run(reason, id);
@@ -130,6 +135,7 @@ export function createTask(core: LedgerCore, input: NewTask, actor: string): Cre
         maxAttempts: input.maxAttempts ?? o.defaultMaxAttempts,
         assignee: input.assignee ?? null,
         waitingReason: reason,
+        ...(input.budget ? { budget: input.budget } : {}),
       },
     });
     return { created: true, task: loadTask(core, id)! };

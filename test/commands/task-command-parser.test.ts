@@ -147,27 +147,27 @@ describe('/task', () => {
     ['/task A priority=', 'priority= needs a value, with no space after the ='],
     [
       '/task A --colour=red',
-      'unknown option colour=; known: skills, priority, after, review, key, attempts, timeout; to keep it in the title, quote it: "--colour=red"',
+      'unknown option colour=; known: skills, priority, after, review, key, attempts, timeout, budget; to keep it in the title, quote it: "--colour=red"',
     ],
     [
       '/task w colour=blue',
-      'unknown option colour=; known: skills, priority, after, review, key, attempts, timeout; to keep it in the title, quote it: "colour=blue"',
+      'unknown option colour=; known: skills, priority, after, review, key, attempts, timeout, budget; to keep it in the title, quote it: "colour=blue"',
     ],
     [
       '/task Set x=5 in config',
-      'unknown option x=; known: skills, priority, after, review, key, attempts, timeout; to keep it in the title, quote it: "x=5"',
+      'unknown option x=; known: skills, priority, after, review, key, attempts, timeout, budget; to keep it in the title, quote it: "x=5"',
     ],
     [
       '/task A priorty=3',
-      'unknown option priorty=; did you mean priority=? known: skills, priority, after, review, key, attempts, timeout; to keep it in the title, quote it: "priorty=3"',
+      'unknown option priorty=; did you mean priority=? known: skills, priority, after, review, key, attempts, timeout, budget; to keep it in the title, quote it: "priorty=3"',
     ],
     [
       '/task A --timout=3m',
-      'unknown option timout=; did you mean timeout=? known: skills, priority, after, review, key, attempts, timeout; to keep it in the title, quote it: "--timout=3m"',
+      'unknown option timout=; did you mean timeout=? known: skills, priority, after, review, key, attempts, timeout, budget; to keep it in the title, quote it: "--timout=3m"',
     ],
     [
       '/task A --colour',
-      'unknown option --colour; known: skills, priority, after, review, key, attempts, timeout; to keep it in the title, quote it: "--colour"',
+      'unknown option --colour; known: skills, priority, after, review, key, attempts, timeout, budget; to keep it in the title, quote it: "--colour"',
     ],
     ['/task x --timeout 10', "write options as name=value with no spaces, like timeout=10m, not '--timeout'"],
     ['/task x —priority 3', "write options as name=value with no spaces, like priority=7, not '-priority'"],
