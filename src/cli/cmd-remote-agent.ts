@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { resolveCommand } from '../agents/resolve-command.ts';
-import { createShellWorker } from '../agents/shell-worker.ts';
 import type { ChatPort } from '../chat/chat-port.ts';
 import { agentSchema, secretEnvNames, type SwarmConfig } from '../config/config-schema.ts';
 import { tokenFromEnv } from '../config/load-config.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { createAgentWorker } from '../presets/agent-worker.ts';
 import { RemoteAgent } from '../remote/remote-agent.ts';
 import { DEFAULT_ORCHESTRATOR_HANDLE, defaultHandleOf } from '../remote/remote-config.ts';
 import { RemoteStore } from '../remote/remote-store.ts';
@@ -144,13 +143,8 @@ export async function runRemoteAgent(argv: string[], io: CliIo): Promise<number>
     id,
     skills: agent.skills,
     capacity: agent.capacity,
-    worker: createShellWorker({
-      command: resolveCommand(command, baseDir),
-      env: agent.env,
-      passEnv: agent.passEnv ?? [],
-      withheldEnv,
-      log: ctx.log,
-    }),
+    // The same worker a local agent gets from this entry (the environment rule included).
+    worker: createAgentWorker({ ...agent, command }, { baseDir, withheldEnv, log: ctx.log }),
     secrets: [token],
     workRoot,
     store,
