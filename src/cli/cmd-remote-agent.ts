@@ -17,6 +17,9 @@ const USAGE =
   'usage: chat-swarm agent <id> --remote [--skills a,b --command "..." --capacity N] ' +
   '[--orchestrator-id ID --orchestrator-handle NAME --handle NAME] [--config FILE]';
 
+const CONSOLE_REFUSED =
+  'a remote agent needs a chat platform: set channel.platform to "discord" or "telegram" (docs/remote-agents.md)';
+
 /** The agent's own bot on the configured platform, listening only to the orchestrator's bot. */
 async function openAgentPort(
   config: SwarmConfig,
@@ -28,9 +31,7 @@ async function openAgentPort(
   const channel = config.channel;
   switch (channel.platform) {
     case 'console':
-      throw new ConfigError(
-        'a remote agent needs a chat platform: set channel.platform to "discord" or "telegram" (docs/remote-agents.md)',
-      );
+      throw new ConfigError(CONSOLE_REFUSED);
     case 'telegram': {
       const { createTelegramChannel } = await import('../../adapters/telegram/index.ts');
       return createTelegramChannel(
@@ -90,6 +91,8 @@ export async function runRemoteAgent(argv: string[], io: CliIo): Promise<number>
     throw new ConfigError('a remote agent has no ledger: drop --db (docs/remote-agents.md)');
   const ctx = cliContext(values, io);
   const { config } = ctx;
+  // Said first: the other checks (a token, the orchestrator's handle) mean nothing on the console.
+  if (config.channel.platform === 'console') throw new ConfigError(CONSOLE_REFUSED);
   const fromConfig = config.agents.find((a) => a.id === id);
   const parsed = agentSchema.safeParse({
     id,
