@@ -41,7 +41,8 @@ export function renderStatusUsage(u: StatusUsage, options: StatusUsageOptions = 
     const agents =
       max < u.agentsToday.length ? [...u.agentsToday].sort((a, b) => b.costUsd - a.costUsd) : u.agentsToday;
     for (const a of agents.slice(0, max)) lines.push(`  ${a.agentId}: ${formatUsage(a)}`);
-    if (agents.length > max) lines.push(`  … and ${agents.length - max} more agents`);
+    const more = agents.length - max;
+    if (more > 0) lines.push(`  … and ${more} more agent${more === 1 ? '' : 's'}`);
   }
   for (const h of u.holds)
     lines.push(`⛔ ${h.subject === 'swarm' ? 'swarm' : h.subject} not claiming: ${h.reason}`);
