@@ -308,7 +308,8 @@ export function renderCost(root, history) {
         ? `last ${history.days.length} days (UTC): ${history.total.text}`
         : `no usage reported in the last ${history.days.length} days`,
     ),
-    rows,
+    // Fourteen empty rows say nothing the line above does not.
+    history.total.reports ? rows : null,
   );
   // Widths through the CSSOM: the CSP forbids inline style attributes.
   for (const bar of root.querySelectorAll('.bar > span[data-share]'))
