@@ -49,5 +49,21 @@ export const REQUIRED_PERMISSIONS = [
   { name: 'Attach Files', bit: PermissionFlagsBits.AttachFiles },
 ] as const;
 
-/** The permissions integer for the invite URL: everything in REQUIRED_PERMISSIONS. */
-export const INVITE_PERMISSIONS = REQUIRED_PERMISSIONS.reduce((sum, p) => sum | p.bit, 0n);
+/**
+ * What the swarm can run without, with what is lost: the ledger checkpoint is a pinned message
+ * (`audit --channel`), and since Discord split Pin Messages from Manage Messages only that bit pins.
+ * @see https://discord.com/developers/docs/topics/permissions#permissions-bitwise-permission-flags
+ */
+export const WANTED_PERMISSIONS = [
+  {
+    name: 'Pin Messages',
+    bit: PermissionFlagsBits.PinMessages,
+    without: 'the ledger checkpoint cannot be pinned, so `audit --channel` has nothing to compare',
+  },
+] as const;
+
+/** The permissions integer for the invite URL: everything in REQUIRED_PERMISSIONS and WANTED_PERMISSIONS. */
+export const INVITE_PERMISSIONS = [...REQUIRED_PERMISSIONS, ...WANTED_PERMISSIONS].reduce(
+  (sum, p) => sum | p.bit,
+  0n,
+);

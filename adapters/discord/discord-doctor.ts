@@ -21,6 +21,7 @@ import {
   computeChannelPermissions,
   INVITE_PERMISSIONS,
   REQUIRED_PERMISSIONS,
+  WANTED_PERMISSIONS,
 } from './channel-permissions.ts';
 import { checkCommandsScope } from './discord-doctor-commands.ts';
 import { withDiscordErrorBodies } from './discord-error-bodies.ts';
@@ -214,6 +215,21 @@ async function checkPermissions(
         ...(ok
           ? {}
           : {
+              fix: `Give the bot's role ${p.name} in the channel's Permissions settings, or re-invite it with permissions=${INVITE_PERMISSIONS}`,
+            }),
+      });
+    }
+    // A warning: the swarm runs without it, but the fix belongs in the same place.
+    for (const p of WANTED_PERMISSIONS) {
+      const ok = (perms & p.bit) === p.bit;
+      checks.push({
+        name: `permission: ${p.name}`,
+        ok,
+        detail: ok ? 'granted' : `missing in #${channel.name ?? channel.id}: ${p.without}`,
+        ...(ok
+          ? {}
+          : {
+              warning: true,
               fix: `Give the bot's role ${p.name} in the channel's Permissions settings, or re-invite it with permissions=${INVITE_PERMISSIONS}`,
             }),
       });

@@ -77,8 +77,20 @@ describe('diagnoseDiscord on the fake server', () => {
     });
     expect(failed(report)).toEqual(['permission: Send Messages', 'permission: Create Public Threads']);
     expect(report.checks.find((c) => c.name === 'permission: Send Messages')!.fix).toMatch(
-      /permissions=309237746688/,
+      /permissions=2252109051431936/,
     );
+  });
+
+  it('warns without failing when the bot cannot pin the checkpoint', async () => {
+    const report = await diagnose({
+      channels: [{ name: 'swarm', overwrites: [{ role: '@everyone', deny: Perm.PinMessages }] }],
+    });
+    const pin = report.checks.find((c) => c.name === 'permission: Pin Messages')!;
+    expect(pin).toMatchObject({ ok: false, warning: true });
+    expect(pin.detail).toMatch(/checkpoint/);
+    expect(pin.fix).toMatch(/permissions=2252109051431936/);
+    expect(failed(report)).toEqual(['permission: Pin Messages']);
+    expect(isHealthy(report)).toBe(true);
   });
 
   it('sees a disabled MessageContent intent in the flags and at the gateway (4014)', async () => {

@@ -234,6 +234,6 @@ describe('computeChannelPermissions', () => {
   });
 
   it('computes the invite permission integer', () => {
-    expect(INVITE_PERMISSIONS).toBe(309_237_746_688n);
+    expect(INVITE_PERMISSIONS).toBe(2_252_109_051_431_936n);
   });
 });
