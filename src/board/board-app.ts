@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { TaskRefSchema } from '../commands/command-types.ts';
+import { statusUsage } from '../commands/usage-view.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
@@ -16,6 +17,7 @@ import { boardGuard, refuseUnsafe, SECURITY_HEADERS, type BoardEnv } from './boa
 import type { BoardQueries } from './board-queries.ts';
 import type { BoardSessions } from './board-session.ts';
 import type { BoardStream } from './board-stream.ts';
+import { COST_DAYS, costHistory, MAX_COST_DAYS } from './board-usage.ts';
 import type { ChatLinkTarget } from './chat-link.ts';
 import { mirrorHealth } from './mirror-health.ts';
 import { taskArtifacts, taskDetail } from './task-detail.ts';
@@ -97,10 +99,25 @@ export function createBoardApp(deps: BoardAppDeps): Hono<BoardEnv> {
           tasks: queries.allSummaries(ctx),
           agents,
           mirror: mirrorHealth(ledger, deps.platform, deps.pacing),
+          usage: statusUsage(ledger, ctx.now),
         };
       })
       .deferred();
     return c.json(snapshot);
+  });
+
+  app.get('/api/cost', (c) => {
+    const raw = c.req.query('days');
+    const days = z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_COST_DAYS)
+      .safeParse(raw ?? COST_DAYS);
+    if (!days.success || (raw !== undefined && !/^\d+$/.test(raw)))
+      return c.json({ error: `days is a whole number from 1 to ${MAX_COST_DAYS}` }, 400);
+    const read = ledger.core.db.transaction(() => costHistory(ledger, ledger.core.now(), days.data));
+    return c.json(read.deferred());
   });
 
   app.get('/api/tasks/:id', (c) => {

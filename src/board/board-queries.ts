@@ -1,4 +1,7 @@
+import { utcDay } from '../core/usage.ts';
 import type { Ledger } from '../ledger/ledger.ts';
+import type { UsageRow } from '../ledger/usage-ops.ts';
+import { cardUsage, toUsageView, type UsageView } from './board-usage.ts';
 import {
   waitingReasonOf,
   type WaitingAgent,
@@ -28,6 +31,8 @@ export interface TaskSummary {
   createdAt: number;
   updatedAt: number;
   waiting: WaitingReason | null;
+  /** What the task's attempts reported using, over all of them; null when they reported nothing. */
+  usage: UsageView | null;
 }
 
 /** An agent on the board. */
@@ -37,6 +42,10 @@ export interface AgentView extends WaitingAgent {
   /** Registered by a runtime on this host (it recorded a process id); otherwise a remote agent. */
   local: boolean;
   tasks: string[];
+  /** Its usage today (UTC, by the ledger's clock); null when it reported none. */
+  today: UsageView | null;
+  /** Why it claims nothing more today (its daily budget, or the swarm's), or null. */
+  hold: string | null;
 }
 
 /** Longest text of each kind on a card. */
@@ -101,7 +110,15 @@ export class BoardQueries {
       )
       .all() as { owner: string; id: string }[];
     for (const r of rows) held.set(r.owner, [...(held.get(r.owner) ?? []), r.id]);
+    const day = utcDay(now);
+    const spent = new Map(
+      this.ledger.usage.byAgentDay({ fromDay: day, toDay: day }).map((r) => [r.agentId, r]),
+    );
+    const holds = this.ledger.usage.holds(day);
+    const swarmHold = holds.find((h) => h.scope === 'swarm');
     return this.ledger.listAgents().map((a) => {
+      const today = spent.get(a.id);
+      const hold = holds.find((h) => h.scope === 'agent' && h.subject === a.id) ?? swarmHold;
       const tasks = held.get(a.id) ?? [];
       return {
         id: a.id,
@@ -115,6 +132,8 @@ export class BoardQueries {
           a.status !== 'offline' && a.lastHeartbeatAt !== null && now - a.lastHeartbeatAt < AGENT_SILENT_MS,
         pid: a.pid,
         local: a.pid !== null,
+        today: today && today.reports ? toUsageView(today) : null,
+        hold: hold?.reason ?? null,
       };
     });
   }
@@ -128,7 +147,8 @@ export class BoardQueries {
   allSummaries(ctx: WaitingContext = this.waitingContext()): TaskSummary[] {
     const rows = this.core.sql(`SELECT ${SUMMARY_COLUMNS} FROM tasks ORDER BY seq`).all() as SummaryRow[];
     const pending = this.pendingDeps();
-    return rows.map((r) => this.toSummary(r, pending, ctx));
+    const usage = this.ledger.usage.byTask();
+    return rows.map((r) => this.toSummary(r, pending, ctx, usage.get(r.id)));
   }
 
   /** The cards of some tasks (those an event just touched); unknown ids are left out. */
@@ -138,7 +158,7 @@ export class BoardQueries {
     const stmt = this.core.sql(`SELECT ${SUMMARY_COLUMNS} FROM tasks WHERE id = ?`);
     for (const id of ids) {
       const row = stmt.get(id) as SummaryRow | undefined;
-      if (row) out.push(this.toSummary(row, this.pendingDepsOf(row), ctx));
+      if (row) out.push(this.toSummary(row, this.pendingDepsOf(row), ctx, this.ledger.usage.task(id)));
     }
     return out;
   }
@@ -190,7 +210,12 @@ export class BoardQueries {
     );
   }
 
-  private toSummary(r: SummaryRow, pending: Map<string, string[]>, ctx: WaitingContext): TaskSummary {
+  private toSummary(
+    r: SummaryRow,
+    pending: Map<string, string[]>,
+    ctx: WaitingContext,
+    usage: UsageRow | undefined,
+  ): TaskSummary {
     return {
       id: r.id,
       seq: r.seq,
@@ -211,6 +236,7 @@ export class BoardQueries {
       createdAt: r.created_at,
       updatedAt: r.updated_at,
       waiting: this.reason(r, pending.get(r.id) ?? [], ctx),
+      usage: cardUsage(usage),
     };
   }
 }

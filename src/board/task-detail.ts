@@ -3,6 +3,7 @@ import type { EventRow } from '../ledger/audit.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { artifactRefs, type ArtifactRef } from './artifact-file.ts';
 import type { BoardQueries } from './board-queries.ts';
+import { taskUsageView, type TaskUsageView } from './board-usage.ts';
 import { chatLinkOf, type ChatLinkTarget } from './chat-link.ts';
 import type { WaitingReason } from './waiting-reason.ts';
 
@@ -37,6 +38,8 @@ export interface TaskDetail {
   eventsCut: boolean;
   artifacts: (Omit<ArtifactRef, 'path' | 'sha256'> & { url: string })[];
   chatLink: string | null;
+  /** What the task cost: total, budget, each attempt's usage and CLI session (as `task show`). */
+  usage: TaskUsageView;
 }
 
 /** Most events a task page lists (the newest); a task that reported progress for days has thousands. */
@@ -164,6 +167,7 @@ export function taskDetail(
           url: `/api/tasks/${encodeURIComponent(id)}/artifacts/${a.seq}/${a.index}`,
         })),
         chatLink: message ? chatLinkOf(link.target, message.messageId) : null,
+        usage: taskUsageView(ledger, task.id, task.attempt),
       };
     })
     .deferred();

@@ -11,7 +11,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import { cliContext, cwdOf, EXIT, withLedger, type CliContext, type CliIo } from './cli-context.ts';
 import { openCliLedger } from './cli-ledger.ts';
 import { openChannel } from './open-channel.ts';
-import { renderStatusUsage, statusUsage } from './usage-view.ts';
+import { renderStatusUsage, statusUsage } from '../commands/usage-view.ts';
 
 const COMMON = { db: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } } as const;
 

@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { resolveCommand } from '../agents/resolve-command.ts';
-import { createShellWorker } from '../agents/shell-worker.ts';
 import type { ChatPort } from '../chat/chat-port.ts';
-import { agentSchema, type SwarmConfig } from '../config/config-schema.ts';
+import { agentSchema, secretEnvNames, type SwarmConfig } from '../config/config-schema.ts';
 import { tokenFromEnv } from '../config/load-config.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { createAgentWorker } from '../presets/agent-worker.ts';
 import { RemoteAgent } from '../remote/remote-agent.ts';
 import { DEFAULT_ORCHESTRATOR_HANDLE, defaultHandleOf } from '../remote/remote-config.ts';
 import { RemoteStore } from '../remote/remote-store.ts';
@@ -17,6 +16,9 @@ import { preparePrivateWorkRoot } from './swarm.ts';
 const USAGE =
   'usage: chat-swarm agent <id> --remote [--skills a,b --command "..." --capacity N] ' +
   '[--orchestrator-id ID --orchestrator-handle NAME --handle NAME] [--config FILE]';
+
+const CONSOLE_REFUSED =
+  'a remote agent needs a chat platform: set channel.platform to "discord" or "telegram" (docs/remote-agents.md)';
 
 /** The agent's own bot on the configured platform, listening only to the orchestrator's bot. */
 async function openAgentPort(
@@ -29,9 +31,7 @@ async function openAgentPort(
   const channel = config.channel;
   switch (channel.platform) {
     case 'console':
-      throw new ConfigError(
-        'a remote agent needs a chat platform: set channel.platform to "discord" or "telegram" (docs/remote-agents.md)',
-      );
+      throw new ConfigError(CONSOLE_REFUSED);
     case 'telegram': {
       const { createTelegramChannel } = await import('../../adapters/telegram/index.ts');
       return createTelegramChannel(
@@ -91,6 +91,8 @@ export async function runRemoteAgent(argv: string[], io: CliIo): Promise<number>
     throw new ConfigError('a remote agent has no ledger: drop --db (docs/remote-agents.md)');
   const ctx = cliContext(values, io);
   const { config } = ctx;
+  // Said first: the other checks (a token, the orchestrator's handle) mean nothing on the console.
+  if (config.channel.platform === 'console') throw new ConfigError(CONSOLE_REFUSED);
   const fromConfig = config.agents.find((a) => a.id === id);
   const parsed = agentSchema.safeParse({
     id,
@@ -99,6 +101,7 @@ export async function runRemoteAgent(argv: string[], io: CliIo): Promise<number>
     command: values.command ?? fromConfig?.command,
     ...(fromConfig?.tokenEnv !== undefined ? { tokenEnv: fromConfig.tokenEnv } : {}),
     env: fromConfig?.env ?? {},
+    ...(fromConfig?.passEnv !== undefined ? { passEnv: fromConfig.passEnv } : {}),
   });
   if (!parsed.success) {
     throw new ConfigError(
@@ -129,7 +132,9 @@ export async function runRemoteAgent(argv: string[], io: CliIo): Promise<number>
     throw new ConfigError('a remote agent needs its own bot token: set the agent\'s "tokenEnv"');
   const tokenEnv = agent.tokenEnv ?? ('tokenEnv' in config.channel ? config.channel.tokenEnv : '');
   const token = tokenFromEnv(tokenEnv, `remote agent ${id}`, io.env);
-  // The worker inherits this process's environment: the token must not be in it.
+  // The worker's environment is built as a local agent's (allowlist, passEnv, every tokenEnv withheld);
+  // this bot's own variable is withheld too, and dropped here as well, in case anything reads process.env.
+  const withheldEnv = [...new Set([...secretEnvNames(config), tokenEnv])];
   delete process.env[tokenEnv];
 
   const workRoot = preparePrivateWorkRoot(config.workDir);
@@ -141,11 +146,9 @@ export async function runRemoteAgent(argv: string[], io: CliIo): Promise<number>
     id,
     skills: agent.skills,
     capacity: agent.capacity,
-    worker: createShellWorker({
-      command: resolveCommand(command, baseDir),
-      env: agent.env,
-      log: ctx.log,
-    }),
+    // The same worker a local agent gets from this entry (the environment rule included).
+    worker: createAgentWorker({ ...agent, command }, { baseDir, withheldEnv, log: ctx.log }),
+    secrets: [token],
     workRoot,
     store,
     handle: values.handle ?? defaultHandleOf(id),

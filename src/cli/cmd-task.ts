@@ -8,7 +8,7 @@ import { cliActor, CONTROL_USAGE, runControl, type ControlName } from './cmd-tas
 import { parseCliArgs } from './parse-cli-args.ts';
 import { taskRef } from './task-ref.ts';
 import { renderWaitResult, WAIT_EXIT, waitForTasks } from './task-wait.ts';
-import { renderTaskUsage, taskUsage } from './usage-view.ts';
+import { renderTaskUsage, taskUsage } from '../commands/usage-view.ts';
 
 export const TASK_WAIT_USAGE = 'chat-swarm task wait <task...> [--timeout D] [--until-person] [--json]';
 

@@ -11,6 +11,7 @@ import { helpText } from './command-usage.ts';
 import { REPLY_LIMIT_NOTE, type ReplyLimiter } from './reply-limiter.ts';
 import { applyScheduleCommand } from './schedule-command-handler.ts';
 import { toNewTask } from './to-new-task.ts';
+import { renderStatusUsage, renderTaskUsage, statusUsage, taskUsage } from './usage-view.ts';
 import { remoteAgentIds } from '../remote/remote-registry.ts';
 
 /** Who may change swarm state from a channel. */
@@ -60,6 +61,8 @@ export interface HandleOptions {
 
 /** Platform and ledger clocks may disagree by this much; stale messages are judged with this margin. */
 const STALE_MARGIN_MS = 3_600_000;
+/** Agents named in `/status`'s cost lines (the most expensive); a chat reply stays short. */
+const CHAT_STATUS_AGENTS = 8;
 /** A refused or invalid command is kept only this long in the inbox: enough to see what was tried. */
 const UNAPPLIED_TEXT_CHARS = 500;
 
@@ -284,15 +287,21 @@ export function applyCommand(ledger: Ledger, c: Command, actor: string, now: num
         const task = ledger.getTask(c.taskId);
         if (!task) throw new LedgerError('unknown_task', `no task ${c.taskId}`);
         const r = renderTaskMessage(task, staffingNow(ledger));
+        const spending = renderTaskUsage(taskUsage(ledger, task.id, task.attempt));
         const result = task.result ? `\nresult: ${task.result.slice(0, 800)}` : '';
-        return `${r.heading}\n${r.text}${result}`;
+        return `${r.heading}\n${r.text}${spending ? `\n${spending}` : ''}${result}`;
       }
-      return renderBoard(
+      const board = renderBoard(
         ledger.listTasks({ limit: 5_000 }),
         ledger.countByStatus(),
         ledger.isSwarmPaused(),
         staffingNow(ledger),
       );
+      // The ledger's clock, not the caller's: usage is recorded under the ledger's UTC day.
+      const spending = renderStatusUsage(statusUsage(ledger, ledger.core.now()), {
+        maxAgents: CHAT_STATUS_AGENTS,
+      });
+      return spending ? `${board}\n${spending}` : board;
     }
     case 'agents': {
       const agents = ledger.listAgents();

@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { createAttemptFolder } from '../agents/attempt-folder.ts';
+import { createAttemptCaps, DefaultAttemptLimits } from '../agents/attempt-limits.ts';
 import type { Worker, WorkerContext, WorkerResult } from '../agents/worker.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Task } from '../core/types.ts';
 import type { GrantedTask, ResultBundle, Tag } from './protocol-types.ts';
-import { SAFE_ARTIFACT_NAME } from './result-intake.ts';
+import { readRemoteArtifacts } from './remote-artifacts.ts';
 
 /** How a remote attempt talks back to its runtime (which turns it into protocol messages). */
 export interface RemoteAttemptHooks {
@@ -20,7 +19,7 @@ export interface RemoteOutcome {
   outcome: 'ok' | 'fail';
   text: string;
   artifacts: ResultBundle['artifacts'];
-  /** Why some artifacts were left out (too large, outside the folder, unreadable). */
+  /** One line per artifact left out and why (a link, outside the folder, too large, over the count). */
   skipped: string[];
 }
 
@@ -29,10 +28,14 @@ export interface RemoteAttemptOptions {
   tag: Tag;
   task: GrantedTask;
   worker: Worker;
-  /** The attempt's own folder: the worker runs there and may attach only files inside it. */
-  workDir: string;
+  /** Root of the attempt folders: the worker runs in `<root>/<task>/attempt-<n>` and may attach only files inside it. */
+  workRoot: string;
+  /** Where artifacts are copied while they are checked (outside every attempt folder). */
+  artifactRoot: string;
   /** Largest total artifact size carried in a result. */
   maxArtifactBytes: number;
+  /** Values that must never leave in an artifact (the agent's bot token). */
+  secrets: readonly string[];
   signal: AbortSignal;
   hooks: RemoteAttemptHooks;
   log: Logger;
@@ -71,9 +74,9 @@ export function toTask(tag: Tag, agentId: string, granted: GrantedTask, now: num
 }
 
 /**
- * Runs one granted attempt with the agent's worker, as a local agent would: its own folder, the
- * timeout (paused while a question waits for its answer), stop on `signal`, and the artifacts read
- * back with their SHA-256 (only regular files inside the folder, within the size cap).
+ * Runs one granted attempt with the agent's worker, as a local agent would: its own checked folder,
+ * the timeout (paused while a question waits for its answer), stop on `signal`, and the artifacts
+ * through the local agents' checks (see remote-artifacts.ts) with the same per-attempt caps.
  */
 export async function runRemoteAttempt(o: RemoteAttemptOptions): Promise<RemoteOutcome | undefined> {
   const controller = new AbortController();
@@ -101,31 +104,46 @@ export async function runRemoteAttempt(o: RemoteAttemptOptions): Promise<RemoteO
     timeLeftMs = Math.max(0, timeLeftMs - (Date.now() - startedAt));
   };
 
+  let workDir: string;
+  try {
+    workDir = createAttemptFolder(o.workRoot, o.tag.taskId, o.tag.attempt);
+  } catch (err) {
+    o.signal.removeEventListener('abort', onOuter);
+    return { outcome: 'fail', text: `no working folder: ${describeError(err)}`, artifacts: [], skipped: [] };
+  }
+  const label = `${o.tag.taskId}#${o.tag.attempt}`;
+  const caps = createAttemptCaps(label, DefaultAttemptLimits, o.log, { tag: label });
   const paths: string[] = [];
+  let questionOpen = false;
   const ctx: WorkerContext = {
     task: toTask(o.tag, o.agentId, o.task, Date.now()),
     attempt: o.tag.attempt,
     agentId: o.agentId,
-    workDir: o.workDir,
+    workDir,
     signal: controller.signal,
     progress: (pct, text) => {
       if (!controller.signal.aborted) o.hooks.progress(pct, text);
     },
     ask: async (question) => {
       if (controller.signal.aborted) throw new Error('attempt stopped');
+      // The same caps as a local agent's: one question open at a time, a few per attempt.
+      if (!caps.allowQuestion(questionOpen)) throw new Error('question refused: over the limit');
+      questionOpen = true;
       pause();
       try {
         return await o.hooks.ask(question);
       } finally {
+        questionOpen = false;
         if (!controller.signal.aborted) arm();
       }
     },
-    artifact: (path) => void paths.push(isAbsolute(path) ? path : join(o.workDir, path)),
+    artifact: (path) => {
+      if (!paths.includes(path) && caps.allowArtifact()) paths.push(path);
+    },
   };
 
   let result: WorkerResult;
   try {
-    mkdirSync(o.workDir, { recursive: true, mode: 0o700 });
     arm();
     result = await o.worker.run(ctx);
   } catch (err) {
@@ -137,55 +155,14 @@ export async function runRemoteAttempt(o: RemoteAttemptOptions): Promise<RemoteO
   if (o.signal.aborted) return undefined; // stopped from outside: the attempt is not ours any more
   if (timedOut)
     return { outcome: 'fail', text: String(controller.signal.reason), artifacts: [], skipped: [] };
-  if (!result.ok) return { outcome: 'fail', text: result.error, artifacts: [], skipped: [] };
-  return {
-    outcome: 'ok',
-    text: result.output,
-    ...readArtifacts(o.workDir, paths, o.maxArtifactBytes, o.log),
-  };
-}
-
-/** Reads the registered files that are regular files inside the attempt folder, within the cap. */
-function readArtifacts(
-  workDir: string,
-  paths: string[],
-  maxBytes: number,
-  log: Logger,
-): Pick<RemoteOutcome, 'artifacts' | 'skipped'> {
-  const artifacts: RemoteOutcome['artifacts'] = [];
-  const skipped: string[] = [];
-  let total = 0;
-  let root: string;
-  try {
-    root = realpathSync(workDir);
-  } catch {
-    return { artifacts, skipped: paths.map((p) => `${p}: the attempt folder is gone`) };
-  }
-  const names = new Set<string>();
-  for (const path of paths) {
-    try {
-      const real = realpathSync(resolve(path));
-      const rel = relative(root, real);
-      if (rel.startsWith('..') || isAbsolute(rel)) throw new Error('outside the attempt folder');
-      const stat = statSync(real);
-      if (!stat.isFile()) throw new Error('not a regular file');
-      if (total + stat.size > maxBytes) throw new Error(`too large (${maxBytes} bytes in all)`);
-      let name = rel.split('/').join('_');
-      if (!SAFE_ARTIFACT_NAME.test(name) || name.includes('..')) name = `artifact-${artifacts.length + 1}`;
-      while (names.has(name)) name = `x${name}`.slice(0, 100);
-      names.add(name);
-      const content = readFileSync(real);
-      total += content.length;
-      artifacts.push({
-        name,
-        size: content.length,
-        sha256: createHash('sha256').update(content).digest('hex'),
-        base64: content.toString('base64'),
-      });
-    } catch (err) {
-      skipped.push(`${path}: ${describeError(err)}`);
-      log.warn('remote: artifact left out', { path, reason: describeError(err) });
-    }
-  }
-  return { artifacts, skipped };
+  if (!result.ok) return { outcome: 'fail', text: result.error, artifacts: [], skipped: caps.notices() };
+  const { artifacts, refused } = await readRemoteArtifacts(paths, {
+    tag: o.tag,
+    workDir,
+    copyRoot: o.artifactRoot,
+    maxTotalBytes: o.maxArtifactBytes,
+    secrets: o.secrets,
+    log: o.log,
+  });
+  return { outcome: 'ok', text: result.output, artifacts, skipped: [...refused, ...caps.notices()] };
 }

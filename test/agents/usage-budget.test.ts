@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/core/logger.ts';
 import { utcDay } from '../../src/core/usage.ts';
 import type { Ledger } from '../../src/ledger/ledger.ts';
 import { Orchestrator } from '../../src/orchestrator/orchestrator.ts';
-import { renderStatusUsage, statusUsage } from '../../src/cli/usage-view.ts';
+import { renderStatusUsage, statusUsage } from '../../src/commands/usage-view.ts';
 import { expectAuditPasses } from '../support/expect-audit.ts';
 import { tempDir, tempLedger } from '../support/temp-ledger.ts';
 import { waitFor } from '../support/wait-for.ts';

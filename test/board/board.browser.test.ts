@@ -10,6 +10,7 @@ import { tempDir, tempLedger } from '../support/temp-ledger.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { launchChromium } from './board-browser.ts';
 import { testBoard, TOKEN } from './board-fixture.ts';
+import { spendingLedger } from './spending-ledger.ts';
 
 let browser: Awaited<ReturnType<typeof launchChromium>>;
 let context: BrowserContext;
@@ -75,6 +76,9 @@ describe('the board in a real Chromium', () => {
         expect(await shown.locator('.title').textContent()).toBe(t.title);
       }
       expect(await page.locator('#counts').textContent()).toContain(`${tasks.length} done`);
+      // The demo's workers report no usage: the cost panel says so in one line, without empty days.
+      await page.locator('#cost .hint', { hasText: 'no usage reported in the last 14 days' }).waitFor();
+      expect(await page.locator('#cost details').count()).toBe(0);
       mkdirSync('test-artifacts', { recursive: true });
       await page.screenshot({ path: 'test-artifacts/board.png', fullPage: true });
       await page.locator(card(tasks[0]!.id)).click();
@@ -280,6 +284,76 @@ describe('the board in a real Chromium', () => {
         .locator('#board img, #board svg, #task-view img, #task-view svg, body script:not([src])')
         .count(),
     ).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('shows cost on the cards, per agent today, per UTC day, and on the task page; an outcome updates it live', async () => {
+    const { ledger, t3, reason } = spendingLedger();
+    const board = await testBoard(ledger);
+    const { page, errors } = await openPage(board.url);
+    const text = (selector: string) => page.locator(selector).textContent();
+
+    await page.locator(`${card('T-2', 'done')} .cost`).waitFor();
+    expect(await text(`${card('T-2')} .cost`)).toBe('💰 $0.50 · 2.0k in / 400 out');
+    expect(await text(`${card('T-1')} .cost`)).toBe('💰 $0.30 · 10k in / 2.0k out');
+    expect(await page.locator(`${card('T-4')} .cost`).count()).toBe(0);
+
+    expect(await text('#agents [data-agent="coder-1"] .cost')).toBe('today $1.00 · 5.0k in / 1.0k out');
+    expect(await text('#agents [data-agent="coder-1"] .hold')).toBe(`⛔ not claiming: ${reason}`);
+    expect(await text('#agents [data-agent="writer-2"] .cost')).toBe('today $0.50 · 2.0k in / 400 out');
+    expect(await page.locator('#agents [data-agent="writer-2"] .hold').count()).toBe(0);
+
+    // The cost panel: 14 UTC days, newest first, each opening on its agents.
+    const today = '#cost details[data-day="2026-11-30"]';
+    await page.locator(today).waitFor();
+    expect(await page.locator('#cost details').count()).toBe(14);
+    expect(await text(`${today} summary .day`)).toBe('2026-11-30 (today)');
+    expect(await text(`${today} summary .what`)).toBe('$1.50 · 7.0k in / 1.4k out');
+    expect(await text('#cost details[data-day="2026-11-29"] summary .what')).toBe('—');
+    expect(await text('#cost details[data-day="2026-11-28"] summary .what')).toBe(
+      '$0.30 · 10k in / 2.0k out',
+    );
+    expect(await text('#cost .hold')).toBe(`⛔ coder-1 not claiming: ${reason}`);
+    await page.locator(`${today} summary`).click();
+    expect(await page.locator(`${today} li`).allTextContents()).toEqual([
+      'coder-1: $1.00 · 5.0k in / 1.0k out',
+      'writer-2: $0.50 · 2.0k in / 400 out',
+    ]);
+    // The busiest day's bar is full, a day without usage has none (widths set through the CSSOM).
+    const barOf = (day: string) =>
+      page.locator(`#cost details[data-day="${day}"] .bar > span`).getAttribute('style');
+    expect(await barOf('2026-11-30')).toBe('width: 100%;');
+    expect(await barOf('2026-11-28')).toBe('width: 20%;');
+    expect(await barOf('2026-11-29')).toBe('width: 0%;');
+
+    await page.locator(card('T-2')).click();
+    await page.locator('#task-view .facts .cost').waitFor();
+    expect(await text('#task-view .facts .cost')).toBe('$0.50 · 2.0k in / 400 out');
+    expect(await text('#task-view .facts .budget')).toBe('$2.00');
+    expect(await text('#task-view tr[data-attempt="1"] .usage')).toBe('$0.42 · 1.2k in / 300 out');
+    expect(await text('#task-view tr[data-attempt="1"] .session')).toBe('sess-abc');
+    expect(await text('#task-view tr[data-attempt="2"] .usage')).toBe('$0.08 · 800 in / 100 out');
+    await page.locator('#task-close').click();
+
+    // The running task finishes: its outcome event carries the usage, and the page follows it.
+    ledger.usage.record(t3, { inputTokens: 1_000, outputTokens: 500, costUsd: 0.25 });
+    ledger.complete(t3, 'finished');
+    await page.locator(`${card('T-3', 'done')} .cost`).waitFor({ timeout: 10_000 });
+    expect(await text(`${card('T-3')} .cost`)).toBe('💰 $1.25 · 6.0k in / 1.5k out');
+    await page
+      .locator(`${today} summary .what`, { hasText: '$1.75 · 8.0k in / 1.9k out' })
+      .waitFor({ timeout: 10_000 });
+    // The day a person opened stays open through the refresh, with the new figures.
+    expect(await page.locator(`${today} li`).first().textContent()).toBe(
+      'coder-1: $1.25 · 6.0k in / 1.5k out',
+    );
+    await page
+      .locator('#agents [data-agent="coder-1"] .cost', { hasText: 'today $1.25 · 6.0k in / 1.5k out' })
+      .waitFor({ timeout: 10_000 });
+    expect(await page.evaluate('window.__noReload')).toBe(true);
+    mkdirSync('test-artifacts', { recursive: true });
+    await page.screenshot({ path: 'test-artifacts/board-cost.png', fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);

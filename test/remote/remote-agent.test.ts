@@ -1,11 +1,15 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFunctionWorker, type WorkerFunction } from '../../src/agents/function-worker.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import type { Ledger } from '../../src/ledger/ledger.ts';
 import type { Orchestrator } from '../../src/orchestrator/orchestrator.ts';
-import { RemoteAgent, type RemoteAgentSettings } from '../../src/remote/remote-agent.ts';
+import {
+  RemoteAgent,
+  type RemoteAgentOptions,
+  type RemoteAgentSettings,
+} from '../../src/remote/remote-agent.ts';
 import { RemoteStore } from '../../src/remote/remote-store.ts';
 import { expectAuditPasses } from '../support/expect-audit.ts';
 import { MemoryHub, type HubParticipant } from '../support/memory-hub.ts';
@@ -47,7 +51,12 @@ async function setup(leaseMs = 3_000) {
   stops.push(() => orchestrator.stop());
   const storeDir = (id: string) => join(tempDir(), id);
   const dirs = new Map<string, string>();
-  const startAgent = async (id: string, fn: WorkerFunction, extra: Partial<RemoteAgentSettings> = {}) => {
+  const startAgent = async (
+    id: string,
+    fn: WorkerFunction,
+    extra: Partial<RemoteAgentSettings> = {},
+    more: Partial<RemoteAgentOptions> = {},
+  ) => {
     const dir = dirs.get(id) ?? storeDir(id);
     dirs.set(id, dir);
     const agent = new RemoteAgent({
@@ -62,6 +71,7 @@ async function setup(leaseMs = 3_000) {
       orchestrator: { botUserId: ORCH.id, handle: 'swarm_bot' },
       log: silentLogger,
       settings: { ...FAST, ...extra },
+      ...more,
     });
     await agent.start();
     stops.push(() => agent.stop());
@@ -95,6 +105,62 @@ describe('RemoteAgent with the orchestrator', () => {
     await drained(orchestrator, ledger);
   });
 
+  it("refuses a worker's symbolic link to a file outside its attempt folder (or a file with its token), and says why in the channel", async () => {
+    const { ledger, hub, orchestrator, startAgent } = await setup();
+    const outside = join(tempDir(), 'secret.txt');
+    writeFileSync(outside, 'not for the swarm');
+    const token = 'bot-token-of-coder-001-0123456789';
+    await startAgent(
+      'coder-001',
+      async (ctx) => {
+        symlinkSync(outside, join(ctx.workDir, 'leak.txt'));
+        writeFileSync(join(ctx.workDir, 'notes.txt'), 'fine');
+        writeFileSync(join(ctx.workDir, 'token.txt'), `found ${token}`);
+        ctx.artifact('leak.txt');
+        ctx.artifact(outside);
+        ctx.artifact('token.txt');
+        ctx.artifact('notes.txt');
+        return 'linked';
+      },
+      {},
+      { secrets: [token] },
+    );
+    const { task } = ledger.createTask({ title: 'Link it', skills: ['code'] }, 'alice');
+    await waitFor('done', () => ledger.getTask(task.id)?.status === 'done', 10_000);
+    const result = ledger.getTask(task.id)!.result!;
+    expect(result.split('\n')).toEqual([
+      'linked',
+      'artifact leak.txt not attached: a symbolic link',
+      `artifact ${outside} not attached: outside the attempt folder`,
+      'artifact token.txt not attached: contains a secret of this swarm',
+    ]);
+    const done = ledger.events({ taskId: task.id }).find((e) => e.type === 'task_done');
+    const artifacts = done?.data.artifacts as { name: string; path: string }[];
+    expect(artifacts.map((a) => a.name)).toEqual(['notes.txt']);
+    expect(readFileSync(artifacts[0]!.path, 'utf8')).toBe('fine');
+    await drained(orchestrator, ledger);
+    // The reason reached the channel, and the outside file's content went nowhere.
+    const channel = hub.entries.map((e) => `${e.text}\n${e.attachment?.content.toString('utf8') ?? ''}`);
+    expect(channel.some((t) => t.includes('leak.txt not attached: a symbolic link'))).toBe(true);
+    expect(channel.some((t) => t.includes('not for the swarm') || t.includes(token))).toBe(false);
+  });
+
+  it('shows in the chat which agents are remote and when each was last heard from', async () => {
+    const { ledger, hub, orchestrator, startAgent } = await setup();
+    await startAgent('coder-001', () => 'done');
+    await waitFor('registered', () => ledger.getAgent('coder-001')?.status === 'active', 10_000);
+    ledger.registerAgent({ id: 'local-1', skills: ['code'], capacity: 1, pid: process.pid });
+    hub.post(ALICE, '/agents');
+    const reply = await waitFor(
+      'the /agents reply',
+      () => hub.textsBy(ORCH.id).find((t) => t.includes('local-1')),
+      10_000,
+    );
+    expect(reply).toMatch(/coder-001 \(remote\).*last heard \d+s ago/);
+    expect(reply).not.toMatch(/local-1 \(remote\)/);
+    await drained(orchestrator, ledger);
+  });
+
   it('stops the remote worker when the task is cancelled', async () => {
     const { ledger, hub, orchestrator, startAgent } = await setup();
     let aborted = '';
@@ -114,6 +180,34 @@ describe('RemoteAgent with the orchestrator', () => {
     await waitFor('worker stopped', () => aborted, 10_000);
     expect(aborted).toMatch(/cancelled/);
     expect(ledger.getTask(task.id)?.status).toBe('cancelled');
+    await drained(orchestrator, ledger);
+  });
+
+  it("times a remote worker out as a local one, the clock paused while a person's answer is awaited", async () => {
+    const { ledger, hub, orchestrator, startAgent } = await setup();
+    await startAgent('coder-001', async (ctx) => {
+      if (ctx.task.title === 'Patient') return `answer: ${await ctx.ask('Which one?')}`;
+      return new Promise<string>((resolve) =>
+        ctx.signal.addEventListener('abort', () => resolve(`stopped: ${String(ctx.signal.reason)}`)),
+      );
+    });
+    // Over its 1 s timeout only while the question waits: that time does not count.
+    const patient = ledger.createTask(
+      { title: 'Patient', skills: ['code'], timeoutMs: 1_000, maxAttempts: 1 },
+      'alice',
+    ).task;
+    await waitFor('question', () => ledger.getTask(patient.id)?.status === 'blocked', 10_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    hub.post(ALICE, `/answer ${patient.id} the blue one`);
+    await waitFor('answered and done', () => ledger.getTask(patient.id)?.status === 'done', 10_000);
+    expect(ledger.getTask(patient.id)?.result).toBe('answer: the blue one');
+    // A worker that never finishes is stopped at its timeout and the attempt fails with the reason.
+    const stuck = ledger.createTask(
+      { title: 'Stuck', skills: ['code'], timeoutMs: 1_000, maxAttempts: 1 },
+      'alice',
+    ).task;
+    await waitFor('timed out', () => ledger.getTask(stuck.id)?.status === 'failed', 15_000);
+    expect(ledger.getTask(stuck.id)?.lastError).toMatch(/timed out after 1s/);
     await drained(orchestrator, ledger);
   });
 

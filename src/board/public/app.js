@@ -2,7 +2,15 @@
 // ledger's event number, so a reconnect resumes where it left off and nothing is applied twice).
 import { ApiError, getJson, loadSession, sendCommand } from './api.js';
 import { age, el, fill } from './dom.js';
-import { countsText, renderAgents, renderAudit, renderBoard, renderMirror, STATES } from './render-board.js';
+import {
+  countsText,
+  renderAgents,
+  renderAudit,
+  renderBoard,
+  renderCost,
+  renderMirror,
+  STATES,
+} from './render-board.js';
 import { renderTaskPage } from './task-page.js';
 
 const $ = (id) => document.getElementById(id);
@@ -26,6 +34,9 @@ let source = null;
 let renderQueued = false;
 let taskReload = null;
 let noticeTimer = null;
+let costReload = null;
+/** Usage is recorded without events while an attempt runs: the cost panel also refreshes this often. */
+const COST_REFRESH_MS = 60_000;
 
 function notice(text, ok = false) {
   const n = $('notice');
@@ -106,6 +117,25 @@ async function loadSnapshot() {
   scheduleRender();
 }
 
+/** Loads the cost per day into its panel; a failure leaves the last one shown. */
+async function loadCost() {
+  try {
+    renderCost($('cost'), await getJson('/api/cost'));
+  } catch (err) {
+    notice(`cost: ${err.message}`);
+  }
+}
+
+/** Outcome events carry their attempt's usage, and a budget hold changes what the panel says. */
+function costChanged(event) {
+  return (event.data && typeof event.data.usage === 'object') || event.type === 'budget_hold';
+}
+
+function reloadCostSoon() {
+  clearTimeout(costReload);
+  costReload = setTimeout(() => void loadCost(), 250);
+}
+
 function setLive(text, cls) {
   const live = $('live');
   live.textContent = text;
@@ -124,6 +154,7 @@ function connect() {
     const { event, task } = JSON.parse(m.data);
     if (task) state.tasks.set(task.id, task);
     if (state.openTask && event.taskId === state.openTask) reloadTaskSoon();
+    if (costChanged(event)) reloadCostSoon();
     document.body.dataset.seq = String(state.seq);
     scheduleRender();
   });
@@ -149,6 +180,7 @@ function connect() {
     // Too far behind to replay: start again from a fresh snapshot.
     source.close();
     await loadSnapshot();
+    reloadCostSoon();
     connect();
   });
   source.onerror = () => {
@@ -305,6 +337,8 @@ async function boot() {
   }
   connect();
   route();
+  void loadCost();
+  setInterval(() => void loadCost(), COST_REFRESH_MS);
 }
 
 void boot();

@@ -29,7 +29,7 @@ const cardCache = new Map();
 
 /** One task's card; rebuilt only when the task changed. */
 function card(task) {
-  const key = `${task.updatedAt}|${JSON.stringify(task.waiting)}|${task.status}`;
+  const key = `${task.updatedAt}|${JSON.stringify(task.waiting)}|${task.status}|${task.usage?.text ?? ''}`;
   const hit = cardCache.get(task.id);
   if (hit && hit.key === key) return hit.node;
   const agent = task.owner ?? (task.assignee ? `→ ${task.assignee}` : null);
@@ -77,6 +77,9 @@ function card(task) {
       ? el('div', { class: 'question', text: `❓ ${task.question}` })
       : null,
     task.status === 'failed' && task.lastError ? el('div', { class: 'err', text: task.lastError }) : null,
+    task.usage
+      ? el('div', { class: 'meta cost', title: 'cost over its attempts', text: `💰 ${task.usage.text}` })
+      : null,
     task.waiting
       ? el('div', { class: 'why', 'data-until': task.waiting.until ?? null, text: waitingText(task.waiting) })
       : null,
@@ -174,6 +177,8 @@ export function renderAgents(root, agents, now, control) {
           a.skills.length ? ` · ${a.skills.join(', ')}` : ' · any task without skills',
           ` · heartbeat ${a.lastHeartbeatAt ? `${age(now - a.lastHeartbeatAt)} ago` : 'never'}`,
         ),
+        a.today ? el('div', { class: 'meta cost', text: `today ${a.today.text}` }) : null,
+        a.hold ? el('div', { class: 'err hold', text: `⛔ not claiming: ${a.hold}` }) : null,
         a.tasks.length
           ? el(
               'div',
@@ -257,4 +262,56 @@ export function renderAudit(root, a) {
         )
       : null,
   );
+}
+
+/**
+ * The cost panel: the last days (UTC) newest first, each with a bar and its agents, and today's
+ * budget holds in the words of `chat-swarm status`.
+ */
+export function renderCost(root, history) {
+  if (!history) return;
+  // A refresh keeps the days a person opened open.
+  const open = new Set([...root.querySelectorAll('details[open]')].map((d) => d.dataset.day));
+  const scale = Math.max(...history.days.map((d) => d.costUsd));
+  const tokenScale = Math.max(...history.days.map((d) => d.inputTokens + d.outputTokens));
+  const share = (d) =>
+    scale > 0 ? d.costUsd / scale : tokenScale > 0 ? (d.inputTokens + d.outputTokens) / tokenScale : 0;
+  const rows = history.days.map((d) =>
+    el(
+      'details',
+      { class: `cost-day${d.reports ? '' : ' none'}`, 'data-day': d.day, open: open.has(d.day) },
+      el(
+        'summary',
+        {},
+        el('span', { class: 'day', text: d.day === history.today ? `${d.day} (today)` : d.day }),
+        el('span', { class: 'bar', title: d.text || 'no usage' }, el('span', { 'data-share': share(d) })),
+        el('span', { class: 'what', text: d.reports ? d.text : '—' }),
+      ),
+      d.agents.length
+        ? el(
+            'ul',
+            {},
+            d.agents.map((a) => el('li', { 'data-agent': a.agentId, text: `${a.agentId}: ${a.text}` })),
+          )
+        : el('p', { class: 'hint', text: 'no usage reported' }),
+    ),
+  );
+  fill(
+    root,
+    history.holds.map((h) =>
+      el('p', { class: 'err hold', text: `⛔ ${h.subject} not claiming: ${h.reason}` }),
+    ),
+    el(
+      'p',
+      { class: 'hint' },
+      history.total.reports
+        ? `last ${history.days.length} days (UTC): ${history.total.text}`
+        : `no usage reported in the last ${history.days.length} days`,
+    ),
+    // Fourteen empty rows say nothing the line above does not.
+    history.total.reports ? rows : null,
+  );
+  // Widths through the CSSOM: the CSP forbids inline style attributes.
+  for (const bar of root.querySelectorAll('.bar > span[data-share]'))
+    bar.style.width = `${Math.round(Number(bar.dataset.share) * 100)}%`;
 }

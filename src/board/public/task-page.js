@@ -125,6 +125,7 @@ export function renderTaskPage(titleNode, body, d, { agents, control }) {
   titleNode.replaceChildren(el('span', { class: 'id', text: `${t.id} ` }), t.title);
   const now = Date.now();
   const current = d.attempts.at(-1);
+  const usageOf = new Map(d.usage.attempts.map((u) => [u.attempt, u]));
   const parts = [
     el(
       'dl',
@@ -138,6 +139,14 @@ export function renderTaskPage(titleNode, body, d, { agents, control }) {
       ...fact('skills', t.skills.length ? t.skills.join(', ') : 'any'),
       ...fact('agent', t.owner ?? (t.assignee ? `assigned to ${t.assignee}` : '—')),
       ...fact('attempts', `${d.attempts.length} (at most ${t.maxAttempts} per round)`),
+      d.usage.total.reports
+        ? fact(
+            'cost',
+            el('span', { class: 'cost', text: d.usage.total.text }),
+            d.usage.total.model ? ` (${d.usage.total.model})` : '',
+          )
+        : [],
+      d.usage.budgetText ? fact('budget', el('span', { class: 'budget', text: d.usage.budgetText })) : [],
       t.progressPct !== null || t.progressText
         ? fact('progress', `${t.progressPct ?? '?'}% ${t.progressText ?? ''}`)
         : [],
@@ -209,7 +218,9 @@ export function renderTaskPage(titleNode, body, d, { agents, control }) {
               el(
                 'tr',
                 {},
-                ['#', 'agent', 'start', 'end', 'outcome', 'error'].map((h) => el('th', { text: h })),
+                ['#', 'agent', 'start', 'end', 'outcome', 'error', 'usage', 'session'].map((h) =>
+                  el('th', { text: h }),
+                ),
               ),
             ),
             el(
@@ -218,13 +229,15 @@ export function renderTaskPage(titleNode, body, d, { agents, control }) {
               d.attempts.map((a) =>
                 el(
                   'tr',
-                  {},
+                  { 'data-attempt': a.attempt },
                   el('td', { text: String(a.attempt) }),
                   el('td', { text: a.agentId }),
                   el('td', { text: when(a.startedAt) }),
                   el('td', { text: a.endedAt ? when(a.endedAt) : a === current ? 'running' : '—' }),
                   el('td', { text: a.outcome }),
                   el('td', { text: a.error ?? '' }),
+                  el('td', { class: 'usage', text: usageOf.get(a.attempt)?.text ?? '' }),
+                  el('td', { class: 'session', text: usageOf.get(a.attempt)?.session ?? '' }),
                 ),
               ),
             ),

@@ -6,138 +6,37 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Ledger } from '../../../src/ledger/ledger.ts';
 import { cliAudit } from '../../support/expect-audit.ts';
 import { tempDir } from '../../support/temp-ledger.ts';
 import { waitFor } from '../../support/wait-for.ts';
-import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord/fake-discord-server.ts';
-import {
-  ledgerFilesUnder,
-  outputs,
-  prepareFolders,
-  startCli,
-  stopProc,
-  writeConfig,
-  type Proc,
-  type RemoteFolders,
-} from './remote-fixture.ts';
+import { startDiscordRemoteSwarm, type DiscordRemoteSwarm } from './discord-remote-swarm.ts';
+import { ledgerFilesUnder, outputs, stopProc } from './remote-fixture.ts';
 
 const AGENTS = ['coder-1', 'coder-2', 'coder-3'] as const;
-const TOKEN = (name: string): string => `${name}-token-for-the-fake-discord-0123456789`;
-const LEASE_MS = 6_000;
 
-let fake: FakeDiscord;
-let folders: RemoteFolders;
-let ledger: Ledger;
-let dbPath: string;
-let orchestrator: Proc;
-const agents = new Map<string, Proc>();
-const procs: Proc[] = [];
-
-function agentConfig(id: string): string {
-  const dir = join(folders.root, id);
-  return writeConfig(join(dir, 'agent.json'), {
-    workDir: join(dir, 'work'),
-    channel: {
-      platform: 'discord',
-      channelId: fake.channelId,
-      apiBase: fake.apiBase,
-      tokenEnv: 'AGENT_BOT_TOKEN',
-    },
-    agents: [{ id, skills: ['code'], command: folders.worker, env: { SWARM_TEST_MARKS: folders.marks } }],
-    remote: { orchestrator: { botUserId: fake.bot('orchestrator').id }, messagesPerMinute: 120 },
-    checkpointIntervalMs: 0,
-  });
-}
-
-function startAgent(id: string): Proc {
-  const p = startCli(id, ['agent', id, '--remote', '--config', agentConfig(id)], {
-    AGENT_BOT_TOKEN: TOKEN(id),
-  });
-  agents.set(id, p);
-  procs.push(p);
-  return p;
-}
+let swarm: DiscordRemoteSwarm;
 
 beforeAll(async () => {
-  fake = await startFakeDiscord({
-    bots: [
-      { name: 'orchestrator', token: TOKEN('orchestrator') },
-      ...AGENTS.map((id) => ({ name: id, token: TOKEN(id) })),
-    ],
-    users: [{ name: 'alice', roles: ['swarm-admins'] }, { name: 'mallory' }],
-    roles: [{ name: 'swarm-admins', permissions: 0n }],
-    heartbeatIntervalMs: 5_000,
-  });
-  folders = prepareFolders(tempDir('swarm-remote-discord-'));
-  dbPath = join(folders.root, 'orchestrator', 'swarm.db');
-  const config = writeConfig(join(folders.root, 'orchestrator', 'swarm.json'), {
-    db: dbPath,
-    workDir: join(folders.root, 'orchestrator', 'work'),
-    channel: {
-      platform: 'discord',
-      channelId: fake.channelId,
-      apiBase: fake.apiBase,
-      admins: { roleIds: [fake.role('swarm-admins').id] },
-    },
-    ledger: { leaseMs: LEASE_MS, retryBaseMs: 200 },
-    remote: {
-      agents: AGENTS.map((id) => ({ id, botUserId: fake.bot(id).id })),
-      offerFanout: 2,
-      offerTimeoutMs: 4_000,
-      messagesPerMinute: 120,
-    },
-    checkpointIntervalMs: 0,
-  });
-  orchestrator = startCli('orchestrator', ['up', '--config', config], {
-    DISCORD_BOT_TOKEN: TOKEN('orchestrator'),
-  });
-  procs.push(orchestrator);
-  await waitFor(
-    'the orchestrator listening',
-    () => orchestrator.output.join('').includes('swarm up'),
-    60_000,
-    100,
-  );
-  ledger = Ledger.open(dbPath, { readonly: true });
-  for (const id of AGENTS) startAgent(id);
-  await waitFor(
-    'three remote agents said hello',
-    () => ledger.listAgents().filter((a) => a.status === 'active').length === 3,
-    60_000,
-    100,
-  ).catch((err: unknown) => {
-    throw new Error(`${String(err)}\n${outputs(procs)}`);
-  });
+  swarm = await startDiscordRemoteSwarm(tempDir('swarm-remote-discord-'), [...AGENTS]);
+  for (const id of AGENTS) swarm.startAgent(id);
+  await swarm.agentsActive(3);
 }, 120_000);
 
 afterAll(async () => {
-  ledger?.close();
-  await Promise.all(procs.map((p) => stopProc(p)));
-  await fake?.close();
+  await swarm?.close();
 });
 
 function task(id: string) {
-  return ledger.getTask(id);
-}
-
-async function created(title: string): Promise<string> {
-  fake.post('alice', `/task ${title} skills=code`);
-  const t = await waitFor(
-    `task '${title}'`,
-    () => ledger.listTasks().find((x) => x.title === title),
-    20_000,
-    50,
-  );
-  return t.id;
+  return swarm.ledger.getTask(id);
 }
 
 describe('remote agents on Discord, in separate processes', () => {
   it('do a task, ask a person, stop on cancel, redo a rejected review, race for one grant, and survive a kill -9', async () => {
+    const { fake, folders, ledger, agents } = swarm;
     try {
-      const plain = await created('plain job');
-      const ask = await created('ask about tone');
-      const long = await created('long job');
+      const plain = await swarm.created('plain job');
+      const ask = await swarm.created('ask about tone');
+      const long = await swarm.created('long job');
 
       await waitFor('the question', () => task(ask)?.status === 'blocked', 60_000, 100);
       fake.post('alice', `/answer ${ask} formal`);
@@ -182,7 +81,7 @@ describe('remote agents on Discord, in separate processes', () => {
       await waitFor('approved', () => task(reviewed.id)?.status === 'done', 60_000, 100);
 
       // kill -9 of the agent working on it: its lease runs out and another agent finishes.
-      const crash = await created('crash job');
+      const crash = await swarm.created('crash job');
       const victim = await waitFor(
         'the crash job taken',
         () => {
@@ -216,11 +115,11 @@ describe('remote agents on Discord, in separate processes', () => {
 
       // Everything mirrored before the orchestrator stops, so the audit finds nothing pending.
       await waitFor('the mirror caught up', () => ledger.outbox.pendingCount('main') === 0, 60_000, 200);
-      await stopProc(orchestrator);
-      const audit = await cliAudit(dbPath);
+      await stopProc(swarm.orchestrator);
+      const audit = await cliAudit(swarm.dbPath);
       expect(audit.code, audit.output).toBe(0);
     } catch (err) {
-      throw new Error(`${String(err)}\n${outputs(procs)}`, { cause: err });
+      throw new Error(`${String(err)}\n${outputs(swarm.procs)}`, { cause: err });
     }
   }, 300_000);
 });

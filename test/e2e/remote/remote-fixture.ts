@@ -11,7 +11,9 @@ import { spawnCli } from '../../support/spawn-ts.ts';
 
 /**
  * slow…: the first agent waits for a release mark (the test cuts it off meanwhile); the next
- * finishes at once. steady…: three seconds of work. plain…: progress, then a result. ask…: asks, answers with the reply. long…: works until stopped,
+ * finishes at once. steady…: three seconds of work. env…: reports whether its agent's bot token and the
+ * `passEnv` variable reached it. link…: attaches a symbolic link to a file outside its folder, and a
+ * plain file. plain…: progress, then a result. ask…: asks, answers with the reply. long…: works until stopped,
  * leaving a mark when SIGTERM arrives. crash…: the first agent to get it works (printing, so it dies
  * of SIGPIPE once its agent is gone) until killed; the next one finishes it.
  */
@@ -43,6 +45,15 @@ case "$SWARM_TASK_TITLE" in
     echo "late by $SWARM_AGENT_ID" ;;
   review*)
     echo "draft by $SWARM_AGENT_ID; notes: $SWARM_TASK_NOTES" ;;
+  env*)
+    echo "token=\${AGENT_BOT_TOKEN:-none} leaks=$(env | grep -c token-for-the-fake) passed=\${SWARM_TEST_PASSED:-none}" ;;
+  link*)
+    echo "outside the folder" > "$SWARM_TEST_MARKS/outside-$SWARM_TASK_ID.txt"
+    ln -s "$SWARM_TEST_MARKS/outside-$SWARM_TASK_ID.txt" leak.txt
+    echo "inside" > inside.txt
+    echo "::artifact leak.txt"
+    echo "::artifact inside.txt"
+    echo "linked by $SWARM_AGENT_ID" ;;
   steady*)
     sleep 3
     echo "steady by $SWARM_AGENT_ID" ;;

@@ -307,6 +307,51 @@ describe('fake Discord gateway', () => {
     await until(() => got3.some((p) => p.op === 9));
   });
 
+  it('cuts one bot off (REST dropped, gateway dead, session kept) and lets it resume afterwards', async () => {
+    const f = await start({
+      bots: [
+        { name: 'orchestrator', token: 'tok-o' },
+        { name: 'agent-a', token: 'tok-a' },
+      ],
+    });
+    const intents = 1 | (1 << 9) | (1 << 15);
+    const a = await connect(f, 'tok-a', intents);
+    await until(() => a.received.some((p) => p.t === 'GUILD_CREATE'));
+    const sessionId = a.received.find((p) => p.t === 'READY').d.session_id;
+    const seq = Math.max(...a.received.map((p) => p.s ?? 0));
+    f.cutOffBot('agent-a');
+    await expect(api(f, 'GET', '/users/@me', undefined, 'tok-a')).rejects.toThrow();
+    expect((await api(f, 'GET', '/users/@me')).status).toBe(200);
+    // The open socket is dead: no event, no heartbeat ACK.
+    a.ws.send(JSON.stringify({ op: 1, d: seq }));
+    f.post('alice', 'while cut off');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a.received.filter((p) => p.t === 'MESSAGE_CREATE' || p.op === 11)).toEqual([]);
+    // A new connection resuming as it gets HELLO and nothing else.
+    const b = new WebSocket(`${f.gatewayUrl}?v=10`);
+    sockets.push(b);
+    const got: any[] = [];
+    const bClosed = new Promise<number>((resolve) => b.on('close', (code) => resolve(code)));
+    b.on('message', (raw) => got.push(JSON.parse((raw as Buffer).toString())));
+    await new Promise((r) => b.once('open', r));
+    b.send(JSON.stringify({ op: 6, d: { token: 'tok-a', session_id: sessionId, seq } }));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(got.map((p) => p.op)).toEqual([10]);
+    f.reconnectBot('agent-a');
+    await a.closed;
+    await bClosed;
+    expect((await api(f, 'GET', '/users/@me', undefined, 'tok-a')).status).toBe(200);
+    // Resumed: what was missed is replayed once.
+    const c = new WebSocket(`${f.gatewayUrl}?v=10`);
+    sockets.push(c);
+    const got3: any[] = [];
+    c.on('message', (raw) => got3.push(JSON.parse((raw as Buffer).toString())));
+    await new Promise((r) => c.once('open', r));
+    c.send(JSON.stringify({ op: 6, d: { token: 'tok-a', session_id: sessionId, seq } }));
+    await until(() => got3.some((p) => p.t === 'RESUMED'));
+    expect(got3.filter((p) => p.t === 'MESSAGE_CREATE').map((p) => p.d.content)).toEqual(['while cut off']);
+  });
+
   it('goes unreachable and comes back on the same port', async () => {
     const f = await start();
     const base = f.apiBase;

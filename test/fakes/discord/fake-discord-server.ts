@@ -1,7 +1,7 @@
 /**
  * A fake Discord server on 127.0.0.1 (real HTTP and WebSocket) that the real discord.js client logs
  * in to: REST under /api/v10 with Discord's rate limiting, the gateway at /gw, fault injection
- * (dropped gateway, whole-server outage, forced 429s) and a small API for tests that play people.
+ * (dropped gateway, whole-server outage, one bot cut off, forced 429s) and a small API for tests that play people.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -187,6 +187,20 @@ export class FakeDiscord extends FakeDiscordTestApi {
   /** Closes every bot's gateway socket with a resumable code; `invalidate` makes RESUME fail (op 9). */
   dropGateway(opts: { code?: number; invalidate?: boolean } = {}): void {
     this.gateway.drop(opts.code ?? 4000, opts.invalidate ?? false);
+  }
+
+  /**
+   * Cuts one bot off from the platform, as a network outage on its host: its REST requests are
+   * dropped unanswered (the connection reset) and its gateway connection goes dead (see
+   * `FakeGateway.cutOff`); the other bots go on as before. `reconnectBot` ends it.
+   */
+  cutOffBot(name: string): void {
+    this.gateway.cutOff(this.bot(name).id);
+  }
+
+  /** Ends `cutOffBot`: REST answers again, the dead gateway connection is reset and the bot resumes. */
+  reconnectBot(name: string): void {
+    this.gateway.reconnect(this.bot(name).id);
   }
 
   /** Stops accepting connections and destroys every open socket, REST and gateway alike. */
@@ -430,6 +444,12 @@ export class FakeDiscord extends FakeDiscordTestApi {
     const bot = auth.startsWith('Bot ') ? this.state.botByToken(auth.slice(4)) : undefined;
     if (!bot) {
       reply(Errors.unauthorized());
+      return;
+    }
+    if (this.gateway.isCut(bot.id)) {
+      // Never reached Discord: no answer, no record, the connection just fails.
+      this.requests.splice(this.requests.indexOf(record), 1);
+      req.socket.destroy();
       return;
     }
     record.botId = bot.id;

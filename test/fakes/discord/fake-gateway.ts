@@ -44,6 +44,9 @@ export class FakeGateway {
   readonly counters: GatewayCounters = { identifies: 0, resumes: 0, invalidSessions: 0, closesByServer: 0 };
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sockets = new Set<WebSocket>();
+  /** Bots cut off from the platform (by id), and their sockets that nothing gets through any more. */
+  private readonly cut = new Set<string>();
+  private readonly blackholed = new Map<WebSocket, string>();
 
   constructor(
     private readonly state: FakeDiscordState,
@@ -88,6 +91,33 @@ export class FakeGateway {
     }
   }
 
+  /**
+   * Cuts one bot off, as a network outage on its host: nothing passes on its open socket any more
+   * (no events, no heartbeat ACKs, so the client finds it a zombie and reconnects), and a new
+   * connection that identifies or resumes as it gets no answer. Its session stays resumable and keeps
+   * what it misses, as Discord keeps a session for a while after the connection is lost.
+   */
+  cutOff(botId: string): void {
+    this.cut.add(botId);
+    for (const session of this.sessions.values())
+      if (session.bot.id === botId && session.socket) this.blackholed.set(session.socket, botId);
+  }
+
+  /** Ends `cutOff`: the dead connections are reset (as TCP resets them once packets flow again), so the client resumes. */
+  reconnect(botId: string): void {
+    this.cut.delete(botId);
+    for (const [ws, id] of this.blackholed) {
+      if (id !== botId) continue;
+      this.blackholed.delete(ws);
+      ws.terminate();
+    }
+  }
+
+  /** Whether `botId` is cut off now. */
+  isCut(botId: string): boolean {
+    return this.cut.has(botId);
+  }
+
   /** Destroys every socket at once, as a network failure would. */
   destroyAll(): void {
     for (const ws of this.sockets) ws.terminate();
@@ -100,6 +130,7 @@ export class FakeGateway {
     let session: GatewaySession | null = null;
     ws.on('close', (code) => {
       this.sockets.delete(ws);
+      this.blackholed.delete(ws);
       if (session && session.socket === ws) {
         session.socket = null;
         // A client that closes cleanly (1000/1001) ends its session; other codes keep it resumable.
@@ -108,6 +139,7 @@ export class FakeGateway {
     });
     ws.on('error', () => ws.terminate());
     ws.on('message', (raw) => {
+      if (this.blackholed.has(ws)) return; // lost on the way, like everything during an outage
       let payload: { op?: number; d?: Record<string, unknown> | number | null };
       try {
         payload = JSON.parse((raw as Buffer).toString()) as typeof payload;
@@ -137,6 +169,10 @@ export class FakeGateway {
     const bot = this.state.botByToken(typeof d.token === 'string' ? d.token : '');
     if (!bot) {
       ws.close(4004, 'Authentication failed.');
+      return null;
+    }
+    if (this.cut.has(bot.id)) {
+      this.blackholed.set(ws, bot.id);
       return null;
     }
     const intents = Number(d.intents ?? 0);
@@ -175,6 +211,10 @@ export class FakeGateway {
       ws.send(JSON.stringify({ op: 9, d: false }));
       return null;
     }
+    if (this.cut.has(session.bot.id)) {
+      this.blackholed.set(ws, session.bot.id);
+      return null;
+    }
     this.counters.resumes += 1;
     session.socket?.terminate();
     session.socket = ws;
@@ -189,6 +229,7 @@ export class FakeGateway {
     const item = { s: session.seq, t, d };
     session.sent.push(item);
     if (session.sent.length > 1_000) session.sent.shift();
+    if (this.cut.has(session.bot.id)) return; // kept for the replay on RESUME
     if (session.socket && session.socket.readyState === session.socket.OPEN) {
       session.socket.send(JSON.stringify({ op: 0, ...item }));
     }

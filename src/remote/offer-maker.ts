@@ -1,0 +1,55 @@
+import type { ArbiterContext } from './arbiter-context.ts';
+import { send } from './arbiter-sending.ts';
+import { formatTag } from './protocol-types.ts';
+
+/** Offers queued attempts to present agents with the skills and a free slot, `offerFanout` at a time. */
+export function makeOffers(ctx: ArbiterContext): void {
+  const { ledger } = ctx;
+  if (ledger.isSwarmPaused()) return;
+  const now = ctx.now();
+  for (const [key, offer] of ctx.offers)
+    if (now - offer.at > ctx.settings.offerTimeoutMs) ctx.offers.delete(key);
+  const present = [...ctx.presence.entries()].filter(
+    ([id, p]) =>
+      now - p.lastHeardAt <= ctx.settings.presenceTtlMs && ledger.getAgent(id)?.status === 'active',
+  );
+  if (present.length === 0) return;
+  const outstanding = new Map<string, number>();
+  for (const offer of ctx.offers.values())
+    for (const id of offer.agents) outstanding.set(id, (outstanding.get(id) ?? 0) + 1);
+  const rows = ledger.core
+    .sql(
+      `SELECT id, attempt, skills, assignee, title FROM tasks WHERE status = 'queued' AND deps_pending = 0
+       AND not_before <= ? ORDER BY priority DESC, seq LIMIT 50`,
+    )
+    .all(now) as Array<{
+    id: string;
+    attempt: number;
+    skills: string;
+    assignee: string | null;
+    title: string;
+  }>;
+  for (const row of rows) {
+    const tag = { taskId: row.id, attempt: row.attempt + 1 };
+    const key = formatTag(tag);
+    if (ctx.offers.has(key)) continue;
+    const skills = JSON.parse(row.skills) as string[];
+    const candidates = present
+      .filter(([id, p]) => {
+        if (row.assignee !== null && row.assignee !== id) return false;
+        if (p.free - (outstanding.get(id) ?? 0) <= 0) return false;
+        return skills.every((s) => p.skills.includes(s));
+      })
+      .sort(([, a], [, b]) => b.free - a.free)
+      .slice(0, ctx.settings.offerFanout);
+    if (candidates.length === 0) continue;
+    const agents = new Set<string>();
+    for (const [id] of candidates) {
+      const agent = ctx.byId.get(id)!;
+      agents.add(id);
+      outstanding.set(id, (outstanding.get(id) ?? 0) + 1);
+      send(ctx, agent, { verb: 'offer', to: agent.handle, tag, agent: id, title: row.title.slice(0, 120) });
+    }
+    ctx.offers.set(key, { at: now, agents });
+  }
+}
