@@ -8,7 +8,7 @@ export function makeOffers(ctx: ArbiterContext): void {
   if (ledger.isSwarmPaused()) return;
   const now = ctx.now();
   for (const [key, offer] of ctx.offers)
-    if (now - offer.at > ctx.settings.offerTimeoutMs) ctx.offers.delete(key);
+    if (now - sentAt(ctx, offer) > ctx.settings.offerTimeoutMs) ctx.offers.delete(key);
   const present = [...ctx.presence.entries()].filter(
     ([id, p]) =>
       now - p.lastHeardAt <= ctx.settings.presenceTtlMs && ledger.getAgent(id)?.status === 'active',
@@ -44,12 +44,31 @@ export function makeOffers(ctx: ArbiterContext): void {
       .slice(0, ctx.settings.offerFanout);
     if (candidates.length === 0) continue;
     const agents = new Set<string>();
+    const outboxIds: number[] = [];
     for (const [id] of candidates) {
       const agent = ctx.byId.get(id)!;
       agents.add(id);
       outstanding.set(id, (outstanding.get(id) ?? 0) + 1);
-      send(ctx, agent, { verb: 'offer', to: agent.handle, tag, agent: id, title: row.title.slice(0, 120) });
+      outboxIds.push(
+        send(ctx, agent, { verb: 'offer', to: agent.handle, tag, agent: id, title: row.title.slice(0, 120) }),
+      );
     }
-    ctx.offers.set(key, { at: now, agents });
+    ctx.offers.set(key, { at: now, agents, outboxIds });
   }
+}
+
+/**
+ * When the offer reached the channel: its timeout runs from then, not from when it was queued, so
+ * an offer still waiting behind the platform's rate limit is not made again to the next agent
+ * (which would add messages to the very backlog that held it up). `now` while any is still waiting.
+ */
+function sentAt(ctx: ArbiterContext, offer: { at: number; outboxIds: number[] }): number {
+  let last = offer.at;
+  for (const id of offer.outboxIds) {
+    const row = ctx.ledger.core.sql('SELECT status, sent_at FROM outbox WHERE id = ?').get(id) as
+      { status: string; sent_at: number | null } | undefined;
+    if (row?.status === 'pending') return ctx.now();
+    if (row?.sent_at != null) last = Math.max(last, row.sent_at);
+  }
+  return last;
 }
