@@ -2,13 +2,28 @@ import type { ArbiterContext } from './arbiter-context.ts';
 import { send } from './arbiter-sending.ts';
 import { formatTag } from './protocol-types.ts';
 
+/** Attempts whose passed-over agents are remembered (the oldest are forgotten first). */
+const PASSED_KEPT = 1_000;
+
+/** 1 when `agentId` let the offer of `key` pass before, else 0 (for sorting). */
+function passedFirst(ctx: ArbiterContext, key: string, agentId: string): number {
+  return ctx.passed.get(key)?.has(agentId) ? 1 : 0;
+}
+
 /** Offers queued attempts to present agents with the skills and a free slot, `offerFanout` at a time. */
 export function makeOffers(ctx: ArbiterContext): void {
   const { ledger } = ctx;
   if (ledger.isSwarmPaused()) return;
   const now = ctx.now();
-  for (const [key, offer] of ctx.offers)
-    if (now - sentAt(ctx, offer) > ctx.settings.offerTimeoutMs) ctx.offers.delete(key);
+  for (const [key, offer] of ctx.offers) {
+    if (now - sentAt(ctx, offer) <= ctx.settings.offerTimeoutMs) continue;
+    ctx.offers.delete(key);
+    // Those who let it pass come last next time: it goes to the next agent.
+    const passed = ctx.passed.get(key) ?? new Set<string>();
+    for (const id of offer.agents) passed.add(id);
+    ctx.passed.set(key, passed);
+    if (ctx.passed.size > PASSED_KEPT) ctx.passed.delete(ctx.passed.keys().next().value!);
+  }
   const present = [...ctx.presence.entries()].filter(
     ([id, p]) =>
       now - p.lastHeardAt <= ctx.settings.presenceTtlMs && ledger.getAgent(id)?.status === 'active',
@@ -40,7 +55,9 @@ export function makeOffers(ctx: ArbiterContext): void {
         if (p.free - (outstanding.get(id) ?? 0) <= 0) return false;
         return skills.every((s) => p.skills.includes(s));
       })
-      .sort(([, a], [, b]) => b.free - a.free)
+      .sort(
+        ([idA, a], [idB, b]) => passedFirst(ctx, key, idA) - passedFirst(ctx, key, idB) || b.free - a.free,
+      )
       .slice(0, ctx.settings.offerFanout);
     if (candidates.length === 0) continue;
     const agents = new Set<string>();
