@@ -24,6 +24,7 @@ import {
   WANTED_PERMISSIONS,
 } from './channel-permissions.ts';
 import { checkCommandsScope } from './discord-doctor-commands.ts';
+import { REMOTE_AGENT_PERMISSIONS } from './discord-remote-doctor.ts';
 import { withDiscordErrorBodies } from './discord-error-bodies.ts';
 import { watchGateway } from './discord-gateway-log.ts';
 import { scrubSecrets, toChatError } from './to-chat-error.ts';
@@ -37,6 +38,11 @@ export interface DiscordDoctorOptions {
   probeGateway?: boolean;
   /** How long the gateway login may take before doctor gives up on it. */
   gatewayTimeoutMs?: number;
+  /**
+   * A remote agent's own bot: it needs only what the protocol uses in the channel (no threads, no
+   * pins, no slash commands).
+   */
+  remoteAgent?: boolean;
 }
 
 export const DEFAULT_DISCORD_DOCTOR = { requestTimeoutMs: 10_000, gatewayTimeoutMs: 20_000 } as const;
@@ -101,10 +107,14 @@ export async function diagnoseDiscord(
 
     checks.push(await checkIntentFlag(rest, fail));
     const channel = await checkChannel(rest, options.channelId, checks, fail);
+    const needs = options.remoteAgent
+      ? { required: REMOTE_AGENT_PERMISSIONS, wanted: [] }
+      : { required: REQUIRED_PERMISSIONS, wanted: WANTED_PERMISSIONS };
     if (channel)
-      await checkPermissions(rest, me.id, channel, options.guildId ?? channel.guild_id, checks, fail);
+      await checkPermissions(rest, me.id, channel, options.guildId ?? channel.guild_id, checks, fail, needs);
     const guildId = options.guildId ?? channel?.guild_id;
-    if (guildId !== undefined) checks.push(await checkCommandsScope(rest, guildId, say));
+    if (guildId !== undefined && !options.remoteAgent)
+      checks.push(await checkCommandsScope(rest, guildId, say));
     if (options.probeGateway ?? true) {
       deps.log.info("Discord doctor: logging in to the gateway with the swarm's intents…");
       checks.push(await probeGateway(options, restOptions, say, deps.log));
@@ -190,6 +200,10 @@ async function checkPermissions(
   guildId: string | undefined,
   checks: DoctorCheck[],
   fail: (err: unknown, action: string) => Failure,
+  needs: {
+    required: ReadonlyArray<{ name: string; bit: bigint }>;
+    wanted: ReadonlyArray<{ name: string; bit: bigint; without: string }>;
+  },
 ): Promise<void> {
   if (guildId === undefined) return;
   try {
@@ -206,7 +220,7 @@ async function checkPermissions(
       roles: guild.roles,
       overwrites: channel.permission_overwrites ?? [],
     });
-    for (const p of REQUIRED_PERMISSIONS) {
+    for (const p of needs.required) {
       const ok = (perms & p.bit) === p.bit;
       checks.push({
         name: `permission: ${p.name}`,
@@ -220,7 +234,7 @@ async function checkPermissions(
       });
     }
     // A warning: the swarm runs without it, but the fix belongs in the same place.
-    for (const p of WANTED_PERMISSIONS) {
+    for (const p of needs.wanted) {
       const ok = (perms & p.bit) === p.bit;
       checks.push({
         name: `permission: ${p.name}`,

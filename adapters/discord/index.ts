@@ -5,4 +5,5 @@ export {
   type DiscordChannelOptions,
 } from './discord-channel.ts';
 export { diagnoseDiscord, type DiscordDoctorOptions } from './discord-doctor.ts';
+export { diagnoseDiscordRemote, type DiscordRemoteDoctorOptions } from './discord-remote-doctor.ts';
 export { INVITE_PERMISSIONS } from './channel-permissions.ts';

@@ -88,6 +88,7 @@ export async function diagnoseTelegramRemote(options: TelegramRemoteDoctorOption
               fix: `Add @${me.username} to the group (a plain member is enough).`,
             },
     );
+    if (self.in) checks.push(receivesCheck(me.username, me.can_read_all_group_messages, self.status));
   }
   for (const peer of options.peers) {
     const found = await member(api, chatId, Number(peer.botUserId));
@@ -131,6 +132,24 @@ export async function diagnoseTelegramRemote(options: TelegramRemoteDoctorOption
     fix: MODE_FIX,
   });
   return checks;
+}
+
+/**
+ * What the agent's bot receives, from its privacy setting (getMe) and its status in the group. The
+ * protocol addresses every message to it (`/verb@bot`), so a plain member with privacy on receives
+ * all it needs; an admin, or a bot with privacy off, receives every bot message too (it ignores all
+ * but the orchestrator's), which is more traffic, not a fault.
+ */
+function receivesCheck(username: string, readsAll: boolean, status: string | undefined): DoctorCheck {
+  const admin = status === 'administrator' || status === 'creator';
+  return {
+    name: 'remote: admin or privacy (this bot)',
+    ok: true,
+    detail:
+      admin || readsAll
+        ? `@${username} is ${admin ? 'an admin' : 'a member with privacy mode off'}: with Bot-to-Bot Communication Mode on it receives every bot message in the group, and acts only on the orchestrator's; a plain member with privacy on would be enough`
+        : `@${username} is a plain member with privacy mode on: it receives the messages addressed to it (/verb@${username}), which is all the protocol sends it`,
+  };
 }
 
 async function member(

@@ -86,16 +86,33 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
       break;
     }
     case 'discord': {
-      const { diagnoseDiscord } = await import('../../adapters/discord/index.ts');
+      const { diagnoseDiscord, diagnoseDiscordRemote } = await import('../../adapters/discord/index.ts');
+      const remote = ctx.config.remote;
+      // A remote agent's host checks its own bot (token, intent, the channel) and the orchestrator's.
+      const agentSide = remote.orchestrator !== undefined;
+      const tokenEnv = (agentSide ? ctx.config.agents[0]?.tokenEnv : undefined) ?? channel.tokenEnv;
+      const token = tokenFromEnv(tokenEnv, agentSide ? 'the remote agent' : 'the Discord channel', io.env);
+      const where = {
+        channelId: channel.channelId,
+        ...(channel.guildId !== undefined ? { guildId: channel.guildId } : {}),
+        ...(channel.apiBase !== undefined ? { apiBase: channel.apiBase } : {}),
+      };
       report = await diagnoseDiscord(
-        {
-          token: tokenFromEnv(channel.tokenEnv, 'the Discord channel', io.env),
-          channelId: channel.channelId,
-          ...(channel.guildId !== undefined ? { guildId: channel.guildId } : {}),
-          ...(channel.apiBase !== undefined ? { apiBase: channel.apiBase } : {}),
-        },
+        { token, ...where, ...(agentSide ? { remoteAgent: true } : {}) },
         { log: ctx.log },
       );
+      const peers = remote.orchestrator
+        ? [{ name: 'orchestrator', botUserId: remote.orchestrator.botUserId }]
+        : remote.agents.map((a) => ({ name: `remote agent ${a.id}`, botUserId: a.botUserId }));
+      if (peers.length > 0)
+        report.checks.push(
+          ...(await diagnoseDiscordRemote({
+            token,
+            ...where,
+            peers,
+            side: agentSide ? 'agent' : 'orchestrator',
+          })),
+        );
       break;
     }
   }

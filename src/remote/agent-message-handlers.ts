@@ -111,6 +111,7 @@ export function onClaim(
     }
     ctx.setOutcome(msg, 'applied', msg.text);
     ctx.offers.delete(formatTag(m.tag));
+    ctx.passed.delete(formatTag(m.tag));
     ctx.track(m.tag, agent.id);
     sendGrant(ctx, agent, m.tag);
   });

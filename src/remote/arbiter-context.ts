@@ -43,7 +43,10 @@ export class ArbiterContext {
   readonly byUserId = new Map<string, RemoteAgentEntry>();
   readonly byId = new Map<string, RemoteAgentEntry>();
   readonly presence = new Map<string, Presence>();
-  readonly offers = new Map<string, { at: number; agents: Set<string> }>();
+  /** Open offers: when made, to whom, and the outbox rows that carry them. */
+  readonly offers = new Map<string, { at: number; agents: Set<string>; outboxIds: number[] }>();
+  /** Agents that let an offer of an attempt time out, by attempt: offered it last next time. */
+  readonly passed = new Map<string, Set<string>>();
   readonly tracked = new Map<string, Tracked>();
   readonly budget: MessageBudget;
   readonly overBudgetLogged = new Map<string, number>();

@@ -6,8 +6,13 @@ import { encodeProtocol } from './protocol-codec.ts';
 import { formatTag, type ProtocolMessage, type Tag } from './protocol-types.ts';
 import type { RemoteAgentEntry } from './remote-registry.ts';
 
-/** Verbs an agent is waiting on; offers and acks can wait a little. */
-const ANSWER_VERBS: ReadonlySet<string> = new Set(['grant', 'taken', 'reply', 'stop', 'refused']);
+/**
+ * Verbs an agent is waiting on; offers can wait a little. An ack is one: until it arrives the agent
+ * keeps its result and sends it again every `resultResendMs`, and each resend costs a message.
+ */
+const ANSWER_VERBS: ReadonlySet<string> = new Set(['grant', 'taken', 'reply', 'stop', 'refused', 'ack']);
+/** Verbs whose repeat, while the first is still waiting in the outbox, is not queued again. */
+const ONCE_VERBS: ReadonlySet<string> = new Set(['ack', 'offer']);
 
 /** Tells the agent to stop an attempt that is no longer its own, once. */
 export function stopAttempt(ctx: ArbiterContext, agent: RemoteAgentEntry, tag: Tag): void {
@@ -69,20 +74,43 @@ export function sendGrant(ctx: ArbiterContext, agent: RemoteAgentEntry, tag: Tag
   queue(ctx, encodeProtocol({ ...base, bundle: name }), PROTOCOL_PRIORITY.answer, path);
 }
 
-/** Queues one protocol message to an agent (answers before offers); a long reply is cut to fit. */
-export function send(ctx: ArbiterContext, agent: RemoteAgentEntry, message: ProtocolMessage): void {
+/**
+ * Queues one protocol message to an agent (answers before offers); a long reply is cut to fit.
+ * Returns the outbox row that carries it.
+ */
+export function send(ctx: ArbiterContext, agent: RemoteAgentEntry, message: ProtocolMessage): number {
   void agent;
   let text = encodeProtocol(message);
   if (text.length > inlineBudget(ctx) && message.verb === 'reply') {
     const room = inlineBudget(ctx) - (text.length - message.answer.length) - 40;
     text = encodeProtocol({ ...message, answer: `${message.answer.slice(0, Math.max(0, room))} …(cut)` });
   }
-  queue(ctx, text, ANSWER_VERBS.has(message.verb) ? PROTOCOL_PRIORITY.answer : PROTOCOL_PRIORITY.offer);
+  const priority = ANSWER_VERBS.has(message.verb) ? PROTOCOL_PRIORITY.answer : PROTOCOL_PRIORITY.offer;
+  // A second ack or offer of the same attempt, while the first still waits, says nothing new.
+  const waiting = ONCE_VERBS.has(message.verb) ? pendingRow(ctx, JSON.stringify({ text })) : undefined;
+  return waiting ?? queue(ctx, text, priority);
 }
 
-/** Puts a protocol message in the outbox (so it is paced with the mirror and survives a restart) and wakes the poster. */
-export function queue(ctx: ArbiterContext, text: string, priority: number, attachmentPath?: string): void {
-  ctx.ledger.core.addOutbox(
+/**
+ * The outbox row of the same message still waiting to be posted, if any. Under a backlog a result
+ * sent again (its ack not out yet) would otherwise queue a second ack, and each extra message slows
+ * every other one on a platform that allows 20 a minute.
+ */
+function pendingRow(ctx: ArbiterContext, payload: string): number | undefined {
+  const row = ctx.ledger.core
+    .sql(
+      "SELECT id FROM outbox WHERE channel = ? AND status = 'pending' AND kind = 'reply' AND payload = ? LIMIT 1",
+    )
+    .get(ctx.options.channel, payload) as { id: number } | undefined;
+  return row?.id;
+}
+
+/**
+ * Puts a protocol message in the outbox (so it is paced with the mirror and survives a restart) and
+ * wakes the poster; returns its row.
+ */
+export function queue(ctx: ArbiterContext, text: string, priority: number, attachmentPath?: string): number {
+  const id = ctx.ledger.core.addOutbox(
     ctx.options.channel,
     'reply',
     priority,
@@ -90,6 +118,7 @@ export function queue(ctx: ArbiterContext, text: string, priority: number, attac
     { taskId: null },
   );
   ctx.options.kick?.();
+  return id;
 }
 
 /** Room for one protocol message: half the channel's limit, since escaping can double the text. */

@@ -149,6 +149,17 @@ export function decodeProtocol(raw: string): DecodeResult {
   return { ok: true, message: parsed.data };
 }
 
+/**
+ * The handle a text is addressed to when its first line starts like a protocol message
+ * (`/grant@coder_bot …`), whether or not the rest can be read; undefined for anything else.
+ */
+export function protocolAddressee(raw: string): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const text = normalise(raw.slice(0, 200).trimStart());
+  const head = HEAD.exec(text.split('\n', 1)[0] ?? '');
+  return head && VERBS.has(head[1]!) ? head[2] : undefined;
+}
+
 /** Whether `handle` names `me` (handles compare without case, like Telegram usernames). */
 export function isAddressedTo(message: ProtocolMessage, me: string): boolean {
   return message.to.toLowerCase() === me.toLowerCase();

@@ -2,15 +2,15 @@ import { join } from 'node:path';
 import type { IncomingMessage } from '../chat/chat-port.ts';
 import { ChatError, describeError } from '../core/errors.ts';
 import { AgentHeartbeat } from './agent-heartbeat.ts';
+import { AgentInbox } from './agent-inbox.ts';
+import { applyReply } from './agent-replies.ts';
 import { attemptHooks } from './attempt-hooks.ts';
 import { MessageBudget } from './message-budget.ts';
-import { decodeProtocol, isAddressedTo, isOrchestratorVerb } from './protocol-codec.ts';
 import { sendProtocol } from './protocol-sender.ts';
 import {
   formatTag,
   grantedTaskSchema,
   type GrantedTask,
-  type ProtocolMessage,
   type ProtocolOf,
   type Tag,
 } from './protocol-types.ts';
@@ -29,8 +29,6 @@ export {
   type RemoteAgentSettings,
 } from './remote-agent-settings.ts';
 
-const RECENT_IDS = 2_000;
-
 /**
  * An agent on another host: no ledger, only its own bot in the channel. It says hello (and edits
  * that message as its heartbeat), claims what it is offered, runs its worker only for a grant that
@@ -41,7 +39,7 @@ export class RemoteAgent {
   private readonly state: { -readonly [K in keyof AgentState]: AgentState[K] };
   private readonly heartbeat: AgentHeartbeat;
   private readonly delivery: ResultDelivery;
-  private readonly seen = new Set<string>();
+  private readonly inbox: AgentInbox;
   private timer: NodeJS.Timeout | undefined;
   private connecting: NodeJS.Timeout | undefined;
   private readonly work = new Set<Promise<void>>();
@@ -59,6 +57,11 @@ export class RemoteAgent {
     };
     this.heartbeat = new AgentHeartbeat(this.state, () => this.free());
     this.delivery = new ResultDelivery(this.state);
+    this.inbox = new AgentInbox({
+      orchestratorBotUserId: o.orchestrator.botUserId,
+      handle: o.handle,
+      log: o.log,
+    });
   }
 
   /** Attempts running now. */
@@ -123,68 +126,22 @@ export class RemoteAgent {
 
   private async onMessage(msg: IncomingMessage): Promise<void> {
     // Only the orchestrator's bot speaks the protocol to us; people and other bots are never answered.
-    if (msg.author.id !== this.o.orchestrator.botUserId || msg.edited) return;
-    if (this.seen.has(msg.messageId)) return;
-    this.remember(msg.messageId);
-    const decoded = decodeProtocol(msg.text);
-    if (!decoded.ok) {
-      if (decoded.reason !== 'not_protocol')
-        this.o.log.warn('remote agent: unreadable message from the orchestrator', { detail: decoded.detail });
-      return;
-    }
-    const m = decoded.message;
-    // On Telegram the adapter knows the bot's username: that is the handle messages reach it by.
-    if (!isAddressedTo(m, msg.botUsername ?? this.o.handle) || !isOrchestratorVerb(m.verb)) return;
+    const m = this.inbox.screen(msg);
+    if (!m) return;
     try {
-      await this.apply(m, msg);
+      switch (m.verb) {
+        case 'offer':
+          return await this.onOffer(m);
+        case 'grant':
+          return await this.onGrant(m, msg);
+        default:
+          return applyReply(this.state, m, (text, fields) => this.inbox.complain(text, fields));
+      }
     } catch (err) {
       this.o.log.error('remote agent: could not act on a message', {
         verb: m.verb,
         error: describeError(err),
       });
-    }
-  }
-
-  private async apply(m: ProtocolMessage, msg: IncomingMessage): Promise<void> {
-    switch (m.verb) {
-      case 'offer':
-        return this.onOffer(m);
-      case 'grant':
-        return this.onGrant(m, msg);
-      case 'taken':
-        this.state.claims.delete(formatTag(m.tag));
-        return;
-      case 'reply': {
-        const r = this.state.running.get(formatTag(m.tag));
-        r?.answer?.resolve(m.answer);
-        if (r) delete r.answer;
-        return;
-      }
-      case 'stop':
-        this.o.log.info('remote agent: told to stop', { tag: formatTag(m.tag), why: m.why });
-        this.state.running
-          .get(formatTag(m.tag))
-          ?.controller.abort(`stopped by the orchestrator: ${m.detail ?? m.why}`);
-        // A result already finished is still sent: the orchestrator judges it (and refuses it once).
-        if (!this.o.store.pending().some((p) => p.tag === formatTag(m.tag)))
-          this.o.store.markFinished(formatTag(m.tag));
-        return;
-      case 'ack':
-        this.o.store.settle(formatTag(m.tag));
-        return;
-      case 'refused':
-        this.o.log.warn('remote agent: the orchestrator refused a message', {
-          tag: m.tag ? formatTag(m.tag) : undefined,
-          why: m.why,
-          detail: m.detail,
-        });
-        if (m.tag && m.why !== 'bad_message') {
-          this.state.running.get(formatTag(m.tag))?.controller.abort('refused by the orchestrator');
-          this.o.store.settle(formatTag(m.tag));
-        }
-        return;
-      default:
-        return;
     }
   }
 
@@ -194,6 +151,13 @@ export class RemoteAgent {
 
   private async onOffer(m: ProtocolOf<'offer'>): Promise<void> {
     const key = formatTag(m.tag);
+    if (m.agent !== this.o.id) {
+      this.inbox.complain('remote agent: an offer naming another agent; ignored', {
+        tag: key,
+        agent: m.agent,
+      });
+      return;
+    }
     if (
       this.free() <= 0 ||
       this.state.claims.has(key) ||
@@ -210,12 +174,25 @@ export class RemoteAgent {
     if (!sent) this.state.claims.delete(key);
   }
 
+  /**
+   * Starts the worker only for a grant naming this agent and an attempt it claimed and does not hold
+   * yet. A grant naming another agent, or an attempt already running or finished (a replay), is
+   * ignored; one for an attempt not claimed (the claim timed out, or the agent restarted) is the
+   * agent's in the ledger, so it is given straight back, once.
+   */
   private async onGrant(m: ProtocolOf<'grant'>, msg: IncomingMessage): Promise<void> {
     const key = formatTag(m.tag);
-    if (this.state.running.has(key)) return;
+    const ignore = (why: string): void =>
+      this.inbox.complain(`remote agent: a grant ${why}; ignored`, { tag: key, agent: m.agent });
+    if (m.agent !== this.o.id) return ignore('naming another agent');
+    if (this.state.running.has(key)) return ignore('for an attempt already running');
+    if (this.o.store.isFinished(key)) return ignore('for an attempt already finished');
     const claimed = this.state.claims.delete(key);
-    if (!claimed || this.o.store.isFinished(key) || this.free() < 0 || m.agent !== this.o.id) {
-      // A grant we no longer want (the claim timed out, or we restarted): give it back at once.
+    if (!claimed || this.free() < 0) {
+      this.inbox.complain('remote agent: a grant for an attempt not claimed now; giving it back', {
+        tag: key,
+      });
+      this.o.store.markFinished(key);
       await sendProtocol(
         this.state,
         { verb: 'release', to: this.o.orchestrator.handle, tag: m.tag, reason: 'not wanted any more' },
@@ -287,13 +264,5 @@ export class RemoteAgent {
       if (now - at > this.state.settings.claimTimeoutMs) this.state.claims.delete(key);
     if (this.heartbeat.due(now)) await this.heartbeat.send();
     await this.delivery.deliverPending();
-  }
-
-  private remember(id: string): void {
-    this.seen.add(id);
-    if (this.seen.size > RECENT_IDS) {
-      const oldest = this.seen.values().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
-    }
   }
 }
