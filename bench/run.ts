@@ -6,11 +6,13 @@ import { runCliStartBench } from './cli-start.ts';
 import { runDiscordBench } from './discord-mirror.ts';
 import { runLedgerBench } from './ledger-throughput.ts';
 import { runRssBench } from './peak-rss.ts';
+import { runPeersBench } from './peers.ts';
 import { runRemoteBench } from './remote-agents.ts';
 import { runScheduleChaosBench } from './schedule-chaos.ts';
+import { runSwarmBench } from './swarm-run.ts';
 import { runTelegramBench } from './telegram-mirror-rate.ts';
 
-// `npm run bench [-- cli|ledger|latency|rss|telegram|discord|chaos|schedule-chaos|board|remote] [--runs N] [--tasks N] [--scale N] [--rounds N --interval-ms N] [--restarts N] [--clients N]`: prints each figure with the command that made it.
+// `npm run bench [-- cli|ledger|latency|rss|telegram|discord|chaos|schedule-chaos|board|remote|peers|swarm] [--runs N] [--tasks N] [--scale N] [--rounds N --interval-ms N] [--restarts N] [--clients N] [--processes N]`: prints each figure with the command that made it.
 const { positionals, values } = parseArgs({
   args: process.argv.slice(2),
   options: {
@@ -23,6 +25,7 @@ const { positionals, values } = parseArgs({
     restarts: { type: 'string' },
     clients: { type: 'string' },
     runs: { type: 'string' },
+    processes: { type: 'string' },
   },
   allowPositionals: true,
 });
@@ -53,3 +56,12 @@ if (which === 'board')
   );
 if (which === 'all' || which === 'remote')
   await runRemoteBench(Number(values.tasks ?? 30), Number(values.scale ?? 10));
+// Not part of 'all': five rounds of eight-process runs take a few minutes.
+if (which === 'peers')
+  await runPeersBench(
+    Number(values.tasks ?? 2_000),
+    Number(values.rounds ?? 5),
+    Number(values.processes ?? 8),
+  );
+// Not part of 'all': it starts 39 processes and runs for a minute or more.
+if (which === 'swarm') await runSwarmBench(Number(values.tasks ?? 1_000), Number(values.agents ?? 38));

@@ -3,9 +3,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import type { Ledger } from '../ledger/ledger.ts';
+import type { ClaimingAgent, ClaimResult, Ledger } from '../ledger/ledger.ts';
 import { DefaultAttemptLimits, type AttemptLimits } from './attempt-limits.ts';
 import { runAttempt, type AttemptSettings } from './attempt-runner.ts';
+import { HeartbeatBatch } from './heartbeat-batch.ts';
 import { LedgerWatcher } from './ledger-watcher.ts';
 import { createBudgetGate, type UsageBudgets } from './usage-meter.ts';
 import type { Worker } from './worker.ts';
@@ -63,9 +64,10 @@ export class AgentRuntime {
     this.watcher = options.watcher ?? new LedgerWatcher(ledger);
     this.instance = options.instance ?? randomUUID();
     const leaseMs = options.leaseMs ?? ledger.options.leaseMs;
+    const heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(leaseMs / 3));
     this.settings = {
       leaseMs,
-      heartbeatMs: options.heartbeatMs ?? Math.max(50, Math.floor(leaseMs / 3)),
+      heartbeatMs,
       progressIntervalMs: options.progressIntervalMs ?? 1_000,
       workRoot: options.workRoot,
       // Task folders never start with a dot, so this name cannot be a task's folder.
@@ -74,6 +76,12 @@ export class AgentRuntime {
       secrets: options.secrets ?? [],
       log: options.log,
       ...(options.budgets ? { budgets: options.budgets } : {}),
+      heartbeats: new HeartbeatBatch(ledger, heartbeatMs, options.log),
+      // The finishing attempt's slot goes to the next task, claimed in its completion's transaction.
+      handOn: {
+        next: () => (this.closed || !this.mayClaim() ? undefined : this.claimant()),
+        start: (claim) => this.startAttempt(claim),
+      },
     };
     this.mayClaim = createBudgetGate(ledger, options.id, options.budgets ?? {}, options.log);
   }
@@ -168,6 +176,42 @@ export class AgentRuntime {
     }
   }
 
+  /** Who claims: this agent, with its lease and instance. */
+  private claimant(): ClaimingAgent {
+    return {
+      id: this.options.id,
+      skills: this.options.skills,
+      leaseMs: this.settings.leaseMs,
+      instance: this.instance,
+    };
+  }
+
+  /** Runs the worker on a task this agent claimed (by `fill`, or with a completion). */
+  private startAttempt(claim: Extract<ClaimResult, { kind: 'claimed' }>): void {
+    const ref = { taskId: claim.task.id, attempt: claim.attempt, agentId: this.options.id };
+    this.options.log.debug('claimed', { agent: this.options.id, taskId: ref.taskId, attempt: ref.attempt });
+    this.watcher.notify();
+    const key = `${ref.taskId}#${ref.attempt}`;
+    const run = runAttempt(
+      this.ledger,
+      this.watcher,
+      this.options.worker,
+      claim.task,
+      ref,
+      this.settings,
+      this.shutdown.signal,
+    )
+      .catch((err: unknown) =>
+        this.options.log.error('attempt failed unexpectedly', { ...ref, error: describeError(err) }),
+      )
+      .finally(() => {
+        this.running.delete(key);
+        this.watcher.notify();
+        setImmediate(() => this.fill());
+      });
+    this.running.set(key, run);
+  }
+
   /** Claims until full or nothing is eligible. Re-entrant calls during a fill trigger one more pass. */
   private fill(): void {
     if (this.closed) return;
@@ -180,39 +224,9 @@ export class AgentRuntime {
       do {
         this.refill = false;
         while (this.running.size < this.options.capacity && !this.closed && this.mayClaim()) {
-          const claim = this.ledger.claimNext({
-            id: this.options.id,
-            skills: this.options.skills,
-            leaseMs: this.settings.leaseMs,
-            instance: this.instance,
-          });
+          const claim = this.ledger.claimNext(this.claimant());
           if (claim.kind !== 'claimed') break;
-          const ref = { taskId: claim.task.id, attempt: claim.attempt, agentId: this.options.id };
-          this.options.log.debug('claimed', {
-            agent: this.options.id,
-            taskId: ref.taskId,
-            attempt: ref.attempt,
-          });
-          this.watcher.notify();
-          const key = `${ref.taskId}#${ref.attempt}`;
-          const run = runAttempt(
-            this.ledger,
-            this.watcher,
-            this.options.worker,
-            claim.task,
-            ref,
-            this.settings,
-            this.shutdown.signal,
-          )
-            .catch((err: unknown) =>
-              this.options.log.error('attempt failed unexpectedly', { ...ref, error: describeError(err) }),
-            )
-            .finally(() => {
-              this.running.delete(key);
-              this.watcher.notify();
-              setImmediate(() => this.fill());
-            });
-          this.running.set(key, run);
+          this.startAttempt(claim);
         }
       } while (this.refill && !this.closed);
     } catch (err) {

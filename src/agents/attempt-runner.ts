@@ -2,9 +2,10 @@ import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Task } from '../core/types.ts';
 import type { ArtifactRecord } from '../ledger/attempt-ops.ts';
-import type { AttemptRef, Ledger, WriteResult } from '../ledger/ledger.ts';
+import type { AttemptRef, ClaimingAgent, ClaimResult, Ledger, WriteResult } from '../ledger/ledger.ts';
 import { collectArtifacts } from './artifact-collector.ts';
 import { createAttemptFolder } from './attempt-folder.ts';
+import type { HeartbeatBatch } from './heartbeat-batch.ts';
 import { capText, createAttemptCaps, type AttemptLimits } from './attempt-limits.ts';
 import { prepareDependencies } from './dependency-handoff.ts';
 import { budgetLeft, checkBudgets, priceOf, type BudgetVerdict, type UsageBudgets } from './usage-meter.ts';
@@ -23,9 +24,19 @@ export interface AttemptSettings {
   limits: AttemptLimits;
   /** Values that must never leave in an artifact (this process's tokens). */
   secrets: readonly string[];
+  /** Writes the heartbeats of all the runtime's attempts together; each attempt beats alone without it. */
+  heartbeats?: HeartbeatBatch;
+  /** Lets a successful attempt claim the agent's next task in its completion's transaction. */
+  handOn?: HandOn;
   /** Daily budgets and prices of this agent (the task's own budget is in the ledger). */
   budgets?: UsageBudgets;
   log: Logger;
+}
+
+/** How a finishing attempt hands its slot on: who claims next (undefined: nobody), and who runs it. */
+export interface HandOn {
+  next(): ClaimingAgent | undefined;
+  start(claim: Extract<ClaimResult, { kind: 'claimed' }>): void;
 }
 
 /** Why an attempt was stopped before its worker finished. */
@@ -95,15 +106,19 @@ export async function runAttempt(
         now.status === 'cancelled' ? 'cancelled' : `task moved on (${now.status}, attempt ${now.attempt})`,
       );
   });
-  const beat = setInterval(
-    guard('heartbeat', () => {
-      const res = ledger.heartbeat(ref, settings.leaseMs);
-      if (!res.ok)
-        stop('lost', res.status === 'cancelled' ? 'cancelled' : `lease lost (task is ${res.status})`);
-    }),
-    settings.heartbeatMs,
-  );
-  cleanups.push(() => clearInterval(beat), watcher.subscribe(checkOwnership));
+  const onBeat = (res: WriteResult): void => {
+    if (!res.ok)
+      stop('lost', res.status === 'cancelled' ? 'cancelled' : `lease lost (task is ${res.status})`);
+  };
+  if (settings.heartbeats) cleanups.push(settings.heartbeats.add(ref, settings.leaseMs, onBeat));
+  else {
+    const beat = setInterval(
+      guard('heartbeat', () => onBeat(ledger.heartbeat(ref, settings.leaseMs))),
+      settings.heartbeatMs,
+    );
+    cleanups.push(() => clearInterval(beat));
+  }
+  cleanups.push(watcher.subscribe(checkOwnership));
   const onShutdown = (): void => stop('shutdown', 'agent stopping');
   shutdownSignal.addEventListener('abort', onShutdown, { once: true });
   cleanups.push(() => shutdownSignal.removeEventListener('abort', onShutdown));
@@ -298,7 +313,15 @@ export async function runAttempt(
   }
   const output = result.output;
   const records = await acceptArtifacts(artifacts, workDir, settings, ref, notices);
-  await writeOutcome(log, fields, () => ledger.complete(ref, output, records, notices));
+  const handOn = settings.handOn;
+  await writeOutcome(log, fields, () => {
+    // With room for another task, the same transaction claims it (one commit instead of two).
+    const next = handOn?.next();
+    if (!handOn || !next) return ledger.complete(ref, output, records, notices);
+    const r = ledger.completeAndClaim(ref, output, next, records, notices);
+    if (r.next?.kind === 'claimed') handOn.start(r.next);
+    return r.completed;
+  });
 }
 
 /** Copies the accepted artifacts out of the working folder; adds a notice per refused one. */

@@ -1,3 +1,4 @@
+import { LedgerError } from '../core/errors.ts';
 import type { LedgerCore } from './ledger-core.ts';
 import { refreshDependentsWaiting, releaseDependents } from './dependents.ts';
 import { fence, type AttemptRef, type WriteResult } from './task-ops.ts';
@@ -39,20 +40,33 @@ function usageOf(core: LedgerCore, ref: AttemptRef): { usage?: Record<string, nu
 
 /** Extends the lease of a live attempt. */
 export function heartbeat(core: LedgerCore, ref: AttemptRef, leaseMs?: number): WriteResult {
-  return core.write(() => {
-    const f = fence(core, ref, 'heartbeat');
-    if ('stale' in f) return f.stale;
-    const now = core.now();
-    const until = now + (leaseMs ?? core.options.leaseMs);
-    core.sql('UPDATE tasks SET lease_expires_at = ? WHERE id = ?').run(until, ref.taskId);
-    core
-      .sql(
-        'UPDATE attempts SET lease_expires_at = ?, last_heartbeat_at = ? WHERE task_id = ? AND attempt = ?',
-      )
-      .run(until, now, ref.taskId, ref.attempt);
-    core.sql('UPDATE agents SET last_heartbeat_at = ? WHERE id = ?').run(now, ref.agentId);
-    return OK;
-  });
+  return core.write(() => heartbeatInWrite(core, ref, leaseMs));
+}
+
+/**
+ * Extends the leases of several live attempts (one process's running attempts) in one transaction,
+ * so a process pays one commit per heartbeat tick whatever it runs. Each attempt is fenced on its
+ * own: a stale one gets `stale` (and its refusal event) while the others are extended.
+ */
+export function heartbeatMany(
+  core: LedgerCore,
+  beats: readonly { ref: AttemptRef; leaseMs?: number | undefined }[],
+): WriteResult[] {
+  if (beats.length === 0) return [];
+  return core.write(() => beats.map((b) => heartbeatInWrite(core, b.ref, b.leaseMs)));
+}
+
+function heartbeatInWrite(core: LedgerCore, ref: AttemptRef, leaseMs: number | undefined): WriteResult {
+  const f = fence(core, ref, 'heartbeat');
+  if ('stale' in f) return f.stale;
+  const now = core.now();
+  const until = now + (leaseMs ?? core.options.leaseMs);
+  core.sql('UPDATE tasks SET lease_expires_at = ? WHERE id = ?').run(until, ref.taskId);
+  core
+    .sql('UPDATE attempts SET lease_expires_at = ?, last_heartbeat_at = ? WHERE task_id = ? AND attempt = ?')
+    .run(until, now, ref.taskId, ref.attempt);
+  core.sql('UPDATE agents SET last_heartbeat_at = ? WHERE id = ?').run(now, ref.agentId);
+  return OK;
 }
 
 /** Records progress (percent and text); shown on the task's status line. Also extends the lease. */
@@ -129,6 +143,10 @@ export interface ArtifactRecord {
   sha256: string;
 }
 
+const COMPLETE_SQL = `UPDATE tasks SET status = CASE review WHEN 1 THEN 'review' ELSE 'done' END, result = ?,
+    owner = NULL, lease_expires_at = NULL, question = NULL, last_error = NULL, updated_at = ?
+  WHERE id = ? AND attempt = ? AND owner = ? AND status IN ('claimed', 'blocked') RETURNING review`;
+
 /**
  * Finishes an attempt successfully: done, or review when the task needs a person's approval.
  * `notices` are lines for the channel about what was refused (artifacts, capped requests).
@@ -140,40 +158,49 @@ export function complete(
   artifacts: ArtifactRecord[] = [],
   notices: string[] = [],
 ): WriteResult {
-  return core.write(() => {
+  return core.write(() => completeInWrite(core, ref, result, artifacts, notices));
+}
+
+/** `complete` inside the caller's write transaction (no savepoint of its own). */
+export function completeInWrite(
+  core: LedgerCore,
+  ref: AttemptRef,
+  result: string,
+  artifacts: ArtifactRecord[],
+  notices: string[],
+): WriteResult {
+  const now = core.now();
+  // The fence and the update in one statement: it changes the row only while `ref` is current.
+  const updated = core.sql(COMPLETE_SQL).get(result, now, ref.taskId, ref.attempt, ref.agentId) as
+    { review: number } | undefined;
+  if (!updated) {
     const f = fence(core, ref, 'result');
     if ('stale' in f) return f.stale;
-    const toReview = f.row.review === 1;
-    const now = core.now();
-    core
-      .sql(
-        `UPDATE tasks SET status = ?, result = ?, owner = NULL, lease_expires_at = NULL, question = NULL,
-           last_error = NULL, updated_at = ? WHERE id = ?`,
-      )
-      .run(toReview ? 'review' : 'done', result, now, ref.taskId);
-    endAttempt(core, ref, toReview ? 'review' : 'done', null);
-    core.appendEvent({
-      type: toReview ? 'task_review' : 'task_done',
-      taskId: ref.taskId,
-      agentId: ref.agentId,
-      actor: actorOf(ref),
-      data: {
-        attempt: ref.attempt,
-        result,
-        ...(artifacts.length ? { artifacts } : {}),
-        ...(notices.length ? { notices } : {}),
-        ...usageOf(core, ref),
-      },
-    });
-    if (!toReview) releaseDependents(core, ref.taskId, actorOf(ref));
-    return OK;
+    throw new LedgerError('ledger_corrupt', `task ${ref.taskId}: current attempt but not completed`);
+  }
+  const toReview = updated.review === 1;
+  endAttempt(core, ref, toReview ? 'review' : 'done', null);
+  core.appendEvent({
+    type: toReview ? 'task_review' : 'task_done',
+    taskId: ref.taskId,
+    agentId: ref.agentId,
+    actor: actorOf(ref),
+    data: {
+      attempt: ref.attempt,
+      result,
+      ...(artifacts.length ? { artifacts } : {}),
+      ...(notices.length ? { notices } : {}),
+      ...usageOf(core, ref),
+    },
   });
+  if (!toReview) releaseDependents(core, ref.taskId, actorOf(ref));
+  return OK;
 }
 
 /** Requeues the task after backoff while attempts remain, else fails it for good. Runs inside a write. */
 function requeueOrFail(
   core: LedgerCore,
-  row: TaskRow,
+  row: Pick<TaskRow, 'id' | 'attempt' | 'attempts_base' | 'max_attempts'>,
   error: string,
   actor: string,
   agentId: string | null,

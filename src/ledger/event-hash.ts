@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditKey } from './audit-key.ts';
 
 /** Hash of the chain's start: the previous hash of the first event. */
@@ -25,5 +25,5 @@ export interface HashedEventFields {
  */
 export function hashEvent(prevHash: string, e: HashedEventFields, key?: AuditKey): string {
   const message = `${prevHash}\n${JSON.stringify([e.seq, e.at, e.type, e.taskId, e.agentId, e.actor, e.dataJson])}`;
-  return key ? key.mac(message) : createHash('sha256').update(message).digest('hex');
+  return key ? key.mac(message) : hash('sha256', message, 'hex');
 }

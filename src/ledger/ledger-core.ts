@@ -59,6 +59,28 @@ function toChainKeyed(found: unknown): ChainKeyed | undefined {
 }
 
 /**
+ * The newest event and whether the chain is keyed, as the current write transaction knows them.
+ * Read once per transaction (under the write lock, so no other process can append meanwhile) and
+ * advanced in memory by each event the transaction appends.
+ */
+interface ChainHead {
+  seq: number;
+  hash: string;
+  keyed: ChainKeyed | undefined;
+}
+
+// The newest event and the chain's keying, in one read.
+const CHAIN_HEAD_SQL = `SELECT e.seq, e.hash, k.seq AS keyedSeq, k.data AS keyedData
+  FROM (SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1) e
+  LEFT JOIN (${CHAIN_KEYED_SQL}) k`;
+const INSERT_EVENT_SQL =
+  'INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)';
+const SUPERSEDE_STATUS_SQL =
+  "UPDATE outbox SET status = 'superseded' WHERE task_id = ? AND channel = ? AND kind = 'status' AND status = 'pending' RETURNING priority";
+const INSERT_OUTBOX_SQL =
+  'INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at) VALUES (?,?,?,?,?,?,?)';
+
+/**
  * Shared machinery of the ledger operations: cached statements, the clock, and the one way an
  * event is written (hash-chained, with its outbox rows, in the caller's transaction).
  */
@@ -67,6 +89,10 @@ export class LedgerCore {
   private channelsCache: string[] | undefined;
   // One transaction wrapper for every write; better-sqlite3 turns nested calls into savepoints.
   private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
+  /** How many `write` calls are running (nested ones are savepoints). */
+  private depth = 0;
+  /** The chain head inside the outermost `write`; undefined outside one, or until first needed. */
+  private head: ChainHead | undefined;
 
   constructor(
     readonly db: Database.Database,
@@ -90,7 +116,19 @@ export class LedgerCore {
 
   /** Runs `fn` as one write transaction taken with BEGIN IMMEDIATE (a savepoint when nested). */
   write<T>(fn: () => T): T {
-    return this.runInTransaction.immediate(fn) as T;
+    // A copy: appends advance the head in place.
+    const saved = this.head && { ...this.head };
+    this.depth++;
+    try {
+      return this.runInTransaction.immediate(fn) as T;
+    } catch (err) {
+      // Rolled back (the transaction or a savepoint): the events it appended are gone.
+      this.head = saved;
+      throw err;
+    } finally {
+      // After the outermost write the head is no longer ours to know: another process may append.
+      if (--this.depth === 0) this.head = undefined;
+    }
   }
 
   now(): number {
@@ -147,7 +185,47 @@ export class LedgerCore {
    * key, or another key. Writing anyway would break the chain for every later audit.
    */
   assertCanAppend(): void {
-    const keyed = this.chainKeyed();
+    this.checkAppend(this.chainKeyed());
+  }
+
+  /**
+   * Appends a hash-chained event and the outbox rows the mirror plan asks for. Must run inside a
+   * write transaction so the event, the state change and the outbox rows commit together. A writer
+   * with the audit key first marks the chain as keyed (once per ledger); see `assertCanAppend`.
+   */
+  appendEvent(input: AppendEventInput): number {
+    const head = this.chainHead();
+    this.checkAppend(head.keyed);
+    if (this.auditKey && !head.keyed) {
+      const keyId = this.auditKey.id;
+      head.keyed = {
+        seq: this.insertEvent(head, { type: CHAIN_KEYED_EVENT, actor: 'system', data: { keyId } }),
+        keyId,
+      };
+    }
+    return this.insertEvent(head, input);
+  }
+
+  /**
+   * The chain head for the next append: kept in memory within the outermost write transaction,
+   * read from the file at its first append (another process may have appended since our last one).
+   */
+  private chainHead(): ChainHead {
+    if (this.head) return this.head;
+    const last = this.sql(CHAIN_HEAD_SQL).get() as
+      { seq: number; hash: string; keyedSeq: number | null; keyedData: string | null } | undefined;
+    const head: ChainHead = {
+      seq: last?.seq ?? 0,
+      hash: last?.hash ?? GENESIS_HASH,
+      keyed:
+        last?.keyedSeq == null ? undefined : toChainKeyed({ seq: last.keyedSeq, data: last.keyedData ?? '' }),
+    };
+    // Outside any write (a caller's own transaction) nothing says when the head goes stale: no caching.
+    if (this.depth > 0) this.head = head;
+    return head;
+  }
+
+  private checkAppend(keyed: ChainKeyed | undefined): void {
     if (!keyed) return;
     if (!this.auditKey) {
       throw new LedgerError(
@@ -163,25 +241,10 @@ export class LedgerCore {
     }
   }
 
-  /**
-   * Appends a hash-chained event and the outbox rows the mirror plan asks for. Must run inside a
-   * write transaction so the event, the state change and the outbox rows commit together. A writer
-   * with the audit key first marks the chain as keyed (once per ledger); see `assertCanAppend`.
-   */
-  appendEvent(input: AppendEventInput): number {
-    this.assertCanAppend();
-    if (this.auditKey && !this.chainKeyed()) {
-      this.insertEvent({ type: CHAIN_KEYED_EVENT, actor: 'system', data: { keyId: this.auditKey.id } });
-    }
-    return this.insertEvent(input);
-  }
-
-  private insertEvent(input: AppendEventInput): number {
+  private insertEvent(head: ChainHead, input: AppendEventInput): number {
     const at = this.now();
-    const last = this.sql('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
-      { seq: number; hash: string } | undefined;
-    const seq = (last?.seq ?? 0) + 1;
-    const prevHash = last?.hash ?? GENESIS_HASH;
+    const seq = head.seq + 1;
+    const prevHash = head.hash;
     const taskId = input.taskId ?? null;
     const agentId = input.agentId ?? null;
     const data = input.data ?? {};
@@ -189,9 +252,7 @@ export class LedgerCore {
     const fields = { seq, at, type: input.type, taskId, agentId, actor: input.actor, dataJson };
     const hash = hashEvent(prevHash, fields, this.auditKey);
     const intents = planMirror(input.type, agentId, input.actor, { ...data, taskId });
-    this.sql(
-      'INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)',
-    ).run(
+    this.sql(INSERT_EVENT_SQL).run(
       seq,
       at,
       input.type,
@@ -203,12 +264,30 @@ export class LedgerCore {
       prevHash,
       hash,
     );
+    head.seq = seq;
+    head.hash = hash;
+    if (intents.length === 0) return seq;
+    // Each payload is rendered to JSON once, whatever the number of channels. One INSERT per row:
+    // a multi-row INSERT needs a statement journal and measured slower.
+    const payloads = intents.map((intent) => JSON.stringify(intent.payload));
     for (const channel of this.channels()) {
-      for (const intent of intents) {
-        this.addOutbox(channel, intent.kind, intent.priority, intent.payload, { eventSeq: seq, taskId });
+      for (let i = 0; i < intents.length; i++) {
+        const intent = intents[i]!;
+        this.insertOutbox(channel, intent.kind, intent.priority, payloads[i]!, seq, taskId, at);
       }
     }
     return seq;
+  }
+
+  /**
+   * Supersedes the task's pending status row on the channel (one pending status row per task is
+   * enough: it renders the live state when sent); returns the priority the new row takes over.
+   */
+  private supersedeStatus(channel: string, taskId: string, priority: number): number {
+    const older = this.sql(SUPERSEDE_STATUS_SQL).all(taskId, channel) as { priority: number }[];
+    let effective = priority;
+    for (const row of older) effective = Math.min(effective, row.priority);
+    return effective;
   }
 
   /** Queues one message for the poster. Status rows supersede an older pending status row of the task. */
@@ -219,25 +298,36 @@ export class LedgerCore {
     payload: object,
     refs: { eventSeq?: number | null; taskId?: string | null } = {},
   ): number {
-    const taskId = refs.taskId ?? null;
-    let effectivePriority = priority;
-    if (kind === 'status' && taskId) {
-      // One pending status row per task is enough: it renders the live state when sent.
-      const older = this.sql(
-        "UPDATE outbox SET status = 'superseded' WHERE task_id = ? AND channel = ? AND kind = 'status' AND status = 'pending' RETURNING priority",
-      ).all(taskId, channel) as { priority: number }[];
-      for (const row of older) effectivePriority = Math.min(effectivePriority, row.priority);
-    }
-    const info = this.sql(
-      'INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at) VALUES (?,?,?,?,?,?,?)',
-    ).run(
+    return this.insertOutbox(
       channel,
       kind,
+      priority,
+      JSON.stringify(payload),
       refs.eventSeq ?? null,
+      refs.taskId ?? null,
+      this.now(),
+    );
+  }
+
+  private insertOutbox(
+    channel: string,
+    kind: string,
+    priority: number,
+    payloadJson: string,
+    eventSeq: number | null,
+    taskId: string | null,
+    at: number,
+  ): number {
+    const effectivePriority =
+      kind === 'status' && taskId ? this.supersedeStatus(channel, taskId, priority) : priority;
+    const info = this.sql(INSERT_OUTBOX_SQL).run(
+      channel,
+      kind,
+      eventSeq,
       taskId,
       effectivePriority,
-      JSON.stringify(payload),
-      this.now(),
+      payloadJson,
+      at,
     );
     return Number(info.lastInsertRowid);
   }

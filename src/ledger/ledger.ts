@@ -20,6 +20,7 @@ import {
 import * as attempts from './attempt-ops.ts';
 import { auditLedger, type AuditOptions, type AuditReport, type EventRow } from './audit.ts';
 import { createAuditKey, type AuditKey } from './audit-key.ts';
+import { completeAndClaim, type CompleteAndClaimResult } from './complete-and-claim.ts';
 import * as control from './control-ops.ts';
 import { InboxStore } from './inbox-store.ts';
 import { LEDGER_DEFAULTS, LedgerCore, type LedgerOptions } from './ledger-core.ts';
@@ -125,7 +126,9 @@ export class Ledger {
 
   /** Changes whenever another connection commits; a cheap way to notice new work. */
   dataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number;
+    // A cached statement: `db.pragma()` compiles its statement anew on every call, and idle agents
+    // ask this hundreds of times a second.
+    return (this.core.sql('PRAGMA data_version').get() as { data_version: number }).data_version;
   }
 
   setChannels(names: string[]): void {
@@ -179,6 +182,10 @@ export class Ledger {
   heartbeat(ref: AttemptRef, leaseMs?: number): WriteResult {
     return attempts.heartbeat(this.core, ref, leaseMs);
   }
+  /** Heartbeats of several attempts in one transaction; one result per beat, in order. */
+  heartbeatMany(beats: readonly { ref: AttemptRef; leaseMs?: number | undefined }[]): WriteResult[] {
+    return attempts.heartbeatMany(this.core, beats);
+  }
   progress(ref: AttemptRef, pct: number | null, text: string): WriteResult {
     return attempts.progress(this.core, ref, pct, this.mask(text));
   }
@@ -198,11 +205,34 @@ export class Ledger {
     artifacts: attempts.ArtifactRecord[] = [],
     notices: string[] = [],
   ): WriteResult {
+    const o = this.maskOutcome(result, artifacts, notices);
+    return attempts.complete(this.core, ref, o.result, o.artifacts, o.notices);
+  }
+  /**
+   * Records the result like `complete` and, when that succeeds, claims the agent's next task in the
+   * same transaction (one commit instead of two). A stale attempt completes nothing and claims nothing.
+   */
+  completeAndClaim(
+    ref: AttemptRef,
+    result: string,
+    next: ClaimingAgent,
+    artifacts: attempts.ArtifactRecord[] = [],
+    notices: string[] = [],
+  ): CompleteAndClaimResult {
+    const o = this.maskOutcome(result, artifacts, notices);
+    return completeAndClaim(this.core, ref, o.result, o.artifacts, o.notices, next);
+  }
+  /** A result's text masked; an artifact whose name or path would hold a secret dropped, with a notice. */
+  private maskOutcome(
+    result: string,
+    artifacts: attempts.ArtifactRecord[],
+    notices: string[],
+  ): { result: string; artifacts: attempts.ArtifactRecord[]; notices: string[] } {
     const kept = artifacts.filter((a) => this.mask(a.path) === a.path && this.mask(a.name) === a.name);
     const dropped = artifacts.length - kept.length;
     const said = notices.map((n) => this.mask(n));
     if (dropped) said.push(`${dropped} artifact(s) not attached: the file name holds a secret`);
-    return attempts.complete(this.core, ref, this.mask(result), kept, said);
+    return { result: this.mask(result), artifacts: kept, notices: said };
   }
   release(ref: AttemptRef, reason: string): WriteResult {
     return attempts.release(this.core, ref, this.mask(reason));
@@ -420,4 +450,12 @@ export class Ledger {
   }
 }
 
-export type { AttemptRef, ClaimingAgent, ClaimResult, CreateResult, NewTask, WriteResult };
+export type {
+  AttemptRef,
+  ClaimingAgent,
+  ClaimResult,
+  CompleteAndClaimResult,
+  CreateResult,
+  NewTask,
+  WriteResult,
+};

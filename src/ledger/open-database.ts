@@ -13,6 +13,9 @@ export interface OpenDatabaseOptions {
   readonly?: boolean;
 }
 
+/** WAL pages after which a committing writer checkpoints (see `openDatabase`). */
+export const WAL_AUTOCHECKPOINT_PAGES = 8_192;
+
 /** Mode of the ledger file; SQLite gives its -wal and -shm files the same mode. */
 export const LEDGER_FILE_MODE = 0o600;
 
@@ -86,6 +89,11 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${(options.synchronous ?? 'full').toUpperCase()}`);
+    // A state change touches about 16 pages (task, attempt, event and outbox rows and their
+    // indexes): at SQLite's default of 1,000 pages the writer would checkpoint (copying pages and,
+    // at FULL and NORMAL alike, syncing twice) every ~60 commits. At 8,192 pages (32 MiB of WAL at
+    // most) it does so eight times less often and copies each hot page once for many commits.
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     db.pragma('foreign_keys = ON');
     migrate(db);
   } catch (cause) {

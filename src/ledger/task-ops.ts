@@ -151,7 +151,11 @@ function isPaused(core: LedgerCore, agentId: string): boolean {
   return row.swarm === '1' || row.agent === 'paused';
 }
 
-function takeClaim(core: LedgerCore, row: TaskRow, agent: ClaimingAgent): ClaimResult {
+function takeClaim(
+  core: LedgerCore,
+  row: TaskRow & { deps_json?: string },
+  agent: ClaimingAgent,
+): ClaimResult {
   const now = core.now();
   const attempt = row.attempt + 1;
   const leaseExpiresAt = now + (agent.leaseMs ?? core.options.leaseMs);
@@ -175,8 +179,9 @@ function takeClaim(core: LedgerCore, row: TaskRow, agent: ClaimingAgent): ClaimR
     data: { attempt, try: attempt - row.attempts_base, maxAttempts: row.max_attempts },
   });
   // The row as the UPDATE above left it, without reading it back.
+  const { deps_json: depsJson, ...rest } = row;
   const claimed: TaskRow = {
-    ...row,
+    ...rest,
     status: 'claimed',
     attempt,
     owner: agent.id,
@@ -187,12 +192,17 @@ function takeClaim(core: LedgerCore, row: TaskRow, agent: ClaimingAgent): ClaimR
     answer: null,
     updated_at: now,
   };
-  return { kind: 'claimed', task: toTask(claimed, core.dependsOn(row.id)), attempt, leaseExpiresAt };
+  const dependsOn = depsJson === undefined ? core.dependsOn(row.id) : (JSON.parse(depsJson) as string[]);
+  return { kind: 'claimed', task: toTask(claimed, dependsOn), attempt, leaseExpiresAt };
 }
 
-const CANDIDATE_SQL = `SELECT * FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before <= ?
+// With the task's dependencies (done ones: it is ready), so the claim needs no second read.
+const CANDIDATE_SQL = `SELECT *, (SELECT json_group_array(depends_on) FROM
+       (SELECT depends_on FROM task_deps WHERE task_id = tasks.id ORDER BY depends_on)) AS deps_json
+     FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before <= ?
      AND (assignee IS NULL OR assignee = ?)
-     AND NOT EXISTS (SELECT 1 FROM json_each(tasks.skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?)))
+     AND (tasks.skills = '[]' OR NOT EXISTS
+       (SELECT 1 FROM json_each(tasks.skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?))))
    ORDER BY priority DESC, seq LIMIT 1`;
 
 /** Cheap test on the ready index: is anything claimable by anyone right now? */
@@ -200,16 +210,19 @@ const ANY_READY_SQL = `SELECT 1 FROM tasks WHERE status = 'queued' AND deps_pend
 
 /** Claims the best eligible task for the agent: skills it has, highest priority, then oldest. */
 export function claimNext(core: LedgerCore, agent: ClaimingAgent): ClaimResult {
-  const skills = JSON.stringify(agent.skills);
   // A read first: idle agents woken by every ledger change must not queue for the write lock
   // only to find nothing to do.
   if (!core.sql(ANY_READY_SQL).get(core.now())) return { kind: 'none' };
-  return core.write(() => {
-    if (isPaused(core, agent.id)) return { kind: 'paused' };
-    const row = core.sql(CANDIDATE_SQL).get(core.now(), agent.id, skills) as TaskRow | undefined;
-    if (!row) return { kind: 'none' };
-    return takeClaim(core, row, agent);
-  });
+  return core.write(() => claimNextInWrite(core, agent));
+}
+
+/** `claimNext` inside the caller's write transaction (which already holds the write lock). */
+export function claimNextInWrite(core: LedgerCore, agent: ClaimingAgent): ClaimResult {
+  if (isPaused(core, agent.id)) return { kind: 'paused' };
+  const row = core.sql(CANDIDATE_SQL).get(core.now(), agent.id, JSON.stringify(agent.skills)) as
+    (TaskRow & { deps_json: string }) | undefined;
+  if (!row) return { kind: 'none' };
+  return takeClaim(core, row, agent);
 }
 
 /** Claims one named task; `taken` when someone else has it, `not_eligible` with the reason otherwise. */
@@ -230,6 +243,15 @@ export function claimTask(core: LedgerCore, taskId: string, agent: ClaimingAgent
   });
 }
 
+/** What the fence reads of a task: enough to check the attempt and for every fenced write to act on. */
+export type FenceRow = Pick<
+  TaskRow,
+  'id' | 'status' | 'attempt' | 'owner' | 'review' | 'answer' | 'attempts_base' | 'max_attempts'
+>;
+
+const FENCE_SQL =
+  'SELECT id, status, attempt, owner, review, answer, attempts_base, max_attempts FROM tasks WHERE id = ?';
+
 /**
  * Checks that `ref` is the task's current attempt. A stale write is refused and recorded as an
  * event, so a zombie that wakes after its lease ran out cannot overwrite the new owner's work.
@@ -238,8 +260,9 @@ export function fence(
   core: LedgerCore,
   ref: AttemptRef,
   op: string,
-): { row: TaskRow } | { stale: WriteResult } {
-  const row = core.requireTask(ref.taskId);
+): { row: FenceRow } | { stale: WriteResult } {
+  const row = core.sql(FENCE_SQL).get(ref.taskId) as FenceRow | undefined;
+  if (!row) throw new LedgerError('unknown_task', `no task ${ref.taskId}`);
   const live = row.status === 'claimed' || row.status === 'blocked';
   if (live && row.attempt === ref.attempt && row.owner === ref.agentId) return { row };
   core.appendEvent({

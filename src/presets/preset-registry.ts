@@ -63,18 +63,20 @@ export function missingCliProblem(
   return `agent ${agentId}: ${preset.title} is not installed (no executable ${what}); fix: ${preset.install}`;
 }
 
+/** What the doctor reads of an agent entry. */
+interface CheckedAgent {
+  id: string;
+  cli?: string | undefined;
+  passEnv?: readonly string[] | undefined;
+  env: Record<string, string>;
+}
+
 /**
  * The doctor's check of one preset agent: the CLI is there and answers `--version` within a few
  * seconds; and a reminder when none of its credential variables is passed to it.
  */
 export function checkPresetAgent(
-  agent: {
-    id: string;
-    preset: PresetName;
-    cli?: string | undefined;
-    passEnv?: readonly string[] | undefined;
-    env: Record<string, string>;
-  },
+  agent: CheckedAgent & { preset: PresetName },
   baseDir: string,
   env: NodeJS.ProcessEnv,
 ): DoctorCheck[] {
@@ -119,13 +121,7 @@ export function checkPresetAgent(
 
 /** The doctor's checks of every preset agent in a config (none when no agent uses a preset). */
 export function checkPresetAgents(
-  agents: readonly {
-    id: string;
-    preset?: PresetName | undefined;
-    cli?: string | undefined;
-    passEnv?: readonly string[] | undefined;
-    env: Record<string, string>;
-  }[],
+  agents: readonly (CheckedAgent & { preset?: PresetName | undefined })[],
   baseDir: string,
   env: NodeJS.ProcessEnv,
 ): DoctorCheck[] {

@@ -1,0 +1,197 @@
+import Database from 'better-sqlite3';
+import { better, defineQueue, defineWorker, JobStatus, type Logger, type Queue } from 'plainjob';
+import { Ledger } from '../src/ledger/ledger.ts';
+
+/** The two durability settings every contestant runs at, set and read back on its own connection. */
+export type Sync = 'full' | 'normal';
+
+/** What a contestant's connection says it runs with, read back after opening (not what we asked). */
+export interface Pragmas {
+  journalMode: string;
+  synchronous: string;
+}
+
+/** One timed run: jobs finished, over the seconds they took, and the connection's pragmas. */
+export interface PeerRun {
+  jobs: number;
+  seconds: number;
+  pragmas: Pragmas;
+}
+
+/** Contestants of `npm run bench -- peers`: the ledger's two cycles, plainjob, and the bare disk. */
+export const CONTESTANTS = ['ours', 'ours-split', 'plainjob', 'disk'] as const;
+export type Contestant = (typeof CONTESTANTS)[number];
+
+/** Milliseconds since the epoch with sub-millisecond precision, comparable across processes. */
+export const epochMs = (): number => performance.timeOrigin + performance.now();
+
+const SYNC_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+
+export function readPragmas(db: Database.Database): Pragmas {
+  const sync = db.pragma('synchronous', { simple: true }) as number;
+  return {
+    journalMode: String(db.pragma('journal_mode', { simple: true })).toUpperCase(),
+    synchronous: SYNC_NAMES[sync] ?? String(sync),
+  };
+}
+
+const quiet: Logger = { error() {}, warn() {}, info() {}, debug() {} };
+
+/** Fills a fresh file with `jobs` queued jobs for the contestant (outside any timing). */
+export function seedJobs(contestant: Contestant, path: string, sync: Sync, jobs: number): void {
+  if (contestant === 'plainjob') {
+    const queue = openPlainjob(path, sync).queue;
+    queue.addMany(
+      'bench',
+      Array.from({ length: jobs }, (_, i) => ({ i })),
+    );
+    queue.close();
+  } else if (contestant === 'disk') {
+    const db = openBare(path, sync);
+    db.exec('CREATE TABLE IF NOT EXISTS commits (id INTEGER PRIMARY KEY, at INTEGER NOT NULL)');
+    db.close();
+  } else {
+    const ledger = Ledger.open(path, { synchronous: sync });
+    ledger.transaction(() => {
+      for (let i = 0; i < jobs; i++) ledger.createTask({ title: `job ${i}` }, 'bench');
+    });
+    ledger.close();
+  }
+}
+
+function openBare(path: string, sync: Sync): Database.Database {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${sync.toUpperCase()}`);
+  db.pragma('busy_timeout = 10000');
+  return db;
+}
+
+/**
+ * plainjob as its README sets it up (`better(new Database(file))`, `defineQueue({ connection })`).
+ * defineQueue sets `synchronous = 1` (NORMAL) itself; the setting under test is applied after it,
+ * on the same connection, and read back by the caller.
+ */
+function openPlainjob(path: string, sync: Sync): { db: Database.Database; queue: Queue } {
+  const db = new Database(path);
+  // The maintenance timer (requeue, cleanup) runs once a minute: never within a run, but unref'd
+  // so a child process can exit.
+  const queue = defineQueue({ connection: better(db), logger: quiet, maintenanceInterval: 3_600_000 });
+  db.pragma(`synchronous = ${sync.toUpperCase()}`);
+  db.pragma('busy_timeout = 10000');
+  return { db, queue };
+}
+
+/** A contestant opened on a seeded file, ready to start; `run` works until the queue is empty. */
+export interface Prepared {
+  pragmas: Pragmas;
+  /** Works until no job is left; returns how many this process finished and when the last one ended. */
+  run(): Promise<{ jobs: number; lastAt: number }>;
+  close(): void;
+}
+
+/**
+ * Opens a seeded file for the contestant. `agentId` names the agent (ours) when several processes
+ * share one file. The disk contestant makes `commits` single-row commits instead of taking jobs.
+ */
+export function prepare(
+  contestant: Contestant,
+  path: string,
+  sync: Sync,
+  options: { agentId: string; commits: number },
+): Prepared {
+  switch (contestant) {
+    case 'disk':
+      return prepareDisk(path, sync, options.commits);
+    case 'plainjob':
+      return preparePlainjob(path, sync);
+    default:
+      return prepareOurs(path, sync, options.agentId, contestant === 'ours');
+  }
+}
+
+/** A bare loop of single-row commits: the most this disk and SQLite allow at this durability. */
+function prepareDisk(path: string, sync: Sync, commits: number): Prepared {
+  const db = openBare(path, sync);
+  const insert = db.prepare('INSERT INTO commits (at) VALUES (?)');
+  return {
+    pragmas: readPragmas(db),
+    async run() {
+      for (let i = 0; i < commits; i++) insert.run(i);
+      return { jobs: commits, lastAt: epochMs() };
+    },
+    close: () => db.close(),
+  };
+}
+
+/**
+ * chat-swarm's ledger, one job at a time. `combined`: each completion takes the next task in the
+ * same transaction (`completeAndClaim`, what the agent runtime does); otherwise claim and complete
+ * are separate transactions.
+ */
+function prepareOurs(path: string, sync: Sync, agentId: string, combined: boolean): Prepared {
+  const ledger = Ledger.open(path, { synchronous: sync });
+  const agent = { id: agentId, skills: [] as string[] };
+  return {
+    pragmas: readPragmas(ledger.db),
+    async run() {
+      let jobs = 0;
+      let lastAt = epochMs();
+      let claim = ledger.claimNext(agent);
+      while (claim.kind === 'claimed') {
+        const ref = { taskId: claim.task.id, attempt: claim.attempt, agentId };
+        if (combined) {
+          const r = ledger.completeAndClaim(ref, 'ok', agent);
+          if (!r.completed.ok) throw new Error(`completion of ${ref.taskId} refused`);
+          claim = r.next ?? { kind: 'none' };
+        } else {
+          if (!ledger.complete(ref, 'ok').ok) throw new Error(`completion of ${ref.taskId} refused`);
+          claim = ledger.claimNext(agent);
+        }
+        jobs++;
+        lastAt = epochMs();
+      }
+      return { jobs, lastAt };
+    },
+    close: () => ledger.close(),
+  };
+}
+
+/**
+ * plainjob driven the way its README does: `defineWorker` with an async processor, `start()`,
+ * `stop()`. The worker sleeps only when it finds no pending job, so the check that stops it runs
+ * between jobs only once the queue looks empty.
+ */
+function preparePlainjob(path: string, sync: Sync): Prepared {
+  const { db, queue } = openPlainjob(path, sync);
+  return {
+    pragmas: readPragmas(db),
+    async run() {
+      let jobs = 0;
+      let lastAt = epochMs();
+      const worker = defineWorker('bench', async () => {}, {
+        queue,
+        logger: quiet,
+        pollIntervall: 2,
+        onCompleted: () => {
+          jobs++;
+          lastAt = epochMs();
+        },
+      });
+      const stopper = setInterval(() => {
+        if (
+          queue.countJobs({ status: JobStatus.Pending }) === 0 &&
+          queue.countJobs({ status: JobStatus.Processing }) === 0
+        )
+          void worker.stop();
+      }, 2);
+      try {
+        await worker.start();
+      } finally {
+        clearInterval(stopper);
+      }
+      return { jobs, lastAt };
+    },
+    close: () => queue.close(),
+  };
+}
