@@ -7,7 +7,15 @@ import type { Logger } from '../core/logger.ts';
 import { FINAL_STATUSES, type Task } from '../core/types.ts';
 import { ledgerCursorStore } from '../cli/ledger-cursors.ts';
 import { openLedger, Swarm } from '../cli/swarm.ts';
-import { DEMO_AGENTS, DEMO_ANSWER, DEMO_COMMANDS } from './demo-plan.ts';
+import {
+  renderStatusUsage,
+  renderTaskUsage,
+  statusUsage,
+  taskUsage,
+  type StatusUsage,
+  type TaskUsage,
+} from '../commands/usage-view.ts';
+import { DEMO_AGENTS, DEMO_ANSWER, DEMO_COMMANDS, DEMO_MODEL, DEMO_PRICING } from './demo-plan.ts';
 
 export interface DemoOptions {
   dbPath: string;
@@ -106,9 +114,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await swarm.stop(10_000);
   }
   const tasks = ledger.listTasks();
+  const spending = {
+    tasks: new Map(tasks.map((t) => [t.id, taskUsage(ledger, t.id, t.attempt)])),
+    swarm: statusUsage(ledger, Date.now()),
+  };
   const audit = ledger.audit();
   ledger.close();
-  options.out(summary(tasks, options.dbPath, audit.problems.length));
+  options.out(summary(tasks, spending, options.dbPath, audit.problems.length));
   return {
     ok: audit.problems.length === 0 && tasks.every((t) => t.status === 'done'),
     tasks,
@@ -116,14 +128,36 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   };
 }
 
-function summary(tasks: Task[], dbPath: string, problems: number): string {
-  const lines = tasks.map(
-    (t) => `  ${t.id.padEnd(5)} ${t.status.padEnd(9)} attempts ${t.attempt}  ${t.title}`,
-  );
+/** What the demo spent, in the words of `chat-swarm task show` (each task) and `status` (the total). */
+interface DemoSpending {
+  tasks: Map<string, TaskUsage>;
+  swarm: StatusUsage;
+}
+
+const indent = (text: string, by: string): string[] => (text ? text.split('\n').map((l) => by + l) : []);
+
+function summary(tasks: Task[], spending: DemoSpending, dbPath: string, problems: number): string {
+  const lines = tasks.flatMap((t) => {
+    const u = spending.tasks.get(t.id);
+    // One attempt's usage is the task's cost again: list attempts only when there were several.
+    const cost = u ? renderTaskUsage({ ...u, attempts: u.attempts.length > 1 ? u.attempts : [] }) : '';
+    return [
+      `  ${t.id.padEnd(5)} ${t.status.padEnd(9)} attempts ${t.attempt}  ${t.title}`,
+      ...indent(cost, '        '),
+    ];
+  });
+  const total = renderStatusUsage(spending.swarm);
+  const prices = `$${DEMO_PRICING.inputUsdPerMTok} in / $${DEMO_PRICING.outputUsdPerMTok} out per million tokens`;
   return [
     '',
     '── summary ──────────────────────────────────────────',
     ...lines,
+    ...(total
+      ? [
+          total,
+          `(demo figures: the workers report made-up tokens for the model "${DEMO_MODEL}", priced at ${prices})`,
+        ]
+      : []),
     `audit: ${problems === 0 ? 'OK (hash chain intact, every event mirrored)' : `${problems} problem(s)`}`,
     `ledger: ${dbPath}`,
     `check it yourself: npx chat-swarm audit --db ${dbPath}`,

@@ -76,9 +76,17 @@ describe('the board in a real Chromium', () => {
         expect(await shown.locator('.title').textContent()).toBe(t.title);
       }
       expect(await page.locator('#counts').textContent()).toContain(`${tasks.length} done`);
-      // The demo's workers report no usage: the cost panel says so in one line, without empty days.
-      await page.locator('#cost .hint', { hasText: 'no usage reported in the last 14 days' }).waitFor();
-      expect(await page.locator('#cost details').count()).toBe(0);
+      // The demo's workers report usage: each card shows what its task cost, the cost panel the day's.
+      for (const t of tasks)
+        expect(await page.locator(`${card(t.id)} .cost`).textContent()).toMatch(
+          /^💰 \$0\.\d+ · [\d.k]+ in \/ [\d.k]+ out$/,
+        );
+      const newestDay = page.locator('#cost details').first();
+      await newestDay.waitFor();
+      expect(await page.locator('#cost details').count()).toBe(14);
+      expect(await newestDay.locator('summary .what').textContent()).toMatch(/^\$0\.\d+ · /);
+      await newestDay.locator('summary').click(); // opens on each agent's share, for the screenshot
+      await newestDay.locator('li', { hasText: 'coder-001: $' }).waitFor();
       mkdirSync('test-artifacts', { recursive: true });
       await page.screenshot({ path: 'test-artifacts/board.png', fullPage: true });
       await page.locator(card(tasks[0]!.id)).click();
