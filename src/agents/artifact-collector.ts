@@ -129,10 +129,24 @@ async function copyOut(
 ): Promise<ArtifactRecord> {
   const base = safeName(name);
   let fileName = base;
-  for (let i = 2; taken.has(fileName); i++) fileName = `${i}-${base}`;
-  taken.add(fileName);
-  const destPath = join(options.destDir(), fileName);
-  const dest = await open(destPath, WRITE_FLAGS, 0o600);
+  let destPath = '';
+  let dest: FileHandle | undefined;
+  // A name already taken in this attempt, or a file left in the folder by an earlier ledger that
+  // used the same work folder (its records still point at it): never overwritten, the next name is used.
+  for (let i = 2; dest === undefined; i++) {
+    if (taken.has(fileName)) {
+      fileName = `${i}-${base}`;
+      continue;
+    }
+    taken.add(fileName);
+    destPath = join(options.destDir(), fileName);
+    try {
+      dest = await open(destPath, WRITE_FLAGS, 0o600);
+    } catch (err) {
+      if (errorCode(err) !== 'EEXIST' || i > 100) throw err;
+      fileName = `${i}-${base}`;
+    }
+  }
   const hash = createHash('sha256');
   const chunks: Buffer[] = [];
   let bytes = 0;

@@ -48,6 +48,22 @@ describe('artifact collection', () => {
     expect(readFileSync(records[0]!.path, 'utf8')).toBe('the report');
   });
 
+  it('never overwrites a copy left in the folder by an earlier ledger: the next free name is used', async () => {
+    const s = setup();
+    const stale = join(createAttemptFolder(s.destRoot, 'T-1', 1), 'report.txt');
+    writeFileSync(stale, 'an earlier ledger recorded this');
+    writeFileSync(join(s.workDir, 'report.txt'), 'the new report');
+    const { records, refused } = await collectArtifacts(['report.txt', 'report.txt'], {
+      workDir: s.workDir,
+      destDir: s.destDir,
+      limits,
+    });
+    expect(refused).toEqual([]);
+    expect(records.map((r) => r.name)).toEqual(['2-report.txt', '3-report.txt']);
+    expect(readFileSync(stale, 'utf8')).toBe('an earlier ledger recorded this');
+    expect(readFileSync(records[0]!.path, 'utf8')).toBe('the new report');
+  });
+
   it('refuses paths outside the folder, symbolic links, special files, hard links, oversized and missing files', async () => {
     const s = setup();
     const w = s.workDir;
