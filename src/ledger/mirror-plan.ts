@@ -125,7 +125,7 @@ export function planMirror(
       return [
         status(U),
         detail(
-          `⚠️ attempt ${str(d.attempt)} failed: ${str(d.error)}\nretrying in ${seconds(d.retryInMs)} (${str(d.attemptsLeft)} left)`,
+          `⚠️ attempt ${str(d.attempt)} failed: ${str(d.error)}\nretrying in ${seconds(d.retryInMs)} (${str(d.attemptsLeft)} left)${usageLineOf(d)}`,
           U,
           {
             speaker: str(agentId),

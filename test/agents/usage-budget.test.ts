@@ -80,6 +80,22 @@ describe('usage and budgets', () => {
     await expectAuditPasses(ledger);
   });
 
+  it('shows what a failed attempt cost under its retry message', async () => {
+    const ledger = tempLedger();
+    const port = createMemoryChannel();
+    const orch = await startOrchestrator(ledger, port);
+    startAgent(
+      ledger,
+      'flaky',
+      `echo '::usage {"input_tokens":1200,"output_tokens":300,"cost_usd":0.25}'; echo broken >&2; exit 1`,
+    );
+    ledger.createTask({ title: 'fails once', maxAttempts: 2 }, 'test');
+    await waitFor('the retry message', () => texts(port).find((t) => t.includes('attempt 1 failed')));
+    await orch.poster.drain(10_000);
+    const retry = texts(port).find((t) => t.includes('attempt 1 failed'))!;
+    expect(retry).toMatch(/retrying in .*\n💰 \$0\.25 · 1\.2k in \/ 300 out/s);
+  });
+
   it('counts the budget afresh after a person retries the task', async () => {
     const ledger = tempLedger();
     ledger.createTask({ title: 'spend', budget: { usd: 1 } }, 'test');
