@@ -126,7 +126,7 @@ export const COMMANDS: { readonly [N in CommandName]: CommandInfo & { name: N } 
     name: 'status',
     aliases: [],
     usage: '/status [task]',
-    description: 'Show the board, or one task in detail.',
+    description: 'Show the board and today’s cost, or one task in detail.',
     example: '/status T-3',
     adminOnly: false,
   },
