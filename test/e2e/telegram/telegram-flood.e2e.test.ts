@@ -68,10 +68,11 @@ describe('telegram swarm under flood control', () => {
     // More events than messages: the backlog went out merged, within the budget.
     const sentMessages = f.lines().length;
     expect(sentMessages).toBeLessThan(f.ledger.audit().mirroredEvents);
-    // And enough traffic that the group limit mattered: more than two windows' worth of calls.
+    // And enough traffic that the group limit mattered: more than one window's worth of calls (how
+    // many more depends on the machine's pace: digests absorb more of the backlog on a fast one).
     const { calls } = f.fake.stats();
     const sends = (calls.sendMessage ?? 0) + (calls.editMessageText ?? 0);
-    expect(sends).toBeGreaterThan(2 * f.limits.perGroup.max);
+    expect(sends).toBeGreaterThan(f.limits.perGroup.max);
   }, 90_000);
 
   it('waits the full retry_after of 429s the server sends anyway, and loses nothing', async () => {
