@@ -220,30 +220,21 @@ async function checkPermissions(
       roles: guild.roles,
       overwrites: channel.permission_overwrites ?? [],
     });
-    for (const p of needs.required) {
+    // What the swarm can run without is a warning, with the same fix in the same place.
+    const all = [
+      ...needs.required.map((p) => ({ ...p, warning: false, without: '' })),
+      ...needs.wanted.map((p) => ({ ...p, warning: true, without: `: ${p.without}` })),
+    ];
+    for (const p of all) {
       const ok = (perms & p.bit) === p.bit;
       checks.push({
         name: `permission: ${p.name}`,
         ok,
-        detail: ok ? 'granted' : `missing in #${channel.name ?? channel.id}`,
+        detail: ok ? 'granted' : `missing in #${channel.name ?? channel.id}${p.without}`,
         ...(ok
           ? {}
           : {
-              fix: `Give the bot's role ${p.name} in the channel's Permissions settings, or re-invite it with permissions=${INVITE_PERMISSIONS}`,
-            }),
-      });
-    }
-    // A warning: the swarm runs without it, but the fix belongs in the same place.
-    for (const p of needs.wanted) {
-      const ok = (perms & p.bit) === p.bit;
-      checks.push({
-        name: `permission: ${p.name}`,
-        ok,
-        detail: ok ? 'granted' : `missing in #${channel.name ?? channel.id}: ${p.without}`,
-        ...(ok
-          ? {}
-          : {
-              warning: true,
+              ...(p.warning ? { warning: true } : {}),
               fix: `Give the bot's role ${p.name} in the channel's Permissions settings, or re-invite it with permissions=${INVITE_PERMISSIONS}`,
             }),
       });

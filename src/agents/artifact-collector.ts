@@ -128,6 +128,7 @@ async function copyOut(
   taken: Set<string>,
 ): Promise<ArtifactRecord> {
   const base = safeName(name);
+  const destDir = options.destDir();
   let fileName = base;
   let destPath = '';
   let dest: FileHandle | undefined;
@@ -139,7 +140,7 @@ async function copyOut(
       continue;
     }
     taken.add(fileName);
-    destPath = join(options.destDir(), fileName);
+    destPath = join(destDir, fileName);
     try {
       dest = await open(destPath, WRITE_FLAGS, 0o600);
     } catch (err) {
