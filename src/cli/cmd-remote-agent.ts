@@ -94,11 +94,20 @@ export async function runRemoteAgent(argv: string[], io: CliIo): Promise<number>
   // Said first: the other checks (a token, the orchestrator's handle) mean nothing on the console.
   if (config.channel.platform === 'console') throw new ConfigError(CONSOLE_REFUSED);
   const fromConfig = config.agents.find((a) => a.id === id);
+  // Presets report usage and sessions that the channel protocol does not carry yet.
+  const command = values.command ?? fromConfig?.command;
+  if (command === undefined)
+    throw new ConfigError(
+      `agent ${id}: a remote agent runs a shell "command" (give one, or --command)` +
+        (fromConfig?.preset !== undefined
+          ? `; its preset ${fromConfig.preset} runs only as a local agent`
+          : ''),
+    );
   const parsed = agentSchema.safeParse({
     id,
     skills: values.skills?.split(',').filter(Boolean) ?? fromConfig?.skills ?? [],
     capacity: values.capacity !== undefined ? Number(values.capacity) : (fromConfig?.capacity ?? 1),
-    command: values.command ?? fromConfig?.command,
+    command,
     ...(fromConfig?.tokenEnv !== undefined ? { tokenEnv: fromConfig.tokenEnv } : {}),
     env: fromConfig?.env ?? {},
     ...(fromConfig?.passEnv !== undefined ? { passEnv: fromConfig.passEnv } : {}),
@@ -109,12 +118,6 @@ export async function runRemoteAgent(argv: string[], io: CliIo): Promise<number>
     );
   }
   const agent = parsed.data;
-  // Presets report usage and sessions that the channel protocol does not carry yet.
-  if (agent.command === undefined)
-    throw new ConfigError(
-      `agent ${id}: a remote agent runs a shell "command" (give one, or --command); presets run only as local agents`,
-    );
-  const command = agent.command;
   const orchestratorBotId = values['orchestrator-id'] ?? config.remote.orchestrator?.botUserId;
   if (!orchestratorBotId || !/^\d{5,20}$/.test(orchestratorBotId))
     throw new ConfigError(

@@ -65,6 +65,18 @@ describe('chat-swarm agent <id> --remote refuses what it cannot run, with the fi
       },
       says: /AGENT_BOT_TOKEN holds a secret/,
     },
+    {
+      what: 'a preset agent (presets run only as local agents)',
+      args: (c: string) => ['agent', 'coder-1', '--remote', '--orchestrator-id', '123456789', '--config', c],
+      body: { channel: discord, agents: [{ id: 'coder-1', skills: ['code'], preset: 'codex' }] },
+      says: /a remote agent runs a shell "command" \(give one, or --command\); its preset codex runs only as a local agent/,
+    },
+    {
+      what: 'an agent the config does not list, without --command',
+      args: (c: string) => ['agent', 'coder-9', '--remote', '--orchestrator-id', '123456789', '--config', c],
+      body: { channel: discord, agents: [] },
+      says: /agent coder-9: a remote agent runs a shell "command" \(give one, or --command\)$/m,
+    },
   ])('$what', async ({ args, body, says }) => {
     const dir = tempDir('swarm-remote-cli-work-');
     const { code, output } = await run(args(config({ workDir: dir, ...body })));
