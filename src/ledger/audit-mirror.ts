@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 
 interface MirrorRow {
   id: number;
+  event_seq: number;
   channel: string;
   kind: string;
   task_id: string | null;
@@ -23,9 +24,6 @@ export interface MirrorProblem {
  */
 export function checkMirror(db: Database.Database, mirroredSeqs: readonly number[]): MirrorProblem[] {
   const problems: MirrorProblem[] = [];
-  const rowsOf = db.prepare(
-    'SELECT id, channel, kind, task_id, status, merged_into, last_error FROM outbox WHERE event_seq = ?',
-  );
   const digestSent = db.prepare("SELECT 1 FROM outbox WHERE id = ? AND status = 'sent'");
   // A later status row shows the task's live state, whether it went out alone or as a digest line.
   const laterStatusSent = db.prepare(
@@ -34,26 +32,45 @@ export function checkMirror(db: Database.Database, mirroredSeqs: readonly number
          (SELECT 1 FROM outbox d WHERE d.id = o.merged_into AND d.status = 'sent'))) LIMIT 1`,
   );
   const prunedThrough = prunedOutboxThrough(db);
-  for (const seq of mirroredSeqs) {
-    const rows = rowsOf.all(seq) as MirrorRow[];
-    if (rows.length === 0) {
-      if (seq <= prunedThrough) continue;
-      problems.push({ seq, kind: 'mirror', problem: 'meant for the channel but has no outbox row' });
-      continue;
+  // One pass over the outbox in event order beside the (ascending) mirrored events: the outbox has
+  // no index on event_seq, which every state change would otherwise pay a page write for.
+  const rows = (
+    db.prepare(
+      `SELECT id, event_seq, channel, kind, task_id, status, merged_into, last_error FROM outbox
+         WHERE event_seq IS NOT NULL ORDER BY event_seq, id`,
+    ) as Database.Statement<[], MirrorRow>
+  ).iterate();
+  let next = rows.next();
+  try {
+    for (const seq of mirroredSeqs) {
+      while (!next.done && next.value.event_seq < seq) next = rows.next();
+      const ofSeq: MirrorRow[] = [];
+      while (!next.done && next.value.event_seq === seq) {
+        ofSeq.push(next.value);
+        next = rows.next();
+      }
+      if (ofSeq.length === 0) {
+        if (seq <= prunedThrough) continue;
+        problems.push({ seq, kind: 'mirror', problem: 'meant for the channel but has no outbox row' });
+        continue;
+      }
+      for (const r of ofSeq) {
+        const where = `${r.kind} message on ${r.channel}`;
+        if (r.status === 'sent') continue;
+        if (r.status === 'merged' && r.merged_into !== null && digestSent.get(r.merged_into)) continue;
+        if (r.status === 'superseded' && laterStatusSent.get(r.channel, r.task_id, r.id)) continue;
+        if (r.status === 'failed')
+          problems.push({
+            seq,
+            kind: 'mirror',
+            problem: `${where} failed to post: ${r.last_error ?? 'unknown error'}`,
+          });
+        else problems.push({ seq, kind: 'pending', problem: `${where} not posted yet (${r.status})` });
+      }
     }
-    for (const r of rows) {
-      const where = `${r.kind} message on ${r.channel}`;
-      if (r.status === 'sent') continue;
-      if (r.status === 'merged' && r.merged_into !== null && digestSent.get(r.merged_into)) continue;
-      if (r.status === 'superseded' && laterStatusSent.get(r.channel, r.task_id, r.id)) continue;
-      if (r.status === 'failed')
-        problems.push({
-          seq,
-          kind: 'mirror',
-          problem: `${where} failed to post: ${r.last_error ?? 'unknown error'}`,
-        });
-      else problems.push({ seq, kind: 'pending', problem: `${where} not posted yet (${r.status})` });
-    }
+  } finally {
+    // Ends the statement's read if the loop stopped early (an exception).
+    rows.return?.();
   }
   return problems;
 }
