@@ -34,12 +34,12 @@ export function checkMirror(db: Database.Database, mirroredSeqs: readonly number
   const prunedThrough = prunedOutboxThrough(db);
   // One pass over the outbox in event order beside the (ascending) mirrored events: the outbox has
   // no index on event_seq, which every state change would otherwise pay a page write for.
-  const rows = (
-    db.prepare(
+  const rows = db
+    .prepare<[], MirrorRow>(
       `SELECT id, event_seq, channel, kind, task_id, status, merged_into, last_error FROM outbox
          WHERE event_seq IS NOT NULL ORDER BY event_seq, id`,
-    ) as Database.Statement<[], MirrorRow>
-  ).iterate();
+    )
+    .iterate();
   let next = rows.next();
   try {
     for (const seq of mirroredSeqs) {
