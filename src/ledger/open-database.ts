@@ -14,7 +14,7 @@ export interface OpenDatabaseOptions {
 }
 
 /** WAL pages after which a committing writer checkpoints (see `openDatabase`). */
-export const WAL_AUTOCHECKPOINT_PAGES = 8_192;
+export const WAL_AUTOCHECKPOINT_PAGES = 4_096;
 
 /** Mode of the ledger file; SQLite gives its -wal and -shm files the same mode. */
 export const LEDGER_FILE_MODE = 0o600;
@@ -89,10 +89,13 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${(options.synchronous ?? 'full').toUpperCase()}`);
-    // A state change touches about 16 pages (task, attempt, event and outbox rows and their
+    // A state change writes about 13 pages (task, attempt, event and outbox rows and their
     // indexes): at SQLite's default of 1,000 pages the writer would checkpoint (copying pages and,
-    // at FULL and NORMAL alike, syncing twice) every ~60 commits. At 8,192 pages (32 MiB of WAL at
-    // most) it does so eight times less often and copies each hot page once for many commits.
+    // at FULL and NORMAL alike, syncing twice) every ~75 commits. Until its first checkpoint the WAL
+    // grows, and at FULL a commit that grows the file costs about 1.5× one that overwrites it. At
+    // 4,096 pages (16 MiB at most) a fresh ledger stops growing after ~300 commits and checkpoints
+    // four times less often than the default. Against 8,192, in 2,000-job runs of complete-and-claim
+    // alternated in one process: 1.15× the jobs a second at FULL, the same at NORMAL.
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     db.pragma('foreign_keys = ON');
     migrate(db);
