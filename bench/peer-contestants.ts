@@ -18,8 +18,11 @@ export interface PeerRun {
   pragmas: Pragmas;
 }
 
-/** Contestants of `npm run bench -- peers`: the ledger's two cycles, plainjob, and the bare disk. */
-export const CONTESTANTS = ['ours', 'ours-split', 'plainjob', 'disk'] as const;
+/**
+ * Contestants of `npm run bench -- peers`: the ledger's two cycles, plainjob, and the bare disk
+ * (single-row commits, and commits that write as many pages as one of the ledger's).
+ */
+export const CONTESTANTS = ['ours', 'ours-split', 'plainjob', 'disk', 'disk-sized'] as const;
 export type Contestant = (typeof CONTESTANTS)[number];
 
 /** Milliseconds since the epoch with sub-millisecond precision, comparable across processes. */
@@ -49,6 +52,15 @@ export function seedJobs(contestant: Contestant, path: string, sync: Sync, jobs:
   } else if (contestant === 'disk') {
     const db = openBare(path, sync);
     db.exec('CREATE TABLE IF NOT EXISTS commits (id INTEGER PRIMARY KEY, at INTEGER NOT NULL)');
+    db.close();
+  } else if (contestant === 'disk-sized') {
+    // One table per page a commit is to write, each with one row: updating every row writes that
+    // many distinct pages (plus nothing else: no index, no growth).
+    const db = openBare(path, sync);
+    for (let t = 0; t < MAX_SIZED_PAGES; t++)
+      db.exec(
+        `CREATE TABLE IF NOT EXISTS p${t} (id INTEGER PRIMARY KEY, v INTEGER); INSERT INTO p${t} VALUES (1, 0)`,
+      );
     db.close();
   } else {
     const ledger = Ledger.open(path, { synchronous: sync });
@@ -82,9 +94,14 @@ function openPlainjob(path: string, sync: Sync): { db: Database.Database; queue:
   return { db, queue };
 }
 
+/** Most pages a `disk-sized` commit can write (tables seeded). */
+const MAX_SIZED_PAGES = 64;
+
 /** A contestant opened on a seeded file, ready to start; `run` works until the queue is empty. */
 export interface Prepared {
   pragmas: Pragmas;
+  /** The contestant's connection (to count the WAL frames it writes; not used in timed runs). */
+  db: Database.Database;
   /** Works until no job is left; returns how many this process finished and when the last one ended. */
   run(): Promise<{ jobs: number; lastAt: number }>;
   close(): void;
@@ -98,11 +115,13 @@ export function prepare(
   contestant: Contestant,
   path: string,
   sync: Sync,
-  options: { agentId: string; commits: number },
+  options: { agentId: string; commits: number; pagesPerCommit?: number },
 ): Prepared {
   switch (contestant) {
     case 'disk':
       return prepareDisk(path, sync, options.commits);
+    case 'disk-sized':
+      return prepareDiskSized(path, sync, options.commits, options.pagesPerCommit ?? 1);
     case 'plainjob':
       return preparePlainjob(path, sync);
     default:
@@ -114,10 +133,44 @@ export function prepare(
 function prepareDisk(path: string, sync: Sync, commits: number): Prepared {
   const db = openBare(path, sync);
   const insert = db.prepare('INSERT INTO commits (at) VALUES (?)');
+  warmWal(db, (i) => insert.run(i), 1);
   return {
     pragmas: readPragmas(db),
+    db,
     async run() {
       for (let i = 0; i < commits; i++) insert.run(i);
+      return { jobs: commits, lastAt: epochMs() };
+    },
+    close: () => db.close(),
+  };
+}
+
+/**
+ * Untimed commits until the WAL has grown to its checkpoint size and been restarted, so the timed
+ * commits overwrite an existing WAL: the disk's best case. (A commit that grows the WAL costs more
+ * at FULL: the file's new size and blocks are synced too.) `pages`: pages each commit writes.
+ */
+function warmWal(db: Database.Database, commit: (i: number) => unknown, pages: number): void {
+  const walPages = db.pragma('wal_autocheckpoint', { simple: true }) as number;
+  for (let i = 0; i < Math.ceil(walPages / pages) + 1; i++) commit(i);
+  db.pragma('wal_checkpoint(RESTART)');
+}
+
+/** Commits that each rewrite `pages` pages: what the disk allows for commits the ledger's size. */
+function prepareDiskSized(path: string, sync: Sync, commits: number, pages: number): Prepared {
+  if (!Number.isInteger(pages) || pages < 1 || pages > MAX_SIZED_PAGES)
+    throw new Error(`disk-sized: ${pages} pages a commit is outside 1–${MAX_SIZED_PAGES}`);
+  const db = openBare(path, sync);
+  const updates = Array.from({ length: pages }, (_, t) => db.prepare(`UPDATE p${t} SET v = ? WHERE id = 1`));
+  const commit = db.transaction((i: number) => {
+    for (const u of updates) u.run(i);
+  });
+  warmWal(db, commit, pages);
+  return {
+    pragmas: readPragmas(db),
+    db,
+    async run() {
+      for (let i = 0; i < commits; i++) commit(i);
       return { jobs: commits, lastAt: epochMs() };
     },
     close: () => db.close(),
@@ -134,6 +187,7 @@ function prepareOurs(path: string, sync: Sync, agentId: string, combined: boolea
   const agent = { id: agentId, skills: [] as string[] };
   return {
     pragmas: readPragmas(ledger.db),
+    db: ledger.db,
     async run() {
       let jobs = 0;
       let lastAt = epochMs();
@@ -166,6 +220,7 @@ function preparePlainjob(path: string, sync: Sync): Prepared {
   const { db, queue } = openPlainjob(path, sync);
   return {
     pragmas: readPragmas(db),
+    db,
     async run() {
       let jobs = 0;
       let lastAt = epochMs();

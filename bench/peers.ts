@@ -11,13 +11,20 @@ import { epochMs, prepare, seedJobs, type Contestant, type Pragmas, type Sync } 
  * plainjob: two (its claim transaction, then `markJobAsDone` on its own); its per-loop scheduled-job
  * transaction writes nothing, so it commits nothing to the WAL.
  */
-const COMMITS_PER_JOB: Record<Contestant, number> = { ours: 1, 'ours-split': 2, plainjob: 2, disk: 1 };
+const COMMITS_PER_JOB: Record<Contestant, number> = {
+  ours: 1,
+  'ours-split': 2,
+  plainjob: 2,
+  disk: 1,
+  'disk-sized': 1,
+};
 
 const NAMES: Record<Contestant, string> = {
   ours: 'chat-swarm (complete-and-claim)',
   'ours-split': 'chat-swarm (claim, then complete)',
   plainjob: 'plainjob 0.0.14',
   disk: 'disk: single-row commits',
+  'disk-sized': 'disk: commits the size of the ledger’s',
 };
 
 interface Spread {
@@ -44,18 +51,48 @@ function checkPragmas(who: string, sync: Sync, p: Pragmas): void {
 }
 
 /** One contestant alone in this process on a fresh, seeded file: jobs (or commits) a second. */
-async function singleRun(contestant: Contestant, sync: Sync, jobs: number): Promise<number> {
+async function singleRun(
+  contestant: Contestant,
+  sync: Sync,
+  jobs: number,
+  pagesPerCommit?: number,
+): Promise<number> {
   const { dir, remove } = benchDir();
   try {
     const path = join(dir, 'peers.db');
     seedJobs(contestant, path, sync, jobs);
-    const p = prepare(contestant, path, sync, { agentId: 'peer-0', commits: jobs });
+    const p = prepare(contestant, path, sync, {
+      agentId: 'peer-0',
+      commits: jobs,
+      ...(pagesPerCommit === undefined ? {} : { pagesPerCommit }),
+    });
     checkPragmas(NAMES[contestant], sync, p.pragmas);
     const startedAt = epochMs();
     const done = await p.run();
     p.close();
     if (done.jobs !== jobs) throw new Error(`${NAMES[contestant]} finished ${done.jobs} of ${jobs} jobs`);
     return jobs / ((done.lastAt - startedAt) / 1000);
+  } finally {
+    remove();
+  }
+}
+
+/**
+ * Pages (WAL frames) a contestant writes per job, from its own untimed run with checkpoints held off
+ * so every frame stays countable: the size of what each commit asks of the disk.
+ */
+async function pagesPerJob(contestant: Contestant, sync: Sync, jobs: number): Promise<number> {
+  const { dir, remove } = benchDir();
+  try {
+    const path = join(dir, 'peers.db');
+    seedJobs(contestant, path, sync, jobs);
+    const p = prepare(contestant, path, sync, { agentId: 'peer-0', commits: jobs });
+    p.db.pragma('wal_autocheckpoint = 0');
+    p.db.pragma('wal_checkpoint(TRUNCATE)');
+    const done = await p.run();
+    const frames = (p.db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log;
+    p.close();
+    return frames / done.jobs;
   } finally {
     remove();
   }
@@ -153,13 +190,25 @@ export async function runPeersBench(jobs: number, rounds: number, processes: num
   const command = `npm run bench -- peers --tasks ${jobs} --rounds ${rounds} --processes ${processes}`;
   for (const sync of ['full', 'normal'] as const) {
     const S = sync.toUpperCase();
-    const single = await alternate(['disk', 'ours', 'ours-split', 'plainjob'], rounds, (c) =>
-      singleRun(c, sync, jobs),
+    const pages = {
+      ours: await pagesPerJob('ours', sync, jobs),
+      'ours-split': await pagesPerJob('ours-split', sync, jobs),
+      plainjob: await pagesPerJob('plainjob', sync, jobs),
+    };
+    report(
+      `peers, ${S}: pages written per job (WAL frames, untimed run)`,
+      `${NAMES.ours} ${pages.ours.toFixed(1)}; ${NAMES['ours-split']} ${pages['ours-split'].toFixed(1)}; ${NAMES.plainjob} ${pages.plainjob.toFixed(1)}`,
+      command,
     );
-    for (const c of ['ours', 'ours-split', 'plainjob', 'disk'] as const)
+    // The disk's limit for commits like ours: each rewrites as many pages as one complete-and-claim.
+    const sized = Math.max(1, Math.round(pages.ours));
+    const single = await alternate(['disk', 'disk-sized', 'ours', 'ours-split', 'plainjob'], rounds, (c) =>
+      singleRun(c, sync, jobs, c === 'disk-sized' ? sized : undefined),
+    );
+    for (const c of ['ours', 'ours-split', 'plainjob', 'disk', 'disk-sized'] as const)
       report(
-        `peers, one process, WAL + synchronous=${S} (read back): ${NAMES[c]}`,
-        `${perSecond(spread(single[c]))} ${c === 'disk' ? 'commits' : 'jobs'}, ${rounds} rounds of ${jobs}`,
+        `peers, one process, WAL + synchronous=${S} (read back): ${NAMES[c]}${c === 'disk-sized' ? ` (${sized} pages)` : ''}`,
+        `${perSecond(spread(single[c]))} ${c.startsWith('disk') ? 'commits' : 'jobs'}, ${rounds} rounds of ${jobs}`,
         command,
       );
     report(
@@ -172,6 +221,11 @@ export async function runPeersBench(jobs: number, rounds: number, processes: num
       `complete-and-claim (1 commit a job) ${times(ratios(single.ours, single.disk, COMMITS_PER_JOB.ours))}; ` +
         `claim, then complete (2) ${times(ratios(single['ours-split'], single.disk, 2))}; ` +
         `plainjob (2) ${times(ratios(single.plainjob, single.disk, COMMITS_PER_JOB.plainjob))}`,
+      command,
+    );
+    report(
+      `peers, one process, ${S}: chat-swarm's commits / the disk's limit for commits of their size (${sized} pages)`,
+      `complete-and-claim ${times(ratios(single.ours, single['disk-sized']))}`,
       command,
     );
     if (processes < 1) continue;
