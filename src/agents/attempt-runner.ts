@@ -1,50 +1,22 @@
 import { describeError } from '../core/errors.ts';
-import type { Logger } from '../core/logger.ts';
 import type { Task } from '../core/types.ts';
-import type { ArtifactRecord } from '../ledger/attempt-ops.ts';
-import type { AttemptRef, ClaimingAgent, ClaimResult, Ledger, WriteResult } from '../ledger/ledger.ts';
-import { collectArtifacts } from './artifact-collector.ts';
+import type { AttemptRef, Ledger, WriteResult } from '../ledger/ledger.ts';
+import { acceptArtifacts } from './accept-artifacts.ts';
 import { createAttemptFolder } from './attempt-folder.ts';
-import type { HeartbeatBatch } from './heartbeat-batch.ts';
-import { capText, createAttemptCaps, type AttemptLimits } from './attempt-limits.ts';
+import { capText, createAttemptCaps } from './attempt-limits.ts';
+import type { AttemptSettings } from './attempt-settings.ts';
 import { prepareDependencies } from './dependency-handoff.ts';
-import { budgetLeft, checkBudgets, priceOf, type BudgetVerdict, type UsageBudgets } from './usage-meter.ts';
 import type { LedgerWatcher } from './ledger-watcher.ts';
+import { createPausableTimeout } from './pausable-timeout.ts';
+import { createProgressThrottle } from './progress-throttle.ts';
+import { budgetLeft, checkBudgets, priceOf, type BudgetVerdict } from './usage-meter.ts';
+import { writeOutcome } from './write-outcome.ts';
 import type { Worker, WorkerContext, WorkerResult } from './worker.ts';
 
-export interface AttemptSettings {
-  leaseMs: number;
-  heartbeatMs: number;
-  /** Fewest milliseconds between two progress writes; the newest one in between is kept. */
-  progressIntervalMs: number;
-  /** Root of the attempts' working folders (`<root>/<task>/attempt-<n>`). */
-  workRoot: string;
-  /** Root of the swarm's copies of accepted artifacts, outside every working folder. */
-  artifactRoot: string;
-  limits: AttemptLimits;
-  /** Values that must never leave in an artifact (this process's tokens). */
-  secrets: readonly string[];
-  /** Writes the heartbeats of all the runtime's attempts together; each attempt beats alone without it. */
-  heartbeats?: HeartbeatBatch;
-  /** Lets a successful attempt claim the agent's next task in its completion's transaction. */
-  handOn?: HandOn;
-  /** Daily budgets and prices of this agent (the task's own budget is in the ledger). */
-  budgets?: UsageBudgets;
-  log: Logger;
-}
-
-/** How a finishing attempt hands its slot on: who claims next (undefined: nobody), and who runs it. */
-export interface HandOn {
-  next(): ClaimingAgent | undefined;
-  start(claim: Extract<ClaimResult, { kind: 'claimed' }>): void;
-}
+export type { AttemptSettings, HandOn } from './attempt-settings.ts';
 
 /** Why an attempt was stopped before its worker finished. */
 type StopKind = 'timeout' | 'shutdown' | 'lost' | 'budget';
-
-/** How often, and how long apart, the outcome write is tried again when the ledger is busy or full. */
-const OUTCOME_TRIES = 8;
-const OUTCOME_RETRY_MS = [250, 500, 1_000, 2_000, 2_000, 4_000, 4_000];
 
 /**
  * Runs one claimed attempt: heartbeats while it works, stops the worker when the task is cancelled,
@@ -124,44 +96,22 @@ export async function runAttempt(
   cleanups.push(() => shutdownSignal.removeEventListener('abort', onShutdown));
 
   // Timeout, paused while the task waits for a person's answer.
-  let timeLeftMs = task.timeoutMs;
-  let timeoutStartedAt = 0;
-  let timeoutTimer: NodeJS.Timeout | undefined;
-  const armTimeout = (): void => {
-    timeoutStartedAt = Date.now();
-    timeoutTimer = setTimeout(
-      () => stop('timeout', `timed out after ${Math.round(task.timeoutMs / 1000)}s`),
-      timeLeftMs,
-    );
-  };
-  const pauseTimeout = (): void => {
-    if (timeoutTimer) clearTimeout(timeoutTimer);
-    timeoutTimer = undefined;
-    timeLeftMs = Math.max(0, timeLeftMs - (Date.now() - timeoutStartedAt));
-  };
-  armTimeout();
-  cleanups.push(() => timeoutTimer && clearTimeout(timeoutTimer));
+  const timeout = createPausableTimeout(task.timeoutMs, () =>
+    stop('timeout', `timed out after ${Math.round(task.timeoutMs / 1000)}s`),
+  );
+  timeout.resume();
+  cleanups.push(() => timeout.clear());
 
-  // Progress is throttled (at most one write per interval, the newest text kept), so a chatty worker
-  // costs one event a second at most; a failed write keeps the text for the next try.
-  let lastProgressAt = 0;
-  let pendingProgress: { pct: number | null; text: string } | undefined;
-  let progressTimer: NodeJS.Timeout | undefined;
-  const writeProgress = (): void => {
-    progressTimer = undefined;
-    if (!pendingProgress || controller.signal.aborted) return;
-    const { pct, text } = pendingProgress;
-    lastProgressAt = Date.now();
-    try {
-      const res = ledger.progress(ref, pct, text);
-      pendingProgress = undefined;
-      if (!res.ok) stop('lost', 'lease lost');
-    } catch (err) {
-      log.warn('progress write failed; will retry', { ...fields, error: describeError(err) });
-      progressTimer = setTimeout(writeProgress, settings.progressIntervalMs);
-    }
-  };
-  cleanups.push(() => progressTimer && clearTimeout(progressTimer));
+  // Progress is throttled (one write per interval, the newest text kept): a chatty worker costs little.
+  const progress = createProgressThrottle({
+    intervalMs: settings.progressIntervalMs,
+    write: (pct, text) => ledger.progress(ref, pct, text),
+    isStopped: () => controller.signal.aborted,
+    onLost: () => stop('lost', 'lease lost'),
+    log,
+    fields,
+  });
+  cleanups.push(() => progress.clear());
 
   // Usage: recorded as it is reported; a crossed budget stops the attempt (see the outcome below).
   const budgets = settings.budgets ?? {};
@@ -195,10 +145,7 @@ export async function runAttempt(
     workDir,
     signal: controller.signal,
     progress(pct, text) {
-      pendingProgress = { pct, text: capText(text, limits.maxProgressChars) };
-      const wait = settings.progressIntervalMs - (Date.now() - lastProgressAt);
-      if (wait <= 0 && !progressTimer) writeProgress();
-      else progressTimer ??= setTimeout(writeProgress, Math.max(0, wait));
+      progress.report(pct, capText(text, limits.maxProgressChars));
     },
     ask(question) {
       if (!caps.allowQuestion(questionOpen))
@@ -244,7 +191,7 @@ export async function runAttempt(
         stop('lost', 'lease lost');
         return reject(new Error('attempt is no longer current'));
       }
-      pauseTimeout();
+      timeout.pause();
       const done = (): void => {
         unsubscribe();
         clearInterval(poll);
@@ -258,7 +205,7 @@ export async function runAttempt(
           reject(new Error('attempt is no longer current'));
         } else if ('answer' in res && res.answer !== null) {
           done();
-          armTimeout();
+          timeout.resume();
           resolve(res.answer);
         }
       });
@@ -279,7 +226,7 @@ export async function runAttempt(
   } catch (err) {
     result = { ok: false, error: `worker crashed: ${describeError(err)}` };
   }
-  if (pendingProgress && !controller.signal.aborted) writeProgress();
+  progress.flush();
   const finalStop = stopKind;
   const reason = String(controller.signal.reason ?? '');
   // The attempt is over: a question still waiting for its answer is dropped with it.
@@ -322,72 +269,4 @@ export async function runAttempt(
     if (r.next?.kind === 'claimed') handOn.start(r.next);
     return r.completed;
   });
-}
-
-/** Copies the accepted artifacts out of the working folder; adds a notice per refused one. */
-async function acceptArtifacts(
-  paths: string[],
-  workDir: string,
-  settings: AttemptSettings,
-  ref: AttemptRef,
-  notices: string[],
-): Promise<ArtifactRecord[]> {
-  if (!paths.length) return [];
-  let dest: string | undefined;
-  try {
-    const { records, refused } = await collectArtifacts(paths, {
-      workDir,
-      destDir: () => (dest ??= createAttemptFolder(settings.artifactRoot, ref.taskId, ref.attempt)),
-      limits: settings.limits,
-      secrets: settings.secrets,
-    });
-    for (const r of refused) {
-      notices.push(`artifact ${capText(r.path, 200)} not attached: ${r.reason}`);
-      settings.log.warn('artifact refused', {
-        taskId: ref.taskId,
-        attempt: ref.attempt,
-        path: r.path,
-        reason: r.reason,
-      });
-    }
-    return records;
-  } catch (err) {
-    settings.log.error('artifacts could not be collected', { taskId: ref.taskId, error: describeError(err) });
-    notices.push(`${paths.length} artifact(s) not attached: ${describeError(err)}`);
-    return [];
-  }
-}
-
-/**
- * Writes the attempt's outcome, trying again for a while when the ledger is busy or full: the work
- * is done, and losing it to one failed write would make another agent redo it. A stale attempt's
- * write is refused by the ledger (not retried), and logged.
- */
-async function writeOutcome(
-  log: Logger,
-  fields: Record<string, unknown>,
-  write: () => WriteResult,
-): Promise<void> {
-  for (let tryNo = 1; ; tryNo++) {
-    try {
-      const res = write();
-      if (!res.ok) log.warn('outcome refused: attempt is stale', fields);
-      return;
-    } catch (err) {
-      if (tryNo >= OUTCOME_TRIES) {
-        log.error('outcome could not be written; the lease will run out and the task be retried', {
-          ...fields,
-          error: describeError(err),
-        });
-        return;
-      }
-      const waitMs = OUTCOME_RETRY_MS[tryNo - 1] ?? 4_000;
-      log.warn('outcome write failed; will retry', {
-        ...fields,
-        retryInMs: waitMs,
-        error: describeError(err),
-      });
-      await new Promise((r) => setTimeout(r, waitMs));
-    }
-  }
 }
