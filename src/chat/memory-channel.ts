@@ -9,36 +9,14 @@ import type {
   CheckpointBoard,
   Interaction,
   InteractionReply,
-  MessageAction,
   MessageEdit,
   SentMessage,
   TaskAnchor,
 } from './chat-port.ts';
+import { createMemoryCheckpoint } from './memory-checkpoint.ts';
+import { createMemoryTranscript, type MemoryTranscriptEntry } from './memory-transcript.ts';
 
-/** One message in the memory channel, as a person would see it. */
-export interface MemoryTranscriptEntry {
-  messageId: string;
-  authorId: string;
-  authorName: string;
-  isBot: boolean;
-  /** True for messages the port itself sent. */
-  fromSwarm: boolean;
-  speaker?: string;
-  heading?: string;
-  text: string;
-  /** Main message id of the task this message sits under (also its threadId). */
-  underMessageId?: string;
-  replyToMessageId?: string;
-  threadId?: string;
-  edits: number;
-  nonce?: string;
-  attachment?: { fileName: string; content: Buffer };
-  /** Buttons under the message, as last sent or edited. */
-  actions?: MessageAction[];
-  /** Set on a prompt for text (the reply box opens on it where the platform can). */
-  promptsReply?: { placeholder: string };
-  sentAt: number;
-}
+export type { MemoryTranscriptEntry } from './memory-transcript.ts';
 
 /** Who presses a button or uses a command in the memory channel. */
 export interface HumanInteractor {
@@ -55,6 +33,7 @@ export type InteractionInput = Interaction extends infer I
     : never
   : never;
 
+/** How to build a memory channel; every field has a default. */
 export interface MemoryChannelOptions {
   channelId?: string;
   limits?: Partial<ChatLimits>;
@@ -64,6 +43,7 @@ export interface MemoryChannelOptions {
   botName?: string;
 }
 
+/** Who posts a person's message in the memory channel, and where. */
 export interface HumanPost {
   authorId?: string;
   name?: string;
@@ -104,6 +84,7 @@ export interface MemoryChannel extends ChatPort {
   interact(input: InteractionInput, who?: HumanInteractor): Promise<InteractionReply>;
 }
 
+/** Defaults for {@link MemoryChannelOptions}. */
 export const DefaultMemoryChannelOptions = {
   channelId: 'memory-channel',
   botName: 'swarm',
@@ -118,52 +99,15 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
   const logger = options.logger ?? silentLogger;
   const limits: ChatLimits = { ...DefaultMemoryChannelOptions.limits, ...options.limits };
 
-  const entries: MemoryTranscriptEntry[] = [];
+  const transcript = createMemoryTranscript(clock);
   const closed: string[] = [];
-  let pinned: string[] = [];
   const delivery = createSerialDelivery(logger, 'memory channel');
-  let nextId = 1;
   let failures: { remaining: number; error: ChatError } | undefined;
-
-  const newId = (): string => String(nextId++);
 
   const injectedFailure = (): void => {
     if (!failures || failures.remaining <= 0) return;
     failures.remaining -= 1;
     throw failures.error;
-  };
-
-  const post = (
-    entry: Omit<MemoryTranscriptEntry, 'messageId' | 'edits' | 'sentAt'>,
-  ): MemoryTranscriptEntry => {
-    const full: MemoryTranscriptEntry = { ...entry, messageId: newId(), edits: 0, sentAt: clock.now() };
-    entries.push(full);
-    return full;
-  };
-
-  const checkpoint: CheckpointBoard = {
-    async publish(text, previous) {
-      injectedFailure();
-      const existing = previous && entries.find((e) => e.messageId === previous.messageId);
-      if (existing) {
-        if (existing.text !== text) {
-          existing.text = text;
-          existing.edits += 1;
-        }
-        return { messageId: existing.messageId };
-      }
-      const entry = post({ authorId: 'swarm', authorName: botName, isBot: true, fromSwarm: true, text });
-      pinned.push(entry.messageId);
-      return { messageId: entry.messageId };
-    },
-    async read() {
-      injectedFailure();
-      return [...pinned]
-        .reverse()
-        .map((id) => entries.find((e) => e.messageId === id))
-        .filter((e): e is MemoryTranscriptEntry => e !== undefined && e.fromSwarm)
-        .map((e) => e.text);
-    },
   };
 
   const channel: MemoryChannel = {
@@ -201,7 +145,7 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
         });
       }
       const under = message.under?.messageId;
-      const entry = post({
+      const entry = transcript.post({
         authorId: 'swarm',
         authorName: botName,
         isBot: true,
@@ -223,7 +167,7 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
 
     async edit(target, message) {
       injectedFailure();
-      const entry = entries.find((e) => e.messageId === target.messageId);
+      const entry = transcript.find(target.messageId);
       if (!entry) throw new ChatError(`unknown message ${target.messageId}`, { permanent: true });
       if (!entry.fromSwarm)
         throw new ChatError(`cannot edit message ${target.messageId} of another author`, { permanent: true });
@@ -246,7 +190,7 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
 
     postAsHuman(text, opts = {}) {
       const under = typeof opts.under === 'string' ? opts.under : opts.under?.messageId;
-      const entry = post({
+      const entry = transcript.post({
         authorId: opts.authorId ?? 'human',
         authorName: opts.name ?? 'Human',
         isBot: false,
@@ -269,7 +213,7 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
     },
 
     postAsBot(text, opts = {}) {
-      return post({
+      return transcript.post({
         authorId: opts.authorId ?? 'other-bot',
         authorName: opts.name ?? 'Other bot',
         isBot: true,
@@ -278,21 +222,15 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
       }).messageId;
     },
 
-    transcript: () => entries.map((e) => ({ ...e })),
-    checkpoint,
+    transcript: () => transcript.copies(),
+    checkpoint: createMemoryCheckpoint(transcript, botName, injectedFailure),
     closedDetails: () => [...closed],
-    pinnedIds: () => [...pinned],
-    unpin(messageId) {
-      pinned = messageId === undefined ? [] : pinned.filter((id) => id !== messageId);
-    },
-    deleteMessage(messageId) {
-      const i = entries.findIndex((e) => e.messageId === messageId);
-      if (i >= 0) entries.splice(i, 1);
-      pinned = pinned.filter((id) => id !== messageId);
-    },
+    pinnedIds: () => transcript.pinnedIds(),
+    unpin: (messageId) => transcript.unpin(messageId),
+    deleteMessage: (messageId) => transcript.remove(messageId),
     interact(input, who = {}) {
       return new Promise<InteractionReply>((resolve) => {
-        const id = who.id ?? `i-${newId()}`;
+        const id = who.id ?? `i-${transcript.newId()}`;
         let answered = false;
         const interaction = {
           ...input,
