@@ -1,14 +1,7 @@
 import type Database from 'better-sqlite3';
-import { LedgerError } from '../core/errors.ts';
-import { SecretMasker, type NamedSecret } from '../core/secret-masker.ts';
-import {
-  systemClock,
-  type AgentRecord,
-  type Clock,
-  type SwarmEvent,
-  type Task,
-  type TaskStatus,
-} from '../core/types.ts';
+import { SecretMasker } from '../core/secret-masker.ts';
+import type { AgentRecord, Clock, SwarmEvent, Task, TaskStatus } from '../core/types.ts';
+import type { UsageTotals } from '../core/usage.ts';
 import * as agents from './agent-ops.ts';
 import {
   queuedNeeds,
@@ -18,21 +11,23 @@ import {
   type WorkLeft,
 } from './agent-work.ts';
 import * as attempts from './attempt-ops.ts';
-import { auditLedger, type AuditOptions, type AuditReport, type EventRow } from './audit.ts';
-import { createAuditKey, type AuditKey } from './audit-key.ts';
+import { auditLedger, type AuditOptions, type AuditReport } from './audit.ts';
+import type { AuditKey } from './audit-key.ts';
+import { failForBudget } from './budget-ops.ts';
 import { completeAndClaim, type CompleteAndClaimResult } from './complete-and-claim.ts';
 import * as control from './control-ops.ts';
+import { lastEventSeq, listEvents } from './event-ops.ts';
 import { InboxStore } from './inbox-store.ts';
-import { LEDGER_DEFAULTS, LedgerCore, type LedgerOptions } from './ledger-core.ts';
-import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
+import { maskNewTask, maskOutcome, maskSchedule } from './input-masking.ts';
+import { getKv, isSwarmPaused, setKv } from './kv-ops.ts';
+import { LedgerCore, type LedgerOptions } from './ledger-core.ts';
+import { openDatabase } from './open-database.ts';
+import { resolveLedgerOptions, type OpenLedgerOptions } from './open-ledger-options.ts';
 import { OutboxStore } from './outbox-store.ts';
 import { pruneLedger, type PruneReport, type PruneRequest } from './prune-ops.ts';
 import * as firing from './schedule-fire-ops.ts';
 import * as schedules from './schedule-ops.ts';
 import * as tasks from './task-ops.ts';
-import { failForBudget } from './budget-ops.ts';
-import { UsageStore } from './usage-ops.ts';
-import type { UsageTotals } from '../core/usage.ts';
 import type {
   AttemptRef,
   ClaimingAgent,
@@ -41,21 +36,8 @@ import type {
   NewTask,
   WriteResult,
 } from './task-ops.ts';
-import { toTask, type TaskRow } from './task-row.ts';
-
-export interface OpenLedgerOptions extends OpenDatabaseOptions, Partial<LedgerOptions> {
-  clock?: Clock;
-  /**
-   * Secrets masked by value in every text the ledger stores (titles, bodies, results, errors,
-   * questions, progress, notes, answers, reasons, feedback). Token shapes are masked even without any.
-   */
-  secrets?: readonly NamedSecret[];
-  /**
-   * The audit key's secret (SWARM_AUDIT_KEY, read by the CLI): events this process writes are
-   * HMAC-chained, and `audit` verifies keyed events. Empty or undefined means no key.
-   */
-  auditKey?: string | undefined;
-}
+import * as queries from './task-query-ops.ts';
+import { UsageStore } from './usage-ops.ts';
 
 /**
  * The SQLite ledger: the single source of truth of a swarm. Every state change is one transaction
@@ -86,24 +68,10 @@ export class Ledger {
   }
 
   static open(path: string, options: OpenLedgerOptions = {}): Ledger {
-    const { clock, synchronous, busyTimeoutMs, readonly, secrets, auditKey, ...rest } = options;
-    // Checked before the file is opened, so a bad key never leaves a database handle behind.
-    const key = auditKey ? createAuditKey(auditKey) : undefined;
-    const tunables: LedgerOptions = { ...LEDGER_DEFAULTS };
-    for (const [k, v] of Object.entries(rest))
-      if (v !== undefined) (tunables as unknown as Record<string, unknown>)[k] = v;
-    const dbOptions: OpenDatabaseOptions = {};
-    if (synchronous !== undefined) dbOptions.synchronous = synchronous;
-    if (busyTimeoutMs !== undefined) dbOptions.busyTimeoutMs = busyTimeoutMs;
-    if (readonly !== undefined) dbOptions.readonly = readonly;
-    return new Ledger(
-      openDatabase(path, dbOptions),
-      path,
-      clock ?? systemClock,
-      tunables,
-      new SecretMasker(secrets ?? []),
-      key,
-    );
+    // Resolved (the audit key checked) before the file is opened: a bad key leaves no handle behind.
+    const o = resolveLedgerOptions(options);
+    const db = openDatabase(path, o.dbOptions);
+    return new Ledger(db, path, o.clock, o.tunables, new SecretMasker(o.secrets), o.key);
   }
 
   /** The text with known secrets and token shapes masked, for callers that store or post text themselves. */
@@ -138,37 +106,20 @@ export class Ledger {
   // Tasks -------------------------------------------------------------------------------------
 
   createTask(input: NewTask, actor: string): CreateResult {
-    // A key becomes the task id and shows everywhere; it cannot be masked, only refused.
-    if (input.key !== undefined && this.mask(input.key) !== input.key)
-      throw new LedgerError('bad_key', 'key refused: it contains a secret or looks like a token');
-    const masked: NewTask = { ...input, title: this.mask(input.title) };
-    if (input.body !== undefined) masked.body = this.mask(input.body);
-    return tasks.createTask(this.core, masked, actor);
+    return tasks.createTask(this.core, maskNewTask(this.masker, input), actor);
   }
   getTask(id: string): Task | undefined {
     return tasks.loadTask(this.core, id);
   }
   listTasks(filter: { status?: TaskStatus[]; limit?: number } = {}): Task[] {
-    const where = filter.status?.length ? `WHERE status IN (${filter.status.map(() => '?').join(',')})` : '';
-    const rows = this.core
-      .sql(`SELECT * FROM tasks ${where} ORDER BY seq LIMIT ?`)
-      .all(...(filter.status ?? []), filter.limit ?? 1_000_000) as TaskRow[];
-    return rows.map((r) => toTask(r, this.core.dependsOn(r.id)));
+    return queries.listTasks(this.core, filter);
   }
   /** Whether any task is in one of these states; a yes/no that stops at the first match. */
   hasTasksIn(statuses: TaskStatus[]): boolean {
-    if (!statuses.length) return false;
-    const marks = statuses.map(() => '?').join(',');
-    return (
-      this.core.sql(`SELECT 1 FROM tasks WHERE status IN (${marks}) LIMIT 1`).get(...statuses) !== undefined
-    );
+    return queries.hasTasksIn(this.core, statuses);
   }
   countByStatus(): Record<string, number> {
-    const rows = this.core.sql('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as {
-      status: string;
-      n: number;
-    }[];
-    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    return queries.countByStatus(this.core);
   }
 
   // Agents' writes (fenced by attempt) ---------------------------------------------------------
@@ -205,7 +156,7 @@ export class Ledger {
     artifacts: attempts.ArtifactRecord[] = [],
     notices: string[] = [],
   ): WriteResult {
-    const o = this.maskOutcome(result, artifacts, notices);
+    const o = maskOutcome(this.masker, result, artifacts, notices);
     return attempts.complete(this.core, ref, o.result, o.artifacts, o.notices);
   }
   /**
@@ -219,36 +170,19 @@ export class Ledger {
     artifacts: attempts.ArtifactRecord[] = [],
     notices: string[] = [],
   ): CompleteAndClaimResult {
-    const o = this.maskOutcome(result, artifacts, notices);
+    const o = maskOutcome(this.masker, result, artifacts, notices);
     return completeAndClaim(this.core, ref, o.result, o.artifacts, o.notices, next);
-  }
-  /** A result's text masked; an artifact whose name or path would hold a secret dropped, with a notice. */
-  private maskOutcome(
-    result: string,
-    artifacts: attempts.ArtifactRecord[],
-    notices: string[],
-  ): { result: string; artifacts: attempts.ArtifactRecord[]; notices: string[] } {
-    const kept = artifacts.filter((a) => this.mask(a.path) === a.path && this.mask(a.name) === a.name);
-    const dropped = artifacts.length - kept.length;
-    const said = notices.map((n) => this.mask(n));
-    if (dropped) said.push(`${dropped} artifact(s) not attached: the file name holds a secret`);
-    return { result: this.mask(result), artifacts: kept, notices: said };
   }
   release(ref: AttemptRef, reason: string): WriteResult {
     return attempts.release(this.core, ref, this.mask(reason));
   }
   /** Earliest time a queued task's retry backoff ends, so idle agents can wake for it. */
   nextRetryAt(): number | null {
-    const row = this.core
-      .sql(
-        "SELECT MIN(not_before) AS t FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before > ?",
-      )
-      .get(this.core.now()) as { t: number | null };
-    return row.t;
+    return queries.nextRetryAt(this.core);
   }
   /** Highest event number; changes with every committed state change, from any connection. */
   lastEventSeq(): number {
-    return (this.core.sql('SELECT MAX(seq) AS s FROM events').get() as { s: number | null }).s ?? 0;
+    return lastEventSeq(this.core);
   }
   fail(ref: AttemptRef, error: string): WriteResult {
     return attempts.fail(this.core, ref, this.mask(error));
@@ -294,9 +228,7 @@ export class Ledger {
     control.setPaused(this.core, false, actor, agentId);
   }
   isSwarmPaused(): boolean {
-    const row = this.core.sql("SELECT value FROM kv WHERE key = 'swarm_paused'").get() as
-      { value: string } | undefined;
-    return row?.value === '1';
+    return isSwarmPaused(this.core);
   }
 
   // Agents ------------------------------------------------------------------------------------
@@ -330,32 +262,20 @@ export class Ledger {
   }
   /** Tasks an agent currently holds (claimed or blocked). */
   heldBy(agentId: string): Task[] {
-    const rows = this.core
-      .sql("SELECT * FROM tasks WHERE owner = ? AND status IN ('claimed','blocked') ORDER BY seq")
-      .all(agentId) as TaskRow[];
-    return rows.map((r) => toTask(r, this.core.dependsOn(r.id)));
+    return queries.heldBy(this.core, agentId);
   }
 
   // Schedules (see src/schedules/) -------------------------------------------------------------
 
   /** Adds a chat- or CLI-made schedule; its task template's title and body are masked. */
   addSchedule(input: Parameters<typeof schedules.addSchedule>[1], actor: string): void {
-    const summary = { ...input.summary, title: this.mask(input.summary.title) };
-    schedules.addSchedule(
-      this.core,
-      { ...input, definition: this.maskDefinition(input.definition), summary },
-      actor,
-    );
+    schedules.addSchedule(this.core, maskSchedule(this.masker, input), actor);
   }
   /** Makes the config schedules in the ledger match the config (see `syncConfigSchedules`). */
   syncConfigSchedules(list: schedules.ConfigSchedule[]): schedules.ConfigSyncResult {
     return schedules.syncConfigSchedules(
       this.core,
-      list.map((s) => ({
-        ...s,
-        definition: this.maskDefinition(s.definition),
-        summary: { ...s.summary, title: this.mask(s.summary.title) },
-      })),
+      list.map((s) => maskSchedule(this.masker, s)),
     );
   }
   getSchedule(id: string): schedules.ScheduleRow | undefined {
@@ -392,46 +312,17 @@ export class Ledger {
     return firing.fireSchedule(this.core, id, decide);
   }
 
-  /** A stored definition with its task's title and body masked, like any task's. */
-  private maskDefinition(json: string): string {
-    const parsed = JSON.parse(json) as { task?: { title?: unknown; body?: unknown } };
-    const task = parsed.task;
-    if (task && typeof task.title === 'string') task.title = this.mask(task.title);
-    if (task && typeof task.body === 'string') task.body = this.mask(task.body);
-    return JSON.stringify(parsed);
-  }
-
   // Events, key-value, audit ------------------------------------------------------------------
 
   events(options: { taskId?: string; afterSeq?: number } = {}): SwarmEvent[] {
-    const rows = (
-      options.taskId
-        ? this.core
-            .sql('SELECT * FROM events WHERE task_id = ? AND seq > ? ORDER BY seq')
-            .all(options.taskId, options.afterSeq ?? 0)
-        : this.core.sql('SELECT * FROM events WHERE seq > ? ORDER BY seq').all(options.afterSeq ?? 0)
-    ) as EventRow[];
-    return rows.map((r) => ({
-      seq: r.seq,
-      at: r.at,
-      type: r.type,
-      taskId: r.task_id,
-      agentId: r.agent_id,
-      actor: r.actor,
-      data: JSON.parse(r.data) as Record<string, unknown>,
-      prevHash: r.prev_hash,
-      hash: r.hash,
-    }));
+    return listEvents(this.core, options);
   }
 
   getKv(key: string): string | undefined {
-    return (this.core.sql('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)
-      ?.value;
+    return getKv(this.core, key);
   }
   setKv(key: string, value: string): void {
-    this.core
-      .sql('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
-      .run(key, value);
+    setKv(this.core, key, value);
   }
 
   /** Verifies the chain (with the audit key when this ledger was opened with one), the task rows and the mirror. */
@@ -451,6 +342,7 @@ export class Ledger {
 }
 
 export type {
+  OpenLedgerOptions,
   AttemptRef,
   ClaimingAgent,
   ClaimResult,
