@@ -63,11 +63,13 @@ describe('migration 6 (fewer pages per state change)', () => {
         expect.objectContaining({ attempt: 2, outcome: 'running', instance: 'i-2', ended_at: null }),
       ]);
       // Lookups by message id use the (now partial) index and still find sent rows.
-      expect(ledger.outbox.postedBySwarm('msg-7')).toBe(true);
-      expect(ledger.outbox.taskOfMessage('msg-7')).toBe('T-1');
+      expect(ledger.outbox.postedBySwarm('main', 'msg-7')).toBe(true);
+      expect(ledger.outbox.taskOfMessage('main', 'msg-7')).toBe('T-1');
       const plan = ledger.db
-        .prepare('EXPLAIN QUERY PLAN SELECT task_id FROM outbox WHERE platform_message_id = ? LIMIT 1')
-        .all('msg-7') as { detail: string }[];
+        .prepare(
+          'EXPLAIN QUERY PLAN SELECT task_id FROM outbox WHERE platform_message_id = ? AND channel = ? LIMIT 1',
+        )
+        .all('msg-7', 'main') as { detail: string }[];
       expect(plan.map((p) => p.detail).join()).toMatch(/USING (COVERING )?INDEX outbox_message/);
       // The running attempt completes through the rebuilt table, fenced as before.
       expect(ledger.complete({ taskId: 'T-1', attempt: 1, agentId: 'a1' }, 'late').ok).toBe(false);
