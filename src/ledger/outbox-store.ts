@@ -212,7 +212,7 @@ export class OutboxStore {
         'SELECT task_id FROM outbox WHERE platform_message_id = ? AND channel = ? AND task_id IS NOT NULL LIMIT 1',
       )
       .get(messageId, channel) as { task_id: string } | undefined;
-    return row?.task_id ?? this.taskOfThread(channel, messageId);
+    return row?.task_id ?? this.taskOfAnchor(channel, messageId);
   }
 
   /**
@@ -222,13 +222,27 @@ export class OutboxStore {
    * task's.
    */
   taskOfThread(channel: string, threadId: string): string | undefined {
-    const main = this.core
-      .sql('SELECT task_id FROM task_messages WHERE channel = ? AND message_id = ? LIMIT 1')
-      .get(channel, threadId) as { task_id: string } | undefined;
-    if (main) return main.task_id;
-    const holders = this.core
-      .sql('SELECT task_id FROM task_messages WHERE channel = ? AND thread_id = ? LIMIT 2')
-      .all(channel, threadId) as { task_id: string }[];
-    return holders.length === 1 ? holders[0]!.task_id : undefined;
+    // The main message's own outbox row first: found on the message-id index, no scan.
+    const row = this.core
+      .sql(
+        "SELECT task_id FROM outbox WHERE platform_message_id = ? AND channel = ? AND kind = 'status' LIMIT 1",
+      )
+      .get(threadId, channel) as { task_id: string | null } | undefined;
+    return row?.task_id ?? this.taskOfAnchor(channel, threadId);
+  }
+
+  /**
+   * The task a main message or a one-task thread belongs to, from the task messages: one scan (no
+   * index on these columns), the main message ahead of any thread.
+   */
+  private taskOfAnchor(channel: string, id: string): string | undefined {
+    const rows = this.core
+      .sql(
+        `SELECT task_id, message_id = ? AS main FROM task_messages
+         WHERE channel = ? AND (message_id = ? OR thread_id = ?) ORDER BY main DESC LIMIT 2`,
+      )
+      .all(id, channel, id, id) as { task_id: string; main: number }[];
+    const [first] = rows;
+    return first && (first.main === 1 || rows.length === 1) ? first.task_id : undefined;
   }
 }

@@ -95,11 +95,14 @@ describe('message-id lookups scoped by channel', () => {
       texts.push(text);
       return sql(text);
     });
-    ledger.outbox.taskOfMessage('b', '42');
-    ledger.outbox.postedBySwarm('b', '42');
+    expect(ledger.outbox.taskOfMessage('b', '42')).toBe('T-2');
+    expect(ledger.outbox.postedBySwarm('b', '42')).toBe(true);
+    expect(ledger.outbox.taskOfThread('b', '42')).toBe('T-2');
     spy.mockRestore();
+    // Each found its answer in the outbox, on the index: no scan of the task messages.
+    expect(texts.filter((t) => /FROM task_messages\b/.test(t))).toEqual([]);
     const onOutbox = texts.filter((t) => /FROM outbox\b/.test(t));
-    expect(onOutbox).toHaveLength(2);
+    expect(onOutbox).toHaveLength(3);
     for (const text of onOutbox) {
       const params = (text.match(/\?/g) ?? []).map((_, i) => (i === 0 ? '42' : 'b'));
       const plan = ledger.db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as { detail: string }[];
