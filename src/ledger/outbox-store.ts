@@ -232,16 +232,19 @@ export class OutboxStore {
   }
 
   /**
-   * The task a main message or a one-task thread belongs to, from the task messages: one scan (no
-   * index on these columns), the main message ahead of any thread.
+   * The task a main message or a one-task thread belongs to, from the task messages (on their
+   * message and thread indexes), the main message ahead of any thread.
    */
   private taskOfAnchor(channel: string, id: string): string | undefined {
     const rows = this.core
       .sql(
-        `SELECT task_id, message_id = ? AS main FROM task_messages
-         WHERE channel = ? AND (message_id = ? OR thread_id = ?) ORDER BY main DESC LIMIT 2`,
+        // Two lookups, one per index (an OR here would scan the channel's rows).
+        `SELECT task_id, 1 AS main FROM task_messages WHERE channel = ? AND message_id = ?
+         UNION ALL
+         SELECT task_id, 0 AS main FROM task_messages WHERE channel = ? AND thread_id = ?
+         ORDER BY main DESC LIMIT 2`,
       )
-      .all(id, channel, id, id) as { task_id: string; main: number }[];
+      .all(channel, id, channel, id) as { task_id: string; main: number }[];
     const [first] = rows;
     return first && (first.main === 1 || rows.length === 1) ? first.task_id : undefined;
   }

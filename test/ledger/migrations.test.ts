@@ -30,7 +30,7 @@ const SEED_V5 = `
            ('main', 'detail', NULL, 'T-1', 5, '{"text":"x"}', 'pending', NULL, 1);
 `;
 
-describe('migration 6 (fewer pages per state change)', () => {
+describe('migrations 6 and 7 on a version-5 ledger', () => {
   it('upgrades a version-5 ledger in place: attempts, message lookups and writes still work', () => {
     const path = oldLedger(5, SEED_V5);
     const ledger = Ledger.open(path);
@@ -45,6 +45,15 @@ describe('migration 6 (fewer pages per state change)', () => {
       expect(sqlOf.attempts).toMatch(/WITHOUT ROWID/);
       expect(sqlOf.outbox_message).toMatch(/WHERE platform_message_id IS NOT NULL/);
       expect(sqlOf.outbox_event).toBeUndefined();
+      // Migration 7: the task messages' lookup indexes.
+      const indexes = ledger.db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'task_messages' ORDER BY name",
+        )
+        .all() as { name: string }[];
+      expect(indexes.map((r) => r.name)).toEqual(
+        expect.arrayContaining(['task_messages_message', 'task_messages_thread']),
+      );
 
       // Every attempt, every column, kept.
       expect(ledger.db.prepare('SELECT * FROM attempts ORDER BY attempt').all()).toEqual([

@@ -109,4 +109,24 @@ describe('message-id lookups scoped by channel', () => {
       expect(plan.map((p) => p.detail).join(' | ')).toMatch(/USING (COVERING )?INDEX outbox_message\b/);
     }
   });
+  it('finds a main message or a thread in the task messages on their indexes, not by a scan', () => {
+    const ledger = collidingLedger();
+    const texts: string[] = [];
+    const sql = ledger.core.sql.bind(ledger.core);
+    const spy = vi.spyOn(ledger.core, 'sql').mockImplementation((text: string) => {
+      texts.push(text);
+      return sql(text);
+    });
+    // An id with no outbox row: the lookup falls back to the task messages.
+    ledger.outbox.taskOfThread('b', 'no-such-id');
+    spy.mockRestore();
+    const fallback = texts.filter((t) => /FROM task_messages\b/.test(t));
+    expect(fallback).toHaveLength(1);
+    const plan = (
+      ledger.db.prepare(`EXPLAIN QUERY PLAN ${fallback[0]!}`).all('b', 'x', 'b', 'x') as { detail: string }[]
+    ).map((p) => p.detail);
+    expect(plan.join(' | ')).toMatch(/INDEX task_messages_message \(channel=\? AND message_id=\?\)/);
+    expect(plan.join(' | ')).toMatch(/INDEX task_messages_thread \(channel=\? AND thread_id=\?\)/);
+    expect(plan.join(' | ')).not.toMatch(/SCAN task_messages/);
+  });
 });
