@@ -35,9 +35,10 @@ async function waitFor(what: string, timeoutMs: number, test: () => boolean): Pr
 /**
  * End to end, compiled code: `chat-swarm up` on the console channel and `agents` separate
  * `chat-swarm agent` processes (a shell worker, `echo ok`, capacity 1 each) on one ledger at the
- * default durability (synchronous=FULL). The tasks are typed into the orchestrator's console as
- * `/task` commands while the swarm is paused; `chat-swarm resume` starts the clock, the last result
- * stops it. Reports tasks a second and the orchestrator's CPU time over that window.
+ * default durability (synchronous=FULL). The tasks are created through the CLI, by one
+ * `chat-swarm task import` of a JSON Lines file, while the swarm is paused; `chat-swarm resume`
+ * starts the clock, the last result stops it. Reports tasks a second and the orchestrator's CPU time
+ * over that window.
  */
 export async function runSwarmBench(tasks: number, agents: number): Promise<void> {
   buildFirst();
@@ -61,25 +62,44 @@ export async function runSwarmBench(tasks: number, agents: number): Promise<void
   ledger.pause('bench');
   const count = (sql: string): number => (ledger.db.prepare(sql).get() as { n: number }).n;
   const children: ChildProcess[] = [];
-  const start = (args: string[], stdin: 'pipe' | 'ignore'): ChildProcess => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: [stdin, 'ignore', 'inherit'] });
+  const start = (args: string[]): ChildProcess => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     children.push(child);
     return child;
   };
   try {
-    const up = start(['up', '--config', upConfig], 'pipe');
-    const agentProcs = ids.map((id) => start(['agent', id, '--config', agentsConfig], 'ignore'));
+    const up = start(['up', '--config', upConfig]);
+    const agentProcs = ids.map((id) => start(['agent', id, '--config', agentsConfig]));
     await waitFor(
       `${agents} agents registering`,
       120_000,
       () =>
         agents === count("SELECT COUNT(*) AS n FROM agents WHERE id LIKE 'swarm-%' AND instance IS NOT NULL"),
     );
-    for (let i = 1; i <= tasks; i++) up.stdin!.write(`/task tiny ${i}\n`);
+    const tasksFile = join(dir, 'tasks.jsonl');
+    writeFileSync(
+      tasksFile,
+      Array.from({ length: tasks }, (_, i) => `${JSON.stringify({ title: `tiny ${i + 1}` })}\n`).join(''),
+    );
+    const importStart = performance.now();
+    const imported = spawnSync(process.execPath, [BIN, 'task', 'import', tasksFile, '--config', upConfig], {
+      cwd: dir,
+    });
+    const importMs = performance.now() - importStart;
+    if (imported.status !== 0) throw new Error(`chat-swarm task import failed: ${String(imported.stderr)}`);
+    if (tasks !== count('SELECT COUNT(*) AS n FROM tasks'))
+      throw new Error(
+        `swarm bench: task import left ${count('SELECT COUNT(*) AS n FROM tasks')} tasks, not ${tasks}`,
+      );
+    // The orchestrator posts each new task to the console; let it finish before the clock starts, so
+    // the window holds the work (as when the tasks were typed into up, which posted each as it went).
     await waitFor(
-      `${tasks} tasks created through the console`,
+      `the ${tasks} new tasks posted to the console`,
       120_000,
-      () => tasks === count('SELECT COUNT(*) AS n FROM tasks'),
+      () => count("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'") === 0,
     );
     const upBefore = cpuMs(up.pid);
     const agentsBefore = agentProcs.reduce((n, c) => n + cpuMs(c.pid), 0);
@@ -100,10 +120,11 @@ export async function runSwarmBench(tasks: number, agents: number): Promise<void
     const seconds = (window.t1 - window.t0) / 1000;
     const attempts = count('SELECT COUNT(*) AS n FROM attempts');
     report(
-      `swarm end to end: ${agents} agent processes (shell worker, capacity 1) and up on the console, ${tasks} tiny tasks, synchronous=FULL`,
+      `swarm end to end: ${agents} agent processes (shell worker, capacity 1) and up on the console, ${tasks} tiny tasks from one task import, synchronous=FULL`,
       `${(tasks / seconds).toFixed(0)} tasks/s (${seconds.toFixed(1)} s from resume to the last result, ${attempts} attempts); ` +
         `orchestrator CPU ${(upMs / 1000).toFixed(1)} s = ${((upMs / (seconds * 1000)) * 100).toFixed(0)}% of one core, ` +
-        `${((upMs / (upMs + agentsMs)) * 100).toFixed(0)}% of the swarm's CPU (agents and their workers ${(agentsMs / 1000).toFixed(1)} s)`,
+        `${((upMs / (upMs + agentsMs)) * 100).toFixed(0)}% of the swarm's CPU (agents and their workers ${(agentsMs / 1000).toFixed(1)} s); ` +
+        `the task import took ${(importMs / 1000).toFixed(2)} s`,
       `npm run bench -- swarm --tasks ${tasks} --agents ${agents}`,
     );
   } finally {

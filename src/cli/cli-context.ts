@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../core/logger.ts';
 import { SecretMasker, type NamedSecret } from '../core/secret-masker.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { notWritable, openCliLedger, type LedgerUse } from './cli-ledger.ts';
+import { readAtMost } from './read-at-most.ts';
 import { configuredSecrets } from './swarm.ts';
 
 /** Options every command takes. */
@@ -37,17 +38,18 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Folder relative paths on the command line start from (default: the process's). */
   cwd?: string;
-  /** All of standard input, for `-` in place of a text (default: the process's stdin). */
-  readStdin?: () => Promise<string>;
+  /**
+   * All of standard input, for `-` in place of a text (default: the process's stdin); given
+   * `maxBytes`, reading may stop once past it (the text returned is then longer than that).
+   */
+  readStdin?: (maxBytes?: number) => Promise<string>;
   /** `--which-db` was given: say on stderr which ledger the command uses. */
   whichDb?: boolean;
 }
 
-/** Reads the whole of this process's standard input. */
-async function readProcessStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** Reads the whole of this process's standard input, or stops once past `maxBytes`. */
+async function readProcessStdin(maxBytes = Infinity): Promise<string> {
+  return (await readAtMost(process.stdin, maxBytes)).toString('utf8');
 }
 
 export const processIo: CliIo = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { validate } from '../commands/command-args.ts';
+import { validate, type Parsed } from '../commands/command-args.ts';
 import {
   budgetField,
   dependsOnField,
@@ -83,8 +83,21 @@ export function toTaskCommand(input: TaskAddInput): TaskCommand {
       'a title is one line; put the details in --body TEXT, --body-file FILE or --body - (standard input)',
     );
   }
+  const command = checkTaskFields(input, (field) => `--${field}`);
+  if (!command.ok) throw usageError(command.problem);
+  return command.value;
+}
+
+/**
+ * The task command from `task add`'s fields by the chat's rules (the title's words are joined, not
+ * checked for line breaks), or what is wrong; `spell` names a field in messages (`--key`, `"key"`).
+ */
+export function checkTaskFields(
+  input: TaskAddInput,
+  spell: (field: 'key' | 'after') => string,
+): Parsed<TaskCommand> {
   const fields = validate(TaskFieldsSchema, {
-    title,
+    title: input.titleWords.join(' '),
     skills: input.skills,
     priority: input.priority,
     after: input.after,
@@ -93,11 +106,14 @@ export function toTaskCommand(input: TaskAddInput): TaskCommand {
     timeout: input.timeout,
     budget: input.budget,
   });
-  if (!fields.ok) throw usageError(fields.problem);
+  if (!fields.ok) return fields;
   const f = fields.value;
   const dependsOn = f.after ?? [];
   if (f.key !== undefined && dependsOn.includes(f.key))
-    throw usageError(`a task cannot wait for itself: --key ${f.key} is also in --after`);
+    return {
+      ok: false,
+      problem: `a task cannot wait for itself: ${spell('key')} ${f.key} is also in ${spell('after')}`,
+    };
   const command: TaskCommand = {
     name: 'task',
     title: f.title,
@@ -111,7 +127,7 @@ export function toTaskCommand(input: TaskAddInput): TaskCommand {
   if (f.key !== undefined) command.key = f.key;
   if (f.timeout !== undefined) command.timeoutMs = f.timeout;
   if (f.budget !== undefined) command.budget = f.budget;
-  return command;
+  return { ok: true, value: command };
 }
 
 /**

@@ -4,6 +4,7 @@ import { cliContext, EXIT, withLedger, withLedgerAsync, type CliIo } from './cli
 import { CliError } from './cli-error.ts';
 import { runTaskAdd, TASK_ADD_USAGE, durationFlag } from './cmd-task-add.ts';
 import { runTaskArtifacts, TASK_ARTIFACTS_USAGE } from './cmd-task-artifacts.ts';
+import { runTaskImport, TASK_IMPORT_USAGE } from './cmd-task-import.ts';
 import { cliActor, CONTROL_USAGE, runControl, type ControlName } from './cmd-task-control.ts';
 import { parseCliArgs } from './parse-cli-args.ts';
 import { taskRef } from './task-ref.ts';
@@ -14,6 +15,7 @@ export const TASK_WAIT_USAGE = 'chat-swarm task wait <task...> [--timeout D] [--
 
 export const TASK_USAGE = `usage:
   ${TASK_ADD_USAGE}
+  ${TASK_IMPORT_USAGE}
   ${TASK_WAIT_USAGE}
   chat-swarm task list [--status queued,claimed,...] [--json]
   chat-swarm task show <task> [--json]
@@ -26,6 +28,8 @@ export const TASK_USAGE = `usage:
   ${CONTROL_USAGE.priority}
   chat-swarm task cancel <task> [--reason TEXT]
   chat-swarm task retry <task>
+import reads one task a line as JSON ({"title": "…", "skills": "a,b", "key": "K-1", …}; the fields
+are add's options), checks every line first and creates all of them or none (see README)
 all take --db PATH and --config FILE; text given as several words is joined with spaces, - reads it
 from standard input; a title or text starting with - goes after --
 exit codes: 0 done or applied, 1 the ledger refused (unknown task, wrong state) or a task failed,
@@ -46,6 +50,8 @@ export async function runTask(argv: string[], io: CliIo): Promise<number> {
   switch (sub) {
     case 'add':
       return runTaskAdd(rest, io);
+    case 'import':
+      return runTaskImport(rest, io);
     case 'wait':
       return runTaskWait(rest, io);
     case 'artifacts':

@@ -19,6 +19,7 @@ usage: chat-swarm <command> [options]      (chat-swarm <command> --help for its 
   agent <id>              run one agent in this process on the same ledger
   agent <id> --remote     run an agent on another host, through the channel (no ledger)
   task add <title>        enqueue work (--key K makes retries safe, --wait blocks until it ends)
+  task import <file | ->  enqueue many tasks from JSON lines, all or none (keys make it re-runnable)
   task wait <task...>     block until tasks are done, failed or cancelled (or need a person)
   task list | show        inspect tasks
   task artifacts <task>   list the files a task's result attached, or copy one out

@@ -79,7 +79,7 @@ export function handleIncoming(
   options: HandleOptions = {},
 ): MessageOutcome {
   if (msg.author.isBot) return 'ignored';
-  if (!options.final && mayAnswerUnpostedQuestion(ledger, msg)) return 'deferred';
+  if (!options.final && mayAnswerUnpostedQuestion(ledger, channel, msg)) return 'deferred';
   return ledger.transaction(() => {
     const key = { platform: msg.platform, chatId: msg.channelId, messageId: msg.messageId };
     const fresh = ledger.inbox.record({ ...key, channel, authorId: msg.author.id });
@@ -129,12 +129,12 @@ function isForAnotherBot(addressedTo: string | undefined, msg: IncomingMessage):
  * poster has recorded its id (the platform answered, the record is a moment behind). Such a reply is
  * worth a second look rather than being dropped.
  */
-function mayAnswerUnpostedQuestion(ledger: Ledger, msg: IncomingMessage): boolean {
+function mayAnswerUnpostedQuestion(ledger: Ledger, channel: string, msg: IncomingMessage): boolean {
   if (!msg.replyToMessageId || parseCommand(msg.text).kind !== 'none') return false;
-  if (ledger.outbox.taskOfMessage(msg.replyToMessageId) !== undefined) return false;
-  if (ledger.outbox.postedBySwarm(msg.replyToMessageId)) return false; // a digest or a reply: known, no question
+  if (ledger.outbox.taskOfMessage(channel, msg.replyToMessageId) !== undefined) return false;
+  if (ledger.outbox.postedBySwarm(channel, msg.replyToMessageId)) return false; // a digest or a reply: known, no question
   if (ledger.inbox.has(msg.platform, msg.channelId, msg.replyToMessageId)) return false; // a reply to a person
-  return ledger.hasTasksIn(['blocked']) || ledger.outbox.hasUnpostedPrompt();
+  return ledger.hasTasksIn(['blocked']) || ledger.outbox.hasUnpostedPrompt(channel);
 }
 
 function decide(
@@ -147,7 +147,7 @@ function decide(
   const parsed = parseCommand(msg.text);
   if (parsed.kind !== 'none' && isForAnotherBot(parsed.addressedTo, msg)) return 'ignored';
 
-  const threadTask = msg.threadId ? ledger.outbox.taskOfMessage(msg.threadId) : undefined;
+  const threadTask = msg.threadId ? ledger.outbox.taskOfThread(channel, msg.threadId) : undefined;
   // Admins are never limited; anyone else's replies count against their window.
   const limited = limiter !== undefined && !isAdmin(policy, msg.author);
   const reply = (text: string): void => {
@@ -167,8 +167,8 @@ function decide(
   };
 
   if (parsed.kind === 'none') {
-    const answered = tryAnswerByReply(ledger, policy, msg, reply);
-    return answered ?? explainStrayReply(ledger, msg, reply) ?? 'ignored';
+    const answered = tryAnswerByReply(ledger, channel, policy, msg, reply);
+    return answered ?? explainStrayReply(ledger, channel, msg, reply) ?? 'ignored';
   }
   if (parsed.kind === 'error') {
     reply(`⚠️ ${parsed.message}\n${parsed.usage}`);
@@ -197,12 +197,13 @@ function decide(
 /** A plain reply to the swarm's question message answers it (admins only, like /answer). */
 function tryAnswerByReply(
   ledger: Ledger,
+  channel: string,
   policy: AdminPolicy,
   msg: IncomingMessage,
   reply: (text: string) => void,
 ): MessageOutcome | undefined {
   if (!msg.replyToMessageId) return undefined;
-  const taskId = ledger.outbox.taskOfMessage(msg.replyToMessageId);
+  const taskId = ledger.outbox.taskOfMessage(channel, msg.replyToMessageId);
   if (!taskId) return undefined;
   const task = ledger.getTask(taskId);
   if (!task || task.status !== 'blocked') return undefined;
@@ -223,12 +224,13 @@ function tryAnswerByReply(
  */
 function explainStrayReply(
   ledger: Ledger,
+  channel: string,
   msg: IncomingMessage,
   reply: (text: string) => void,
 ): MessageOutcome | undefined {
   if (!msg.replyToMessageId || msg.text.trim() === '') return undefined;
-  if (!ledger.outbox.postedBySwarm(msg.replyToMessageId)) return undefined;
-  const taskId = ledger.outbox.taskOfMessage(msg.replyToMessageId);
+  if (!ledger.outbox.postedBySwarm(channel, msg.replyToMessageId)) return undefined;
+  const taskId = ledger.outbox.taskOfMessage(channel, msg.replyToMessageId);
   const task = taskId ? ledger.getTask(taskId) : undefined;
   const why = task
     ? `${task.id} is not waiting for an answer (it is ${task.status}), so this reply was not recorded.`

@@ -11,11 +11,16 @@ import { COMMAND_LIMITS } from './command-types.ts';
 import { decideActionText } from './interaction-handler.ts';
 import type { ReplyLimiter } from './reply-limiter.ts';
 
-/** The button data a prompt message was posted for, when `messageId` is one of the swarm's prompts. */
-export function promptOf(ledger: Ledger, messageId: string): string | undefined {
+/**
+ * The button data a prompt message was posted for, when `messageId` is one of the swarm's prompts in
+ * `channel` (message ids repeat across channels: Telegram numbers them per chat).
+ */
+export function promptOf(ledger: Ledger, channel: string, messageId: string): string | undefined {
   const row = ledger.core
-    .sql("SELECT payload FROM outbox WHERE platform_message_id = ? AND kind = 'reply' LIMIT 1")
-    .get(messageId) as { payload: string } | undefined;
+    .sql(
+      "SELECT payload FROM outbox WHERE platform_message_id = ? AND channel = ? AND kind = 'reply' LIMIT 1",
+    )
+    .get(messageId, channel) as { payload: string } | undefined;
   if (!row) return undefined;
   try {
     return outboxPayloadSchema.parse(JSON.parse(row.payload)).prompt;
@@ -37,8 +42,9 @@ export function handlePromptReply(
   msg: IncomingMessage,
   limiter?: ReplyLimiter,
 ): MessageOutcome | undefined {
-  if (msg.author.isBot || !msg.replyToMessageId || msg.text.trim() === '') return undefined;
-  const data = promptOf(ledger, msg.replyToMessageId);
+  const promptId = msg.replyToMessageId;
+  if (msg.author.isBot || !promptId || msg.text.trim() === '') return undefined;
+  const data = promptOf(ledger, channel, promptId);
   if (data === undefined) return undefined;
   return ledger.transaction(() => {
     const key = { platform: msg.platform, chatId: msg.channelId, messageId: msg.messageId };
@@ -54,7 +60,7 @@ export function handlePromptReply(
         'reply',
         OUTBOX_PRIORITY.urgent,
         { text: ledger.mask(result.reply.text), replyToMessageId: msg.messageId },
-        { taskId: ledger.outbox.taskOfMessage(msg.replyToMessageId!) ?? null },
+        { taskId: ledger.outbox.taskOfMessage(channel, promptId) ?? null },
       );
     }
     ledger.inbox.setOutcome(

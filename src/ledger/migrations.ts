@@ -243,6 +243,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_message ON outbox (platform_message_id) WHERE platform_message_id IS NOT NULL;
   DROP INDEX outbox_event;
   `,
+  // 7: a reply or a message in a thread is matched to its task by the task's main message or thread
+  // in that channel, without scanning every task's messages (a Telegram forum topic sends its id with
+  // every message). Written once per task message, never in an agent's state change.
+  `
+  CREATE INDEX task_messages_message ON task_messages (channel, message_id);
+  CREATE INDEX task_messages_thread ON task_messages (channel, thread_id) WHERE thread_id IS NOT NULL;
+  `,
 ];
 
 /** Applies every migration newer than the file's `user_version`, each in its own transaction. */

@@ -174,36 +174,78 @@ export class OutboxStore {
       .run(closed ? 1 : 0, taskId, channel);
   }
 
-  /** True when the swarm posted this platform message (digests and replies to people included). */
-  postedBySwarm(messageId: string): boolean {
+  /**
+   * True when the swarm posted this platform message in `channel` (digests and replies to people
+   * included). Scoped by channel: Telegram numbers messages per chat, so the same id names a
+   * different message in every other channel the swarm mirrors to.
+   */
+  postedBySwarm(channel: string, messageId: string): boolean {
     return (
-      this.core.sql('SELECT 1 FROM outbox WHERE platform_message_id = ? LIMIT 1').get(messageId) !== undefined
+      this.core
+        .sql('SELECT 1 FROM outbox WHERE platform_message_id = ? AND channel = ? LIMIT 1')
+        .get(messageId, channel) !== undefined
     );
   }
 
   /**
-   * Whether a prompt for text (a button's reply prompt) is still waiting to be posted: a reply to
-   * it can reach us before its message id is recorded, and must wait rather than be taken as chat.
+   * Whether a prompt for text (a button's reply prompt) is still waiting to be posted in `channel`:
+   * a reply to it can reach us before its message id is recorded, and must wait rather than be taken
+   * as chat.
    */
-  hasUnpostedPrompt(): boolean {
+  hasUnpostedPrompt(channel: string): boolean {
     return (
       this.core
         .sql(
-          `SELECT 1 FROM outbox WHERE status = 'pending' AND kind = 'reply' AND payload LIKE '%"prompt":%' LIMIT 1`,
+          `SELECT 1 FROM outbox WHERE channel = ? AND status = 'pending' AND kind = 'reply' AND payload LIKE '%"prompt":%' LIMIT 1`,
         )
-        .get() !== undefined
+        .get(channel) !== undefined
     );
   }
 
-  /** Which task a platform message the swarm posted belongs to (for replies that answer questions). */
-  taskOfMessage(messageId: string): string | undefined {
-    const row =
-      (this.core
-        .sql('SELECT task_id FROM outbox WHERE platform_message_id = ? AND task_id IS NOT NULL LIMIT 1')
-        .get(messageId) as { task_id: string } | undefined) ??
-      (this.core
-        .sql('SELECT task_id FROM task_messages WHERE message_id = ? OR thread_id = ? LIMIT 1')
-        .get(messageId, messageId) as { task_id: string } | undefined);
-    return row?.task_id;
+  /**
+   * Which task a platform message the swarm posted in `channel` belongs to (for replies that answer
+   * questions). A message with the same id in another channel is another message.
+   */
+  taskOfMessage(channel: string, messageId: string): string | undefined {
+    const row = this.core
+      .sql(
+        'SELECT task_id FROM outbox WHERE platform_message_id = ? AND channel = ? AND task_id IS NOT NULL LIMIT 1',
+      )
+      .get(messageId, channel) as { task_id: string } | undefined;
+    return row?.task_id ?? this.taskOfAnchor(channel, messageId);
+  }
+
+  /**
+   * The task whose details area a thread in `channel` is: the task whose main message has that id
+   * (a Discord thread's id is its starter message's), or the one task whose details went into it. A
+   * thread that holds several tasks' details (the one Telegram forum topic a swarm posts into) is no
+   * task's.
+   */
+  taskOfThread(channel: string, threadId: string): string | undefined {
+    // The main message's own outbox row first: found on the message-id index, no scan.
+    const row = this.core
+      .sql(
+        "SELECT task_id FROM outbox WHERE platform_message_id = ? AND channel = ? AND kind = 'status' LIMIT 1",
+      )
+      .get(threadId, channel) as { task_id: string | null } | undefined;
+    return row?.task_id ?? this.taskOfAnchor(channel, threadId);
+  }
+
+  /**
+   * The task a main message or a one-task thread belongs to, from the task messages (on their
+   * message and thread indexes), the main message ahead of any thread.
+   */
+  private taskOfAnchor(channel: string, id: string): string | undefined {
+    const rows = this.core
+      .sql(
+        // Two lookups, one per index (an OR here would scan the channel's rows).
+        `SELECT task_id, 1 AS main FROM task_messages WHERE channel = ? AND message_id = ?
+         UNION ALL
+         SELECT task_id, 0 AS main FROM task_messages WHERE channel = ? AND thread_id = ?
+         ORDER BY main DESC LIMIT 2`,
+      )
+      .all(channel, id, channel, id) as { task_id: string; main: number }[];
+    const [first] = rows;
+    return first && (first.main === 1 || rows.length === 1) ? first.task_id : undefined;
   }
 }

@@ -30,7 +30,7 @@ const SEED_V5 = `
            ('main', 'detail', NULL, 'T-1', 5, '{"text":"x"}', 'pending', NULL, 1);
 `;
 
-describe('migration 6 (fewer pages per state change)', () => {
+describe('migrations 6 and 7 on a version-5 ledger', () => {
   it('upgrades a version-5 ledger in place: attempts, message lookups and writes still work', () => {
     const path = oldLedger(5, SEED_V5);
     const ledger = Ledger.open(path);
@@ -45,6 +45,15 @@ describe('migration 6 (fewer pages per state change)', () => {
       expect(sqlOf.attempts).toMatch(/WITHOUT ROWID/);
       expect(sqlOf.outbox_message).toMatch(/WHERE platform_message_id IS NOT NULL/);
       expect(sqlOf.outbox_event).toBeUndefined();
+      // Migration 7: the task messages' lookup indexes.
+      const indexes = ledger.db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'task_messages' ORDER BY name",
+        )
+        .all() as { name: string }[];
+      expect(indexes.map((r) => r.name)).toEqual(
+        expect.arrayContaining(['task_messages_message', 'task_messages_thread']),
+      );
 
       // Every attempt, every column, kept.
       expect(ledger.db.prepare('SELECT * FROM attempts ORDER BY attempt').all()).toEqual([
@@ -63,11 +72,13 @@ describe('migration 6 (fewer pages per state change)', () => {
         expect.objectContaining({ attempt: 2, outcome: 'running', instance: 'i-2', ended_at: null }),
       ]);
       // Lookups by message id use the (now partial) index and still find sent rows.
-      expect(ledger.outbox.postedBySwarm('msg-7')).toBe(true);
-      expect(ledger.outbox.taskOfMessage('msg-7')).toBe('T-1');
+      expect(ledger.outbox.postedBySwarm('main', 'msg-7')).toBe(true);
+      expect(ledger.outbox.taskOfMessage('main', 'msg-7')).toBe('T-1');
       const plan = ledger.db
-        .prepare('EXPLAIN QUERY PLAN SELECT task_id FROM outbox WHERE platform_message_id = ? LIMIT 1')
-        .all('msg-7') as { detail: string }[];
+        .prepare(
+          'EXPLAIN QUERY PLAN SELECT task_id FROM outbox WHERE platform_message_id = ? AND channel = ? LIMIT 1',
+        )
+        .all('msg-7', 'main') as { detail: string }[];
       expect(plan.map((p) => p.detail).join()).toMatch(/USING (COVERING )?INDEX outbox_message/);
       // The running attempt completes through the rebuilt table, fenced as before.
       expect(ledger.complete({ taskId: 'T-1', attempt: 1, agentId: 'a1' }, 'late').ok).toBe(false);
