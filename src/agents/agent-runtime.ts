@@ -53,6 +53,7 @@ export class AgentRuntime {
   private closed = false;
   private refill = false;
   private lastSweepAt = 0;
+  private lastBeatAt = 0;
   /** Random id of this runtime, recorded on the agent row and on each claim it makes. */
   readonly instance: string;
   private readonly mayClaim: () => boolean;
@@ -153,7 +154,15 @@ export class AgentRuntime {
   }
 
   /** The agent's own heartbeat; a failed write (busy, disk full) is logged and tried on the next tick. */
+  /**
+   * Says the agent is alive once per heartbeat interval (a third of the lease), not on every tick:
+   * each beat is a commit that waits its turn for the write lock, and "online" means heard from
+   * within a lease.
+   */
   private beat(): void {
+    const now = Date.now();
+    if (now - this.lastBeatAt < this.settings.heartbeatMs) return;
+    this.lastBeatAt = now;
     try {
       this.ledger.agentHeartbeat(this.options.id);
     } catch (err) {

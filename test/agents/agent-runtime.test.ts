@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AgentRuntime } from '../../src/agents/agent-runtime.ts';
 import { createFunctionWorker, type WorkerFunction } from '../../src/agents/function-worker.ts';
 import { createShellWorker } from '../../src/agents/shell-worker.ts';
@@ -117,5 +117,26 @@ describe('agent runtime', () => {
     agent(ledger, { run: () => Promise.reject(new Error('worker exploded')) });
     await waitFor('failed', () => ledger.getTask('T-1')?.status === 'failed');
     expect(ledger.getTask('T-1')!.lastError).toMatch(/worker exploded/);
+  });
+});
+
+describe('agent runtime: the agent heartbeat', () => {
+  it('writes once per heartbeat interval, not on every one-second tick', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const ledger = tempLedger();
+      const beats = vi.spyOn(ledger, 'agentHeartbeat');
+      // Idle agent; heartbeat every 5 s, so the tick (every 1 s) beats on one tick in five.
+      agent(
+        ledger,
+        fn(async () => 'ok'),
+        { heartbeatMs: 5_000 },
+      );
+      await vi.advanceTimersByTimeAsync(20_500);
+      expect(beats.mock.calls.length).toBeGreaterThanOrEqual(4);
+      expect(beats.mock.calls.length).toBeLessThanOrEqual(5);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
