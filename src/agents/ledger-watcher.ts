@@ -23,6 +23,8 @@ export class LedgerWatcher {
   private lastSeq = -1;
   private lastVersion = -1;
   private pollMs: number;
+  /** A check is queued for this turn of the event loop (one commit fires several watch events). */
+  private checkQueued = false;
   private readonly options: LedgerWatcherOptions;
 
   constructor(
@@ -54,7 +56,7 @@ export class LedgerWatcher {
       try {
         const prefix = basename(file);
         this.fsWatcher = watch(dirname(file), { persistent: false }, (_event, name) => {
-          if (name && String(name).startsWith(prefix)) this.check(false);
+          if (name && String(name).startsWith(prefix)) this.queueCheck();
         });
         this.fsWatcher.on('error', () => this.fsWatcher?.close());
       } catch {
@@ -79,12 +81,24 @@ export class LedgerWatcher {
     this.timer.unref();
   }
 
+  /**
+   * One check for the watch events that arrive together: a commit writes the WAL many times, and
+   * every agent process on the host hears each write.
+   */
+  private queueCheck(): void {
+    if (this.checkQueued) return;
+    this.checkQueued = true;
+    setImmediate(() => {
+      this.checkQueued = false;
+      if (this.listeners.size) this.check(false);
+    });
+  }
+
   private check(force: boolean): void {
     if (!this.ledger.db.open) return;
     let changed = force;
     try {
-      const version = this.ledger.dataVersion();
-      const seq = this.ledger.lastEventSeq();
+      const { seq, version } = this.ledger.changeMark();
       if (version !== this.lastVersion || seq !== this.lastSeq) changed = true;
       this.lastVersion = version;
       this.lastSeq = seq;

@@ -39,6 +39,9 @@ import type {
 import * as queries from './task-query-ops.ts';
 import { UsageStore } from './usage-ops.ts';
 
+const CHANGE_MARK_SQL = `SELECT (SELECT seq FROM events ORDER BY seq DESC LIMIT 1) AS seq,
+  (SELECT data_version FROM pragma_data_version) AS version`;
+
 /**
  * The SQLite ledger: the single source of truth of a swarm. Every state change is one transaction
  * that updates the task, appends a hash-chained event and queues the channel messages it implies.
@@ -90,6 +93,15 @@ export class Ledger {
   /** Runs several operations as one transaction (e.g. record an inbox message and apply it). */
   transaction<T>(fn: () => T): T {
     return this.core.write(fn);
+  }
+
+  /**
+   * The newest event and the data version in one read (one read transaction, not two): what the
+   * watcher compares to notice a commit by this connection (the event) or any other (the version).
+   */
+  changeMark(): { seq: number; version: number } {
+    const row = this.core.sql(CHANGE_MARK_SQL).get() as { seq: number | null; version: number };
+    return { seq: row.seq ?? 0, version: row.version };
   }
 
   /** Changes whenever another connection commits; a cheap way to notice new work. */
