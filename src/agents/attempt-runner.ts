@@ -1,6 +1,7 @@
 import { describeError } from '../core/errors.ts';
 import type { Task } from '../core/types.ts';
 import type { AttemptRef, Ledger, WriteResult } from '../ledger/ledger.ts';
+import type { AttemptState } from '../ledger/task-query-ops.ts';
 import { acceptArtifacts } from './accept-artifacts.ts';
 import { createAttemptFolder } from './attempt-folder.ts';
 import { capText, createAttemptCaps } from './attempt-limits.ts';
@@ -65,14 +66,14 @@ export async function runAttempt(
   };
 
   // Ownership: the heartbeat proves we are alive, and any change to the task is checked at once.
+  const isOurs = (now: AttemptState): boolean =>
+    (now.status === 'claimed' || now.status === 'blocked') &&
+    now.attempt === ref.attempt &&
+    now.owner === ref.agentId;
   const checkOwnership = guard('ownership check', () => {
-    const now = ledger.getTask(ref.taskId);
+    const now = ledger.attemptState(ref.taskId);
     if (!now) return;
-    const ours =
-      (now.status === 'claimed' || now.status === 'blocked') &&
-      now.attempt === ref.attempt &&
-      now.owner === ref.agentId;
-    if (!ours)
+    if (!isOurs(now))
       stop(
         'lost',
         now.status === 'cancelled' ? 'cancelled' : `task moved on (${now.status}, attempt ${now.attempt})`,
@@ -198,6 +199,9 @@ export async function runAttempt(
         controller.signal.removeEventListener('abort', onAbort);
       };
       const check = guard('answer check', () => {
+        // A read first: most changes are other tasks', and taking the answer is a write.
+        const now = ledger.attemptState(ref.taskId);
+        if (now && isOurs(now) && !now.hasAnswer) return;
         const res = ledger.takeAnswer(ref);
         if (!res.ok) {
           done();

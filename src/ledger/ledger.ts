@@ -123,6 +123,10 @@ export class Ledger {
   getTask(id: string): Task | undefined {
     return tasks.loadTask(this.core, id);
   }
+  /** The task's holder and whether an answer waits, in one small read (see task-query-ops.ts). */
+  attemptState(id: string): queries.AttemptState | undefined {
+    return queries.attemptState(this.core, id);
+  }
   listTasks(filter: { status?: TaskStatus[]; limit?: number } = {}): Task[] {
     return queries.listTasks(this.core, filter);
   }

@@ -11,6 +11,27 @@ export function listTasks(core: LedgerCore, filter: { status?: TaskStatus[]; lim
   return rows.map((r) => toTask(r, core.dependsOn(r.id)));
 }
 
+/** Who holds a task and whether an answer waits for it: what a running attempt checks on each change. */
+export interface AttemptState {
+  status: string;
+  attempt: number;
+  owner: string | null;
+  hasAnswer: boolean;
+}
+
+/**
+ * A task's holder and answer flag in one small read (no JSON, no dependencies): a running attempt
+ * asks this on every ledger change, which is hundreds of times a second in a busy swarm.
+ */
+export function attemptState(core: LedgerCore, id: string): AttemptState | undefined {
+  const row = core
+    .sql('SELECT status, attempt, owner, answer IS NOT NULL AS has_answer FROM tasks WHERE id = ?')
+    .get(id) as { status: string; attempt: number; owner: string | null; has_answer: number } | undefined;
+  return (
+    row && { status: row.status, attempt: row.attempt, owner: row.owner, hasAnswer: row.has_answer === 1 }
+  );
+}
+
 /** Whether any task is in one of these states; a yes/no that stops at the first match. */
 export function hasTasksIn(core: LedgerCore, statuses: TaskStatus[]): boolean {
   if (!statuses.length) return false;

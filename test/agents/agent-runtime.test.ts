@@ -140,3 +140,27 @@ describe('agent runtime: the agent heartbeat', () => {
     }
   });
 });
+
+describe('agent runtime: what a running attempt does on each ledger change', () => {
+  it('reads only the task’s holder, and takes no write while its question waits for an answer', async () => {
+    const ledger = tempLedger();
+    ledger.createTask({ title: 'asks' }, 'test');
+    const fullReads = vi.spyOn(ledger, 'getTask');
+    const takes = vi.spyOn(ledger, 'takeAnswer');
+    agent(
+      ledger,
+      fn(async (ctx) => `answered ${await ctx.ask('which one?')}`),
+    );
+    await waitFor('the question', () => ledger.getTask('T-1')?.status === 'blocked', 5_000);
+    fullReads.mockClear();
+    takes.mockClear();
+    // Other people's changes: every one wakes the attempt's checks.
+    for (let i = 0; i < 30; i++) ledger.createTask({ title: `other ${i}` }, 'test');
+    await new Promise((r) => setTimeout(r, 700));
+    expect(takes).not.toHaveBeenCalled();
+    expect(fullReads.mock.calls.filter(([id]) => id === 'T-1')).toEqual([]);
+    ledger.answer('T-1', 'the blue one', 'person');
+    await waitFor('the result', () => ledger.getTask('T-1')?.status === 'done', 5_000);
+    expect(ledger.getTask('T-1')?.result).toBe('answered the blue one');
+  });
+});
