@@ -1,9 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createShellWorker } from '../../src/agents/shell-worker.ts';
+import { endWorkerWatchdogs, startWorkerWatchdog } from '../../src/agents/worker-watchdog.ts';
 import type { WorkerContext } from '../../src/agents/worker.ts';
-import type { Logger } from '../../src/core/logger.ts';
+import { silentLogger, type Logger } from '../../src/core/logger.ts';
 import type { Task } from '../../src/core/types.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { collect, spawnCli } from '../support/spawn-ts.ts';
@@ -82,7 +84,7 @@ describe('worker watchdog', () => {
     await waitFor('worker gone', () => !isAlive(pids.sh) && !isAlive(pids.sleep), 20_000, 100);
   }, 60_000);
 
-  it('leaves no watchdog behind when an attempt ends normally', async () => {
+  it('serves every worker of a process with one watchdog, which exits with the process', async () => {
     const dir = tempDir();
     const watchdogs: number[] = [];
     const log: Logger = {
@@ -103,10 +105,75 @@ describe('worker watchdog', () => {
       ask: () => Promise.resolve(''),
       artifact: () => undefined,
     } satisfies WorkerContext;
-    const result = await createShellWorker({ command: 'echo hi', log }).run(ctx);
-    expect(result).toEqual({ ok: true, output: 'hi' });
-    expect(watchdogs).toHaveLength(1);
-    seen.push(...watchdogs);
+    const worker = createShellWorker({ command: 'echo hi', log });
+    expect(await worker.run(ctx)).toEqual({ ok: true, output: 'hi' });
+    expect(await worker.run(ctx)).toEqual({ ok: true, output: 'hi' });
+    expect(watchdogs).toHaveLength(2);
+    expect(watchdogs[1]).toBe(watchdogs[0]);
+    seen.push(watchdogs[0]!);
+    // The process "dies": the watchdog has no group left to stop and exits at once.
+    endWorkerWatchdogs();
     await waitFor('watchdog gone', () => !isAlive(watchdogs[0]!), 5_000);
+  });
+
+  it('stops the groups it still watches when its process dies, and leaves forgotten ones alone', async () => {
+    const spawnGroup = () => {
+      const child = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+      child.unref();
+      seen.push(child.pid!);
+      return child.pid!;
+    };
+    const watched = spawnGroup();
+    const forgotten = spawnGroup();
+    const a = startWorkerWatchdog(1_000, silentLogger);
+    const b = startWorkerWatchdog(1_000, silentLogger);
+    expect(b.pid).toBe(a.pid);
+    const arm = (w: typeof a, pg: number) =>
+      new Promise<boolean>((resolve) => {
+        w.watch(pg, resolve);
+      });
+    expect(await arm(a, watched)).toBe(true);
+    expect(await arm(b, forgotten)).toBe(true);
+    b.stop();
+    seen.push(a.pid!);
+    endWorkerWatchdogs();
+    await waitFor('the watched group stopped', () => !isAlive(watched), 5_000, 20);
+    await waitFor('the watchdog gone', () => !isAlive(a.pid!), 5_000, 20);
+    expect(isAlive(forgotten)).toBe(true);
+    process.kill(-forgotten, 'SIGKILL');
+    await waitFor('the forgotten group ended by the test', () => !isAlive(forgotten), 5_000, 20);
+  });
+
+  it('an agent process that ran workers exits on its own (the watchdog does not hold it open)', async () => {
+    const dir = tempDir();
+    const script = join(dir, 'run.mts');
+    writeFileSync(
+      script,
+      `import { createShellWorker } from ${JSON.stringify(join(process.cwd(), 'src/agents/shell-worker.ts'))};
+import { silentLogger } from ${JSON.stringify(join(process.cwd(), 'src/core/logger.ts'))};
+const ctx = { task: { id: 'T-1', title: 't', body: '', skills: [], notes: [], maxAttempts: 1 }, attempt: 1, agentId: 'a1',
+  workDir: ${JSON.stringify(dir)}, signal: new AbortController().signal, progress: () => undefined,
+  ask: () => Promise.resolve(''), artifact: () => undefined };
+const r = await createShellWorker({ command: 'echo hi', log: silentLogger }).run(ctx);
+console.log(JSON.stringify(r));
+`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error('the process did not exit within 20 s'));
+      }, 20_000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(out.trim())).toEqual({ ok: true, output: 'hi' });
   });
 });
