@@ -153,18 +153,17 @@ export class AgentRuntime {
     await Promise.allSettled(this.running.values());
   }
 
-  /** The agent's own heartbeat; a failed write (busy, disk full) is logged and tried on the next tick. */
   /**
-   * Says the agent is alive once per heartbeat interval (a third of the lease), not on every tick:
+   * The agent's own heartbeat, once per heartbeat interval (a third of the lease), not on every tick:
    * each beat is a commit that waits its turn for the write lock, and "online" means heard from
-   * within a lease.
+   * within a lease. A failed write (busy, disk full) is logged and tried again on the next tick.
    */
   private beat(): void {
     const now = Date.now();
     if (now - this.lastBeatAt < this.settings.heartbeatMs) return;
-    this.lastBeatAt = now;
     try {
       this.ledger.agentHeartbeat(this.options.id);
+      this.lastBeatAt = now;
     } catch (err) {
       this.options.log.warn('agent heartbeat failed; will retry', {
         agent: this.options.id,

@@ -141,6 +141,32 @@ describe('agent runtime: the agent heartbeat', () => {
   });
 });
 
+describe('agent runtime: a failed agent heartbeat', () => {
+  it('is tried again on the next tick, not a whole interval later', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const ledger = tempLedger();
+      const real = ledger.agentHeartbeat.bind(ledger);
+      const beats = vi.spyOn(ledger, 'agentHeartbeat').mockImplementationOnce(() => {
+        throw new Error('database is locked');
+      });
+      beats.mockImplementation(real);
+      agent(
+        ledger,
+        fn(async () => 'ok'),
+        { heartbeatMs: 5_000 },
+      );
+      // Ticks at 1 s: the first beat fails, the second tick writes it, then every 5 s (7, 12, 17 s).
+      await vi.advanceTimersByTimeAsync(2_500);
+      expect(beats).toHaveBeenCalledTimes(2);
+      await vi.advanceTimersByTimeAsync(18_000);
+      expect(beats).toHaveBeenCalledTimes(5);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('agent runtime: what a running attempt does on each ledger change', () => {
   it('reads only the task’s holder, and takes no write while its question waits for an answer', async () => {
     const ledger = tempLedger();
