@@ -104,13 +104,6 @@ export class Ledger {
     return { seq: row.seq ?? 0, version: row.version };
   }
 
-  /** Changes whenever another connection commits; a cheap way to notice new work. */
-  dataVersion(): number {
-    // A cached statement: `db.pragma()` compiles its statement anew on every call, and idle agents
-    // ask this hundreds of times a second.
-    return (this.core.sql('PRAGMA data_version').get() as { data_version: number }).data_version;
-  }
-
   setChannels(names: string[]): void {
     this.core.write(() => this.core.setChannels(names));
   }
