@@ -9,7 +9,7 @@ import { handleIncoming, type AdminPolicy } from '../../src/commands/command-han
 import { handlePromptReply } from '../../src/commands/interaction-prompts.ts';
 import type { Ledger } from '../../src/ledger/ledger.ts';
 import { OUTBOX_PRIORITY } from '../../src/ledger/outbox-payload.ts';
-import { tempLedger } from '../support/temp-ledger.ts';
+import { blockedTask, tempLedger } from '../support/temp-ledger.ts';
 
 const policy: AdminPolicy = { userIds: ['alice'], roleIds: [], everyone: false };
 /** Each channel's chat, as its adapter names it. */
@@ -43,15 +43,6 @@ function postAll(ledger: Ledger, channel: string, firstId: number): Map<string, 
     if (row.payload.awaitsReply && row.taskId) ids.set(`question ${row.taskId}`, id);
   }
   return ids;
-}
-
-/** Blocks a new task on a question. */
-function blockedTask(ledger: Ledger, title: string): string {
-  const { task } = ledger.createTask({ title }, 'cli');
-  const claim = ledger.claimTask(task.id, { id: `agent-${task.id}`, skills: [] });
-  if (claim.kind !== 'claimed') throw new Error(`claim failed: ${claim.kind}`);
-  ledger.ask({ taskId: task.id, attempt: claim.attempt, agentId: `agent-${task.id}` }, `${title}?`);
-  return task.id;
 }
 
 /**

@@ -28,6 +28,22 @@ function collidingLedger(): Ledger {
   return ledger;
 }
 
+/** The SQL texts the ledger's statements were looked up by while `run` ran. */
+function sqlTextsOf(ledger: Ledger, run: () => void): string[] {
+  const texts: string[] = [];
+  const sql = ledger.core.sql.bind(ledger.core);
+  const spy = vi.spyOn(ledger.core, 'sql').mockImplementation((text: string) => {
+    texts.push(text);
+    return sql(text);
+  });
+  try {
+    run();
+  } finally {
+    spy.mockRestore();
+  }
+  return texts;
+}
+
 describe('message-id lookups scoped by channel', () => {
   it('maps the same message id to each channel’s own task', () => {
     const ledger = collidingLedger();
@@ -89,16 +105,11 @@ describe('message-id lookups scoped by channel', () => {
 
   it('looks message ids up through the outbox_message index', () => {
     const ledger = collidingLedger();
-    const texts: string[] = [];
-    const sql = ledger.core.sql.bind(ledger.core);
-    const spy = vi.spyOn(ledger.core, 'sql').mockImplementation((text: string) => {
-      texts.push(text);
-      return sql(text);
+    const texts = sqlTextsOf(ledger, () => {
+      expect(ledger.outbox.taskOfMessage('b', '42')).toBe('T-2');
+      expect(ledger.outbox.postedBySwarm('b', '42')).toBe(true);
+      expect(ledger.outbox.taskOfThread('b', '42')).toBe('T-2');
     });
-    expect(ledger.outbox.taskOfMessage('b', '42')).toBe('T-2');
-    expect(ledger.outbox.postedBySwarm('b', '42')).toBe(true);
-    expect(ledger.outbox.taskOfThread('b', '42')).toBe('T-2');
-    spy.mockRestore();
     // Each found its answer in the outbox, on the index: no scan of the task messages.
     expect(texts.filter((t) => /FROM task_messages\b/.test(t))).toEqual([]);
     const onOutbox = texts.filter((t) => /FROM outbox\b/.test(t));
@@ -109,17 +120,11 @@ describe('message-id lookups scoped by channel', () => {
       expect(plan.map((p) => p.detail).join(' | ')).toMatch(/USING (COVERING )?INDEX outbox_message\b/);
     }
   });
+
   it('finds a main message or a thread in the task messages on their indexes, not by a scan', () => {
     const ledger = collidingLedger();
-    const texts: string[] = [];
-    const sql = ledger.core.sql.bind(ledger.core);
-    const spy = vi.spyOn(ledger.core, 'sql').mockImplementation((text: string) => {
-      texts.push(text);
-      return sql(text);
-    });
     // An id with no outbox row: the lookup falls back to the task messages.
-    ledger.outbox.taskOfThread('b', 'no-such-id');
-    spy.mockRestore();
+    const texts = sqlTextsOf(ledger, () => ledger.outbox.taskOfThread('b', 'no-such-id'));
     const fallback = texts.filter((t) => /FROM task_messages\b/.test(t));
     expect(fallback).toHaveLength(1);
     const plan = (

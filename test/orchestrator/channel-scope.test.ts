@@ -8,7 +8,7 @@ import { createMemoryChannel, type MemoryChannel } from '../../src/chat/memory-c
 import { silentLogger } from '../../src/core/logger.ts';
 import type { Ledger } from '../../src/ledger/ledger.ts';
 import { Orchestrator } from '../../src/orchestrator/orchestrator.ts';
-import { tempLedger } from '../support/temp-ledger.ts';
+import { blockedTask, tempLedger } from '../support/temp-ledger.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const stops: (() => Promise<void>)[] = [];
@@ -18,15 +18,6 @@ afterEach(async () => {
 
 const ADMIN = { userIds: ['alice'], roleIds: [], everyone: false };
 const alice = { authorId: 'alice', name: 'alice' };
-
-/** Blocks a new task on a question, as its agent would. */
-function blockedTask(ledger: Ledger, title: string): string {
-  const { task } = ledger.createTask({ title }, 'cli');
-  const claim = ledger.claimTask(task.id, { id: `agent-${task.id}`, skills: [] });
-  if (claim.kind !== 'claimed') throw new Error(`claim failed: ${claim.kind}`);
-  ledger.ask({ taskId: task.id, attempt: claim.attempt, agentId: `agent-${task.id}` }, `${title}?`);
-  return task.id;
-}
 
 interface Side {
   port: MemoryChannel;

@@ -40,3 +40,12 @@ export function tempLedger(options: OpenLedgerOptions = {}): Ledger {
   cleanups.unshift(() => ledger.close());
   return ledger;
 }
+
+/** Blocks a new task on a question, as its agent would; returns the task's id. */
+export function blockedTask(ledger: Ledger, title: string): string {
+  const { task } = ledger.createTask({ title }, 'cli');
+  const claim = ledger.claimTask(task.id, { id: `agent-${task.id}`, skills: [] });
+  if (claim.kind !== 'claimed') throw new Error(`claim failed: ${claim.kind}`);
+  ledger.ask({ taskId: task.id, attempt: claim.attempt, agentId: `agent-${task.id}` }, `${title}?`);
+  return task.id;
+}
