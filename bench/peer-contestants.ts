@@ -67,6 +67,8 @@ export function seedJobs(contestant: Contestant, path: string, sync: Sync, jobs:
     ledger.transaction(() => {
       for (let i = 0; i < jobs; i++) ledger.createTask({ title: `job ${i}` }, 'bench');
     });
+    // The seed's own channel rows are queued here, untimed: a round queues only what its jobs did.
+    ledger.outbox.queueEvents();
     ledger.close();
   }
 }
@@ -104,6 +106,11 @@ export interface Prepared {
   db: Database.Database;
   /** Works until no job is left; returns how many this process finished and when the last one ended. */
   run(): Promise<{ jobs: number; lastAt: number }>;
+  /**
+   * Ours only: queues the channel rows of the events `run` committed (what the orchestrator's poster
+   * does in batches, apart from the agents); returns how many events it covered.
+   */
+  queueRows?(): number;
   close(): void;
 }
 
@@ -207,6 +214,7 @@ function prepareOurs(path: string, sync: Sync, agentId: string, combined: boolea
       }
       return { jobs, lastAt };
     },
+    queueRows: () => ledger.outbox.queueEvents(),
     close: () => ledger.close(),
   };
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -50,13 +51,23 @@ function checkPragmas(who: string, sync: Sync, p: Pragmas): void {
     );
 }
 
-/** One contestant alone in this process on a fresh, seeded file: jobs (or commits) a second. */
+/**
+ * Jobs (or commits) a second. `rate`: the contestant's own loop. `total`: for ours, with the channel
+ * rows of those jobs queued afterwards, as the orchestrator does apart from the agents (the same as
+ * `rate` for the others, which have no channel to feed).
+ */
+interface Rates {
+  rate: number;
+  total: number;
+}
+
+/** One contestant alone in this process on a fresh, seeded file. */
 async function singleRun(
   contestant: Contestant,
   sync: Sync,
   jobs: number,
   pagesPerCommit?: number,
-): Promise<number> {
+): Promise<Rates> {
   const { dir, remove } = benchDir();
   try {
     const path = join(dir, 'peers.db');
@@ -69,9 +80,14 @@ async function singleRun(
     checkPragmas(NAMES[contestant], sync, p.pragmas);
     const startedAt = epochMs();
     const done = await p.run();
+    const queued = p.queueRows?.();
+    const queuedAt = epochMs();
     p.close();
     if (done.jobs !== jobs) throw new Error(`${NAMES[contestant]} finished ${done.jobs} of ${jobs} jobs`);
-    return jobs / ((done.lastAt - startedAt) / 1000);
+    const rate = jobs / ((done.lastAt - startedAt) / 1000);
+    if (queued === undefined) return { rate, total: rate };
+    if (queued < jobs) throw new Error(`${NAMES[contestant]}: only ${queued} events queued for ${jobs} jobs`);
+    return { rate, total: jobs / ((queuedAt - startedAt) / 1000) };
   } finally {
     remove();
   }
@@ -81,7 +97,11 @@ async function singleRun(
  * Pages (WAL frames) a contestant writes per job, from its own untimed run with checkpoints held off
  * so every frame stays countable: the size of what each commit asks of the disk.
  */
-async function pagesPerJob(contestant: Contestant, sync: Sync, jobs: number): Promise<number> {
+async function pagesPerJob(
+  contestant: Contestant,
+  sync: Sync,
+  jobs: number,
+): Promise<{ pages: number; queuePages: number }> {
   const { dir, remove } = benchDir();
   try {
     const path = join(dir, 'peers.db');
@@ -90,9 +110,14 @@ async function pagesPerJob(contestant: Contestant, sync: Sync, jobs: number): Pr
     p.db.pragma('wal_autocheckpoint = 0');
     p.db.pragma('wal_checkpoint(TRUNCATE)');
     const done = await p.run();
-    const frames = (p.db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log;
+    // Frames from the WAL's size: with no checkpoint the WAL only grows (a header, then frames).
+    const pageSize = p.db.pragma('page_size', { simple: true }) as number;
+    const walFrames = (): number => (statSync(`${path}-wal`).size - 32) / (24 + pageSize);
+    const frames = walFrames();
+    p.queueRows?.();
+    const queueFrames = walFrames() - frames;
     p.close();
-    return frames / done.jobs;
+    return { pages: frames / done.jobs, queuePages: queueFrames / done.jobs };
   } finally {
     remove();
   }
@@ -121,7 +146,9 @@ function lineReader(child: { stdout: Readable }): () => Promise<string> {
 
 /**
  * `processes` worker processes of one contestant on one seeded file, started together once all are
- * ready: jobs a second from the start signal to the last job any of them finished.
+ * ready: jobs a second from the start signal to the last job any of them finished. For ours, one
+ * more process queues the channel rows meanwhile, as the orchestrator's poster does, and the run
+ * ends when it has queued the last job's too.
  */
 async function multiRun(
   contestant: Contestant,
@@ -132,44 +159,57 @@ async function multiRun(
   const { dir, remove } = benchDir();
   const path = join(dir, 'peers.db');
   seedJobs(contestant, path, sync, jobs);
+  const node = (args: string[]) =>
+    spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const children = Array.from({ length: processes }, (_, i) =>
-    spawn(
-      process.execPath,
-      ['--import', 'tsx', 'bench/processes/peer-worker.ts', contestant, path, sync, `peer-${i}`],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    ),
+    node(['bench/processes/peer-worker.ts', contestant, path, sync, `peer-${i}`]),
   );
+  const queuer = contestant.startsWith('ours')
+    ? node(['bench/processes/peer-queuer.ts', path, sync])
+    : undefined;
+  const all = queuer ? [...children, queuer] : children;
   try {
     const readers = children.map(lineReader);
+    const readQueuer = queuer && lineReader(queuer);
     const ready = await Promise.all(readers.map((read) => read()));
     for (const line of ready) {
       if (!line.startsWith('ready ')) throw new Error(`peer worker said ${line}`);
       checkPragmas(NAMES[contestant], sync, JSON.parse(line.slice(6)) as Pragmas);
     }
+    if (readQueuer && (await readQueuer()) !== 'ready') throw new Error('peer queuer did not start');
     const startedAt = epochMs();
+    queuer?.stdin.write('go\n');
     for (const c of children) c.stdin.end('go\n');
     const results = (await Promise.all(readers.map((read) => read()))).map(
       (line) => JSON.parse(line) as { jobs: number; lastAt: number },
     );
     const total = results.reduce((n, r) => n + r.jobs, 0);
     if (total !== jobs) throw new Error(`${NAMES[contestant]}: ${total} of ${jobs} jobs finished`);
-    return jobs / ((Math.max(...results.map((r) => r.lastAt)) - startedAt) / 1000);
+    let endAt = Math.max(...results.map((r) => r.lastAt));
+    if (queuer && readQueuer) {
+      queuer.stdin.end('stop\n');
+      const q = JSON.parse(await readQueuer()) as { queued: number; lastAt: number };
+      if (q.queued < jobs)
+        throw new Error(`${NAMES[contestant]}: only ${q.queued} events queued for ${jobs} jobs`);
+      endAt = Math.max(endAt, q.lastAt);
+    }
+    return jobs / ((endAt - startedAt) / 1000);
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    for (const c of all) if (c.exitCode === null) c.kill('SIGTERM');
     await Promise.all(
-      children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))),
+      all.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))),
     );
     remove();
   }
 }
 
 /** Runs `run` for each contestant, round after round, reversing the order every other round. */
-async function alternate(
+async function alternate<T>(
   contestants: Contestant[],
   rounds: number,
-  run: (c: Contestant) => Promise<number>,
-): Promise<Record<Contestant, number[]>> {
-  const out = Object.fromEntries(contestants.map((c) => [c, [] as number[]])) as Record<Contestant, number[]>;
+  run: (c: Contestant) => Promise<T>,
+): Promise<Record<Contestant, T[]>> {
+  const out = Object.fromEntries(contestants.map((c) => [c, [] as T[]])) as Record<Contestant, T[]>;
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? contestants : [...contestants].reverse();
     for (const c of order) out[c].push(await run(c));
@@ -185,6 +225,11 @@ const ratios = (a: number[], b: number[], scale = 1): Spread => spread(a.map((x,
  * beside the disk's own commit rate: one job at a time, claim then complete, at synchronous FULL and
  * NORMAL (WAL for all, read back from each connection); then `processes` processes on one file
  * (none with `--processes 0`).
+ *
+ * Ours commits its events only; the channel rows for them are queued apart (the orchestrator's
+ * poster does it in batches). Single-process figures come twice: the agents' loop alone, and with
+ * the queueing of its rows added to the same clock. Multi-process runs always include a process that
+ * queues the rows meanwhile, and end when it has queued the last job's.
  */
 export async function runPeersBench(jobs: number, rounds: number, processes: number): Promise<void> {
   const command = `npm run bench -- peers --tasks ${jobs} --rounds ${rounds} --processes ${processes}`;
@@ -195,37 +240,44 @@ export async function runPeersBench(jobs: number, rounds: number, processes: num
       'ours-split': await pagesPerJob('ours-split', sync, jobs),
       plainjob: await pagesPerJob('plainjob', sync, jobs),
     };
+    const queued = (c: 'ours' | 'ours-split'): string =>
+      ` (+ ${pages[c].queuePages.toFixed(1)} queueing its channel rows in batches)`;
     report(
       `peers, ${S}: pages written per job (WAL frames, untimed run)`,
-      `${NAMES.ours} ${pages.ours.toFixed(1)}; ${NAMES['ours-split']} ${pages['ours-split'].toFixed(1)}; ${NAMES.plainjob} ${pages.plainjob.toFixed(1)}`,
+      `${NAMES.ours} ${pages.ours.pages.toFixed(1)}${queued('ours')}; ${NAMES['ours-split']} ${pages['ours-split'].pages.toFixed(1)}${queued('ours-split')}; ${NAMES.plainjob} ${pages.plainjob.pages.toFixed(1)}`,
       command,
     );
     // The disk's limit for commits like ours: each rewrites as many pages as one complete-and-claim.
-    const sized = Math.max(1, Math.round(pages.ours));
-    const single = await alternate(['disk', 'disk-sized', 'ours', 'ours-split', 'plainjob'], rounds, (c) =>
+    const sized = Math.max(1, Math.round(pages.ours.pages));
+    const runs = await alternate(['disk', 'disk-sized', 'ours', 'ours-split', 'plainjob'], rounds, (c) =>
       singleRun(c, sync, jobs, c === 'disk-sized' ? sized : undefined),
     );
+    const rate = (c: Contestant): number[] => runs[c].map((r) => r.rate);
+    const total = (c: Contestant): number[] => runs[c].map((r) => r.total);
     for (const c of ['ours', 'ours-split', 'plainjob', 'disk', 'disk-sized'] as const)
       report(
         `peers, one process, WAL + synchronous=${S} (read back): ${NAMES[c]}${c === 'disk-sized' ? ` (${sized} pages)` : ''}`,
-        `${perSecond(spread(single[c]))} ${c.startsWith('disk') ? 'commits' : 'jobs'}, ${rounds} rounds of ${jobs}`,
+        `${perSecond(spread(rate(c)))} ${c.startsWith('disk') ? 'commits' : 'jobs'}` +
+          (c.startsWith('ours') ? `; with its channel rows queued: ${perSecond(spread(total(c)))}` : '') +
+          `, ${rounds} rounds of ${jobs}`,
         command,
       );
     report(
       `peers, one process, ${S}: chat-swarm / plainjob`,
-      `complete-and-claim ${times(ratios(single.ours, single.plainjob))}; claim, then complete ${times(ratios(single['ours-split'], single.plainjob))}`,
+      `complete-and-claim ${times(ratios(rate('ours'), rate('plainjob')))}, with its channel rows queued ${times(ratios(total('ours'), rate('plainjob')))}; ` +
+        `claim, then complete ${times(ratios(rate('ours-split'), rate('plainjob')))}, with its rows queued ${times(ratios(total('ours-split'), rate('plainjob')))}`,
       command,
     );
     report(
       `peers, one process, ${S}: chat-swarm's commits / the disk's limit`,
-      `complete-and-claim (1 commit a job) ${times(ratios(single.ours, single.disk, COMMITS_PER_JOB.ours))}; ` +
-        `claim, then complete (2) ${times(ratios(single['ours-split'], single.disk, 2))}; ` +
-        `plainjob (2) ${times(ratios(single.plainjob, single.disk, COMMITS_PER_JOB.plainjob))}`,
+      `complete-and-claim (1 commit a job) ${times(ratios(rate('ours'), rate('disk'), COMMITS_PER_JOB.ours))}; ` +
+        `claim, then complete (2) ${times(ratios(rate('ours-split'), rate('disk'), 2))}; ` +
+        `plainjob (2) ${times(ratios(rate('plainjob'), rate('disk'), COMMITS_PER_JOB.plainjob))}`,
       command,
     );
     report(
       `peers, one process, ${S}: chat-swarm's commits / the disk's limit for commits of their size (${sized} pages)`,
-      `complete-and-claim ${times(ratios(single.ours, single['disk-sized']))}`,
+      `complete-and-claim ${times(ratios(rate('ours'), rate('disk-sized')))}`,
       command,
     );
     if (processes < 1) continue;
@@ -234,12 +286,12 @@ export async function runPeersBench(jobs: number, rounds: number, processes: num
     );
     for (const c of ['ours', 'ours-split', 'plainjob'] as const)
       report(
-        `peers, ${processes} processes on one file, ${S}: ${NAMES[c]}`,
+        `peers, ${processes} processes on one file, ${S}: ${NAMES[c]}${c.startsWith('ours') ? ' + one queueing its channel rows' : ''}`,
         `${perSecond(spread(multi[c]))} jobs, ${rounds} rounds of ${jobs}`,
         command,
       );
     report(
-      `peers, ${processes} processes, ${S}: chat-swarm / plainjob`,
+      `peers, ${processes} processes, ${S}: chat-swarm (with its rows queued) / plainjob`,
       `complete-and-claim ${times(ratios(multi.ours, multi.plainjob))}; claim, then complete ${times(ratios(multi['ours-split'], multi.plainjob))}`,
       command,
     );

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { Ledger } from '../ledger/ledger.ts';
+import { queuedThrough } from '../ledger/outbox-queue.ts';
 import { LAST_RATE_LIMIT_KEY } from '../orchestrator/outbox-poster.ts';
 import { PLATFORM_PACING, type PosterOptions } from '../orchestrator/poster-options.ts';
 
 /** How well the chat mirror keeps up: backlog, failures, pace against the platform's budget. */
 export interface MirrorHealth {
   platform: string;
-  /** Messages waiting in the outbox (due or backing off). */
+  /** Messages waiting in the outbox (due or backing off); an event not queued yet counts as one. */
   backlog: number;
   /** Created time of the oldest waiting message. */
   oldestPendingAt: number | null;
@@ -45,6 +46,10 @@ export function mirrorHealth(
   const pending = core
     .sql("SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE status = 'pending'")
     .get() as { n: number; oldest: number | null };
+  // Events the poster has not turned into rows yet (it does on its next look): waiting all the same.
+  const unqueued = core
+    .sql('SELECT COUNT(*) AS n, MIN(at) AS oldest FROM events WHERE seq > ? AND mirrored = 1')
+    .get(queuedThrough(core)) as { n: number; oldest: number | null };
   const failed = core.sql("SELECT COUNT(*) AS n FROM outbox WHERE status = 'failed'").get() as { n: number };
   const lastFailure = failed.n
     ? ((
@@ -67,8 +72,8 @@ export function mirrorHealth(
   }
   return {
     platform,
-    backlog: pending.n,
-    oldestPendingAt: pending.oldest,
+    backlog: pending.n + unqueued.n,
+    oldestPendingAt: minOf(pending.oldest, unqueued.oldest),
     failed: failed.n,
     lastFailure: lastFailure === null ? null : lastFailure.slice(0, 300),
     sentLastMinute: sent.n,
@@ -78,4 +83,9 @@ export function mirrorHealth(
       : null,
     last429,
   };
+}
+
+function minOf(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  return b === null ? a : Math.min(a, b);
 }

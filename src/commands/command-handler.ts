@@ -153,7 +153,7 @@ function decide(
   const reply = (text: string): void => {
     const verdict = limited ? limiter.take(`${msg.platform}:${msg.author.id}`) : 'reply';
     if (verdict === 'silent') return;
-    ledger.core.addOutbox(
+    ledger.outbox.add(
       channel,
       'reply',
       OUTBOX_PRIORITY.urgent,

@@ -110,7 +110,7 @@ function decideAction(
     const task = ledger.getTask(ref.taskId);
     const what = ref.action === 'reject' ? 'your feedback for the next attempt' : 'your answer';
     const question = ref.action === 'answer' && task?.question ? ` (❓ ${task.question})` : '';
-    ledger.core.addOutbox(
+    ledger.outbox.add(
       channel,
       'reply',
       OUTBOX_PRIORITY.urgent,

@@ -55,7 +55,7 @@ export function handlePromptReply(
       !isAdmin(policy, msg.author) &&
       limiter.take(`${msg.platform}:${msg.author.id}`) === 'silent';
     if (!result.reply.ok && result.reply.text !== '' && !silent) {
-      ledger.core.addOutbox(
+      ledger.outbox.add(
         channel,
         'reply',
         OUTBOX_PRIORITY.urgent,

@@ -1,5 +1,6 @@
 import type { LedgerCore } from './ledger-core.ts';
 import { OUTBOX_PRIORITY } from './outbox-payload.ts';
+import { addOutboxRow } from './outbox-queue.ts';
 
 /** Why an agent still has something to do, naming one task; see {@link workLeftFor}. */
 export interface WorkLeft {
@@ -95,7 +96,7 @@ export function refreshStatusMessages(core: LedgerCore, taskIds: readonly string
   core.write(() => {
     for (const channel of core.channels()) {
       for (const taskId of taskIds)
-        core.addOutbox(channel, 'status', OUTBOX_PRIORITY.low, { text: '' }, { taskId });
+        addOutboxRow(core, channel, 'status', OUTBOX_PRIORITY.low, { text: '' }, { taskId });
     }
   });
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { OUTBOX_QUEUED_KEY } from './outbox-queue.ts';
 
 interface MirrorRow {
   id: number;
@@ -32,6 +33,7 @@ export function checkMirror(db: Database.Database, mirroredSeqs: readonly number
          (SELECT 1 FROM outbox d WHERE d.id = o.merged_into AND d.status = 'sent'))) LIMIT 1`,
   );
   const prunedThrough = prunedOutboxThrough(db);
+  const queuedThrough = outboxQueuedThrough(db);
   // One pass over the outbox in event order beside the (ascending) mirrored events: the outbox has
   // no index on event_seq, which every state change would otherwise pay a page write for.
   const rows = db
@@ -51,6 +53,14 @@ export function checkMirror(db: Database.Database, mirroredSeqs: readonly number
       }
       if (ofSeq.length === 0) {
         if (seq <= prunedThrough) continue;
+        if (seq > queuedThrough) {
+          problems.push({
+            seq,
+            kind: 'pending',
+            problem: 'not posted yet (not even queued: no poster has looked since)',
+          });
+          continue;
+        }
         problems.push({ seq, kind: 'mirror', problem: 'meant for the channel but has no outbox row' });
         continue;
       }
@@ -73,6 +83,14 @@ export function checkMirror(db: Database.Database, mirroredSeqs: readonly number
     rows.return?.();
   }
   return problems;
+}
+
+/** The last event whose outbox rows are queued (outbox-queue.ts); later ones have none yet. */
+function outboxQueuedThrough(db: Database.Database): number {
+  const row = db.prepare('SELECT value FROM kv WHERE key = ?').get(OUTBOX_QUEUED_KEY) as
+    { value: string } | undefined;
+  const seq = Number(row?.value ?? 0);
+  return Number.isFinite(seq) ? seq : 0;
 }
 
 /**

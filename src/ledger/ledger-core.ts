@@ -75,16 +75,9 @@ const CHAIN_HEAD_SQL = `SELECT e.seq, e.hash, k.seq AS keyedSeq, k.data AS keyed
   LEFT JOIN (${CHAIN_KEYED_SQL}) k`;
 const INSERT_EVENT_SQL =
   'INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)';
-// Found, then superseded by id: an UPDATE … RETURNING measured about 1.4× the pair.
-const PENDING_STATUS_SQL =
-  "SELECT id, priority FROM outbox WHERE task_id = ? AND channel = ? AND kind = 'status' AND status = 'pending'";
-const SUPERSEDE_SQL = "UPDATE outbox SET status = 'superseded' WHERE id = ?";
-const INSERT_OUTBOX_SQL =
-  'INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at) VALUES (?,?,?,?,?,?,?)';
-
 /**
  * Shared machinery of the ledger operations: cached statements, the clock, and the one way an
- * event is written (hash-chained, with its outbox rows, in the caller's transaction).
+ * event is written (hash-chained, in the caller's transaction).
  */
 export class LedgerCore {
   private readonly statements = new Map<string, Database.Statement>();
@@ -155,9 +148,12 @@ export class LedgerCore {
     ).map((r) => r.depends_on);
   }
 
-  /** Channels the mirror writes to; set by the orchestrator from its config, 'main' until then. */
-  channels(): string[] {
-    if (!this.channelsCache) {
+  /**
+   * Channels the mirror writes to; set by the orchestrator from its config, 'main' until then.
+   * Cached; `fresh` reads them again (another process may have changed them).
+   */
+  channels(fresh = false): string[] {
+    if (!this.channelsCache || fresh) {
       const row = this.sql("SELECT value FROM kv WHERE key = 'mirror_channels'").get() as
         { value: string } | undefined;
       const parsed = row ? channelList.safeParse(JSON.parse(row.value)) : undefined;
@@ -191,8 +187,9 @@ export class LedgerCore {
   }
 
   /**
-   * Appends a hash-chained event and the outbox rows the mirror plan asks for. Must run inside a
-   * write transaction so the event, the state change and the outbox rows commit together. A writer
+   * Appends a hash-chained event, marked as meant for the channel when the mirror plan has rows for
+   * it (queued from the event later: outbox-queue.ts). Must run inside a write transaction so the
+   * event and the state change commit together. A writer
    * with the audit key first marks the chain as keyed (once per ledger); see `assertCanAppend`.
    */
   appendEvent(input: AppendEventInput): number {
@@ -253,7 +250,8 @@ export class LedgerCore {
     const dataJson = JSON.stringify(data);
     const fields = { seq, at, type: input.type, taskId, agentId, actor: input.actor, dataJson };
     const hash = hashEvent(prevHash, fields, this.auditKey);
-    const intents = planMirror(input.type, agentId, input.actor, { ...data, taskId });
+    // Only whether the channel hears of it; its rows are queued later, in batches (outbox-queue.ts).
+    const mirrored = planMirror(input.type, agentId, input.actor, { ...data, taskId }).length > 0;
     this.sql(INSERT_EVENT_SQL).run(
       seq,
       at,
@@ -262,78 +260,12 @@ export class LedgerCore {
       agentId,
       input.actor,
       dataJson,
-      intents.length > 0 ? 1 : 0,
+      mirrored ? 1 : 0,
       prevHash,
       hash,
     );
     head.seq = seq;
     head.hash = hash;
-    if (intents.length === 0) return seq;
-    // Each payload is rendered to JSON once, whatever the number of channels. One INSERT per row:
-    // a multi-row INSERT needs a statement journal and measured slower.
-    const payloads = intents.map((intent) => JSON.stringify(intent.payload));
-    for (const channel of this.channels()) {
-      for (let i = 0; i < intents.length; i++) {
-        const intent = intents[i]!;
-        this.insertOutbox(channel, intent.kind, intent.priority, payloads[i]!, seq, taskId, at);
-      }
-    }
     return seq;
-  }
-
-  /**
-   * Supersedes the task's pending status row on the channel (one pending status row per task is
-   * enough: it renders the live state when sent); returns the priority the new row takes over.
-   */
-  private supersedeStatus(channel: string, taskId: string, priority: number): number {
-    const older = this.sql(PENDING_STATUS_SQL).all(taskId, channel) as { id: number; priority: number }[];
-    let effective = priority;
-    for (const row of older) {
-      this.sql(SUPERSEDE_SQL).run(row.id);
-      effective = Math.min(effective, row.priority);
-    }
-    return effective;
-  }
-
-  /** Queues one message for the poster. Status rows supersede an older pending status row of the task. */
-  addOutbox(
-    channel: string,
-    kind: string,
-    priority: number,
-    payload: object,
-    refs: { eventSeq?: number | null; taskId?: string | null } = {},
-  ): number {
-    return this.insertOutbox(
-      channel,
-      kind,
-      priority,
-      JSON.stringify(payload),
-      refs.eventSeq ?? null,
-      refs.taskId ?? null,
-      this.now(),
-    );
-  }
-
-  private insertOutbox(
-    channel: string,
-    kind: string,
-    priority: number,
-    payloadJson: string,
-    eventSeq: number | null,
-    taskId: string | null,
-    at: number,
-  ): number {
-    const effectivePriority =
-      kind === 'status' && taskId ? this.supersedeStatus(channel, taskId, priority) : priority;
-    const info = this.sql(INSERT_OUTBOX_SQL).run(
-      channel,
-      kind,
-      eventSeq,
-      taskId,
-      effectivePriority,
-      payloadJson,
-      at,
-    );
-    return Number(info.lastInsertRowid);
   }
 }

@@ -24,6 +24,7 @@ import { LedgerCore, type LedgerOptions } from './ledger-core.ts';
 import { openDatabase } from './open-database.ts';
 import { resolveLedgerOptions, type OpenLedgerOptions } from './open-ledger-options.ts';
 import { OutboxStore } from './outbox-store.ts';
+import { queueEventsInWrite } from './outbox-queue.ts';
 import { pruneLedger, type PruneReport, type PruneRequest } from './prune-ops.ts';
 import * as firing from './schedule-fire-ops.ts';
 import * as schedules from './schedule-ops.ts';
@@ -104,8 +105,15 @@ export class Ledger {
     return { seq: row.seq ?? 0, version: row.version };
   }
 
+  /**
+   * Sets the channels the swarm mirrors to. Events so far are queued for the channels they happened
+   * under first (in the same transaction), so the change applies from the next event on.
+   */
   setChannels(names: string[]): void {
-    this.core.write(() => this.core.setChannels(names));
+    this.core.write(() => {
+      while (queueEventsInWrite(this.core) > 0);
+      this.core.setChannels(names);
+    });
   }
 
   // Tasks -------------------------------------------------------------------------------------

@@ -250,6 +250,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX task_messages_message ON task_messages (channel, message_id);
   CREATE INDEX task_messages_thread ON task_messages (channel, thread_id) WHERE thread_id IS NOT NULL;
   `,
+  // 8: a state change commits its event only; the outbox rows are queued from the events later, in
+  // batches (outbox-queue.ts), up to this cursor. Every event so far already has its rows.
+  `
+  INSERT OR REPLACE INTO kv (key, value) SELECT 'outbox_queued_seq', CAST(COALESCE(MAX(seq), 0) AS TEXT) FROM events;
+  `,
 ];
 
 /** Applies every migration newer than the file's `user_version`, each in its own transaction. */

@@ -1,5 +1,6 @@
 import { LedgerError } from '../core/errors.ts';
 import type { LedgerCore } from './ledger-core.ts';
+import { addOutboxRow, queuePendingEvents } from './outbox-queue.ts';
 import {
   OUTBOX_KINDS,
   outboxPayloadSchema,
@@ -50,8 +51,28 @@ export interface TaskMessage {
 export class OutboxStore {
   constructor(private readonly core: LedgerCore) {}
 
+  /**
+   * Queues the rows of events committed since the last call (a write, only when there are some).
+   * `due`, `pendingCount` and `nextDueAt` call it first, so what they see is complete.
+   */
+  queueEvents(): number {
+    return queuePendingEvents(this.core);
+  }
+
+  /** Queues a message no event plans (a reply, a refresh); see `addOutboxRow`. */
+  add(
+    channel: string,
+    kind: string,
+    priority: number,
+    payload: object,
+    refs: { eventSeq?: number | null; taskId?: string | null } = {},
+  ): number {
+    return addOutboxRow(this.core, channel, kind, priority, payload, refs);
+  }
+
   /** Pending rows due now, most urgent first, then oldest. */
   due(channel: string, limit: number): OutboxRow[] {
+    this.queueEvents();
     const rows = this.core
       .sql(
         `SELECT id, channel, kind, event_seq, task_id, priority, payload, attempts, created_at FROM outbox
@@ -63,6 +84,7 @@ export class OutboxStore {
 
   /** All pending rows, due or not. */
   pendingCount(channel: string): number {
+    this.queueEvents();
     return (
       this.core
         .sql("SELECT COUNT(*) AS n FROM outbox WHERE channel = ? AND status = 'pending'")
@@ -72,6 +94,7 @@ export class OutboxStore {
 
   /** Earliest next_try_at among pending rows, for sleeping until then. */
   nextDueAt(channel: string): number | null {
+    this.queueEvents();
     const row = this.core
       .sql("SELECT MIN(next_try_at) AS t FROM outbox WHERE channel = ? AND status = 'pending'")
       .get(channel) as {
@@ -138,7 +161,7 @@ export class OutboxStore {
   /** Replaces several pending rows by one digest row; the merged rows point at it. */
   mergeIntoDigest(channel: string, ids: number[], payload: OutboxPayload, priority: number): number {
     return this.core.write(() => {
-      const digestId = this.core.addOutbox(channel, 'digest', priority, payload);
+      const digestId = this.add(channel, 'digest', priority, payload);
       const stmt = this.core.sql(
         "UPDATE outbox SET status = 'merged', merged_into = ? WHERE id = ? AND status = 'pending'",
       );

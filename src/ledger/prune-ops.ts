@@ -1,4 +1,5 @@
 import type { LedgerCore } from './ledger-core.ts';
+import { queueEventsInWrite } from './outbox-queue.ts';
 
 /** What `prune` removes: rows older than `cutoffMs` (ledger clock) that nothing still needs. */
 export interface PruneRequest {
@@ -46,6 +47,8 @@ export function pruneLedger(core: LedgerCore, request: PruneRequest): PruneRepor
   const { cutoffMs } = request;
   try {
     return core.write(() => {
+      // Every event's rows exist before any go: an unqueued event would otherwise look pruned.
+      while (queueEventsInWrite(core) > 0);
       const agents = (
         core
           .sql(

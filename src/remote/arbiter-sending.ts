@@ -110,7 +110,7 @@ function pendingRow(ctx: ArbiterContext, payload: string): number | undefined {
  * wakes the poster; returns its row.
  */
 export function queue(ctx: ArbiterContext, text: string, priority: number, attachmentPath?: string): number {
-  const id = ctx.ledger.core.addOutbox(
+  const id = ctx.ledger.outbox.add(
     ctx.options.channel,
     'reply',
     priority,

@@ -3,7 +3,7 @@ import { AgentRuntime } from '../../src/agents/agent-runtime.ts';
 import { createFunctionWorker } from '../../src/agents/function-worker.ts';
 import { silentLogger } from '../../src/core/logger.ts';
 import type { Ledger } from '../../src/ledger/ledger.ts';
-import { tempDir, tempLedger } from '../support/temp-ledger.ts';
+import { queued, tempDir, tempLedger } from '../support/temp-ledger.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const running: AgentRuntime[] = [];
@@ -40,7 +40,7 @@ describe('agent runtime hand-on', () => {
     const handed = together.mock.results.map((r) => (r.value as { next: { kind: string } }).next.kind);
     expect(handed.slice(0, 4)).toEqual(['claimed', 'claimed', 'claimed', 'claimed']);
     expect(ledger.events().filter((e) => e.type === 'task_claimed')).toHaveLength(5);
-    ledger.db.prepare("UPDATE outbox SET status = 'sent', platform_message_id = 'm' || id").run();
+    queued(ledger).db.prepare("UPDATE outbox SET status = 'sent', platform_message_id = 'm' || id").run();
     expect(ledger.audit().problems).toEqual([]);
   });
 

@@ -7,7 +7,7 @@ import { BOARD_PUBLIC_DIR } from '../../src/board/board-assets.ts';
 import { main } from '../../src/cli/main.ts';
 import { boardSchema } from '../../src/config/config-schema.ts';
 import { parseCommand } from '../../src/commands/command-grammar.ts';
-import { tempDir, tempLedger } from '../support/temp-ledger.ts';
+import { queued, tempDir, tempLedger } from '../support/temp-ledger.ts';
 import { changeIds, readSse, testBoard, TOKEN } from './board-fixture.ts';
 
 const bearer = { authorization: `Bearer ${TOKEN}` };
@@ -175,7 +175,9 @@ describe('board controls', () => {
     const [event] = ledger.events({ afterSeq: before });
     expect(event).toMatchObject({ type: 'task_cancelled', actor: 'board [127.0.0.1]' });
     // Mirrored to the chat by the normal outbox.
-    const rows = ledger.core.sql('SELECT COUNT(*) AS n FROM outbox WHERE event_seq = ?').get(event!.seq) as {
+    const rows = queued(ledger)
+      .core.sql('SELECT COUNT(*) AS n FROM outbox WHERE event_seq = ?')
+      .get(event!.seq) as {
       n: number;
     };
     expect(rows.n).toBeGreaterThan(0);

@@ -117,7 +117,7 @@ describe('replies and commands in two channels with colliding message ids', () =
   it('a reply to a prompt’s id in another channel is not taken for the prompt’s answer', () => {
     const { ledger } = twoChannels();
     ledger.answer('T-2', 'green', 'cli');
-    const prompt = ledger.core.addOutbox(
+    const prompt = ledger.outbox.add(
       'a',
       'reply',
       OUTBOX_PRIORITY.urgent,

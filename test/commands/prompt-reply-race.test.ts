@@ -25,7 +25,7 @@ describe('a reply that beats the recording of a prompt', () => {
   it('is deferred while a prompt is unposted, then applied as the prompt reply once it is recorded', () => {
     const ledger = tempLedger();
     const { task } = ledger.createTask({ title: 'Build the parser', review: true }, 'alice');
-    const promptRow = ledger.core.addOutbox(
+    const promptRow = ledger.outbox.add(
       'main',
       'reply',
       OUTBOX_PRIORITY.urgent,
@@ -52,7 +52,7 @@ describe('a reply that beats the recording of a prompt', () => {
     const lone = replyTo('77', 'hello there', 'bob');
     expect(handleIncoming(ledger, 'main', policy, lone)).not.toBe('deferred');
 
-    ledger.core.addOutbox('main', 'reply', OUTBOX_PRIORITY.urgent, { text: 'p', prompt: 'x' }, {});
+    ledger.outbox.add('main', 'reply', OUTBOX_PRIORITY.urgent, { text: 'p', prompt: 'x' }, {});
     const late = replyTo('78', 'hi again', 'bob');
     expect(handleIncoming(ledger, 'main', policy, late)).toBe('deferred');
     expect(handleIncoming(ledger, 'main', policy, late, { final: true })).not.toBe('deferred');

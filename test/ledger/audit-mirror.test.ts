@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tempLedger } from '../support/temp-ledger.ts';
+import { queued, tempLedger } from '../support/temp-ledger.ts';
 
 /**
  * The mirror check walks the outbox once in event order beside the mirrored events (the outbox has
@@ -16,8 +16,10 @@ describe('audit: every event meant for the channel reached it', () => {
     l.complete({ taskId: c.task.id, attempt: c.attempt, agentId: 'x' }, 'ok');
     l.addNote('T-2', 'a note', 'cli');
     l.addNote('T-3', 'another', 'cli');
-    l.db
-      .prepare("UPDATE outbox SET status = 'sent', platform_message_id = 'm' || id WHERE status = 'pending'")
+    queued(l)
+      .db.prepare(
+        "UPDATE outbox SET status = 'sent', platform_message_id = 'm' || id WHERE status = 'pending'",
+      )
       .run();
     expect(l.audit().problems).toEqual([]);
 
@@ -44,7 +46,9 @@ describe('audit: every event meant for the channel reached it', () => {
     const createdT6 = seqOf('task_created', 'T-6');
     l.db.prepare("UPDATE outbox SET status = 'superseded' WHERE event_seq = ?").run(createdT6);
     l.setPriority('T-6', 9, 'cli');
-    l.db.prepare("UPDATE outbox SET status = 'sent' WHERE status = 'pending' AND task_id = 'T-6'").run();
+    queued(l)
+      .db.prepare("UPDATE outbox SET status = 'sent' WHERE status = 'pending' AND task_id = 'T-6'")
+      .run();
 
     const problems = l.audit().problems.map((p) => [p.seq, p.kind, p.problem]);
     expect(problems).toEqual([
@@ -60,7 +64,9 @@ describe('audit: every event meant for the channel reached it', () => {
     l.createTask({ title: 'a' }, 'cli');
     l.setPriority('T-1', 8, 'cli');
     // The created event's status row is superseded by the priority event's, which is still pending.
-    const rows = l.db.prepare("SELECT event_seq, status FROM outbox WHERE kind = 'status' ORDER BY id").all();
+    const rows = queued(l)
+      .db.prepare("SELECT event_seq, status FROM outbox WHERE kind = 'status' ORDER BY id")
+      .all();
     expect(rows).toEqual([
       { event_seq: 1, status: 'superseded' },
       { event_seq: 2, status: 'pending' },

@@ -10,6 +10,7 @@ function ledgerWithHistory() {
   if (c.kind !== 'claimed') throw new Error('claim');
   l.complete({ taskId: c.task.id, attempt: c.attempt, agentId: 'x' }, 'the real result');
   // Pretend the poster sent everything, so only tampering can fail the audit.
+  l.outbox.queueEvents();
   l.db
     .prepare("UPDATE outbox SET status = 'sent', platform_message_id = 'm' || id WHERE status = 'pending'")
     .run();

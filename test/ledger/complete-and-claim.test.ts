@@ -8,6 +8,7 @@ const agentB = { id: 'b1', skills: [] as string[] };
 
 /** Marks every pending outbox row as posted, so the audit checks the chain and the rows alone. */
 function postEverything(l: Ledger): void {
+  l.outbox.queueEvents();
   l.db
     .prepare("UPDATE outbox SET status = 'sent', platform_message_id = 'm' || id WHERE status = 'pending'")
     .run();

@@ -98,7 +98,7 @@ describe('message-id lookups scoped by channel', () => {
 
   it('sees an unposted prompt only in its own channel', () => {
     const ledger = tempLedger();
-    ledger.core.addOutbox('a', 'reply', OUTBOX_PRIORITY.urgent, { text: 'reply here', prompt: 'x' }, {});
+    ledger.outbox.add('a', 'reply', OUTBOX_PRIORITY.urgent, { text: 'reply here', prompt: 'x' }, {});
     expect(ledger.outbox.hasUnpostedPrompt('a')).toBe(true);
     expect(ledger.outbox.hasUnpostedPrompt('b')).toBe(false);
   });

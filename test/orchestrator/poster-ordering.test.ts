@@ -3,7 +3,7 @@ import type { ChatPort, OutgoingMessage, SentMessage } from '../../src/chat/chat
 import { createMemoryChannel, type MemoryChannel } from '../../src/chat/memory-channel.ts';
 import type { Ledger } from '../../src/ledger/ledger.ts';
 import type { Orchestrator } from '../../src/orchestrator/orchestrator.ts';
-import { tempLedger } from '../support/temp-ledger.ts';
+import { queued, tempLedger } from '../support/temp-ledger.ts';
 import { createTestOrchestrator } from '../support/test-orchestrator.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -211,8 +211,8 @@ describe('poster priority order', () => {
     expect(t5Claim).toBeLessThan(find('T-2', 'detail', 'claimed'));
 
     // Every task's details went out in the order their events happened.
-    const rows = ledger.db
-      .prepare("SELECT task_id, payload FROM outbox WHERE kind = 'detail' ORDER BY id")
+    const rows = queued(ledger)
+      .db.prepare("SELECT task_id, payload FROM outbox WHERE kind = 'detail' ORDER BY id")
       .all() as { task_id: string; payload: string }[];
     for (const taskId of ['T-2', 'T-3', 'T-4', 'T-5', 'T-7']) {
       const inEventOrder = rows
@@ -232,13 +232,15 @@ describe('progress collapse', () => {
   const STEPS = 25;
 
   function statusRowsOf(ledger: Ledger, taskId: string, afterId: number): { id: number; status: string }[] {
-    return ledger.db
-      .prepare("SELECT id, status FROM outbox WHERE task_id = ? AND kind = 'status' AND id > ? ORDER BY id")
+    return queued(ledger)
+      .db.prepare(
+        "SELECT id, status FROM outbox WHERE task_id = ? AND kind = 'status' AND id > ? ORDER BY id",
+      )
       .all(taskId, afterId) as { id: number; status: string }[];
   }
 
   const lastRowId = (ledger: Ledger): number =>
-    (ledger.db.prepare('SELECT MAX(id) AS id FROM outbox').get() as { id: number }).id;
+    (queued(ledger).db.prepare('SELECT MAX(id) AS id FROM outbox').get() as { id: number }).id;
 
   it('many progress events while the channel is stuck end in one edit showing the newest', async () => {
     const { ledger, port, orch } = await startSwarm();

@@ -4,6 +4,7 @@ import { checkSchedule } from '../../src/schedules/schedule-spec.ts';
 import { Scheduler } from '../../src/schedules/scheduler.ts';
 import { definitionJson } from '../../src/schedules/schedule-spec.ts';
 import { summaryOf } from '../../src/schedules/schedule-view.ts';
+import { queued } from '../support/temp-ledger.ts';
 
 /** Adds a schedule as `chat-swarm schedule add` would, from the config's JSON shape. */
 export function addSchedule(ledger: Ledger, input: Record<string, unknown>, actor = 'test'): void {
@@ -37,7 +38,7 @@ export function scheduleTaskIds(ledger: Ledger, id: string): string[] {
 /** The texts of the channel notices queued so far. */
 export function notices(ledger: Ledger): string[] {
   return (
-    ledger.db.prepare("SELECT payload FROM outbox WHERE kind = 'notice' ORDER BY id").all() as {
+    queued(ledger).db.prepare("SELECT payload FROM outbox WHERE kind = 'notice' ORDER BY id").all() as {
       payload: string;
     }[]
   ).map((r) => (JSON.parse(r.payload) as { text: string }).text);

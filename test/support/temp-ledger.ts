@@ -49,3 +49,12 @@ export function blockedTask(ledger: Ledger, title: string): string {
   ledger.ask({ taskId: task.id, attempt: claim.attempt, agentId: `agent-${task.id}` }, `${title}?`);
   return task.id;
 }
+
+/**
+ * The ledger, after queueing the outbox rows of every event so far: what the poster does before it
+ * reads the outbox. Tests that read outbox rows with their own SQL call this first.
+ */
+export function queued(ledger: Ledger): Ledger {
+  ledger.outbox.queueEvents();
+  return ledger;
+}

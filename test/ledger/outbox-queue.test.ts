@@ -1,0 +1,218 @@
+/**
+ * The outbox is filled from the event log after the fact (src/ledger/outbox-queue.ts): a state change
+ * commits its event only; whoever reads the outbox first queues the rows of the events since the
+ * cursor, in batches. Exactly once, in event order, for the channels in effect, whatever crashes.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { mirrorHealth } from '../../src/board/mirror-health.ts';
+import { Ledger } from '../../src/ledger/ledger.ts';
+import { MIGRATIONS } from '../../src/ledger/migrations.ts';
+import { OUTBOX_PRIORITY } from '../../src/ledger/outbox-payload.ts';
+import {
+  eventsBehind,
+  QUEUE_BATCH,
+  queuedThrough,
+  queueEventsInWrite,
+} from '../../src/ledger/outbox-queue.ts';
+import { manualClock, tempDir, tempLedger } from '../support/temp-ledger.ts';
+
+const outboxCount = (l: Ledger): number =>
+  (l.db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
+
+/** Outbox rows per event, as [event seq, rows] pairs in event order. */
+const rowsPerEvent = (l: Ledger): [number, number][] =>
+  (
+    l.db
+      .prepare(
+        'SELECT event_seq AS seq, COUNT(*) AS n FROM outbox WHERE event_seq IS NOT NULL GROUP BY event_seq',
+      )
+      .all() as { seq: number; n: number }[]
+  ).map((r) => [r.seq, r.n]);
+
+function claimed(l: Ledger, agentId = 'a1') {
+  const c = l.claimNext({ id: agentId, skills: [] });
+  if (c.kind !== 'claimed') throw new Error(`expected a claim, got ${c.kind}`);
+  return { taskId: c.task.id, attempt: c.attempt, agentId };
+}
+
+describe('outbox rows queued from the event log', () => {
+  it('an agent’s state change writes no outbox row; the reader queues them once', () => {
+    const l = tempLedger();
+    l.createTask({ title: 'a' }, 'cli');
+    l.createTask({ title: 'b' }, 'cli');
+    const ref = claimed(l);
+    expect(l.completeAndClaim(ref, 'done', { id: 'a1', skills: [] }).next?.kind).toBe('claimed');
+    expect(outboxCount(l)).toBe(0);
+    expect(eventsBehind(l.core)).toBe(l.lastEventSeq());
+
+    expect(l.outbox.queueEvents()).toBe(l.lastEventSeq());
+    // created ×2: a status row each; claimed ×2: status + detail; done: status + result detail.
+    const rows = l.db.prepare('SELECT event_seq, kind, status FROM outbox ORDER BY id').all();
+    expect(rows).toEqual([
+      { event_seq: 1, kind: 'status', status: 'superseded' },
+      { event_seq: 2, kind: 'status', status: 'superseded' },
+      { event_seq: 3, kind: 'status', status: 'superseded' },
+      { event_seq: 3, kind: 'detail', status: 'pending' },
+      { event_seq: 4, kind: 'status', status: 'pending' },
+      { event_seq: 4, kind: 'detail', status: 'pending' },
+      { event_seq: 5, kind: 'status', status: 'pending' },
+      { event_seq: 5, kind: 'detail', status: 'pending' },
+    ]);
+    expect(queuedThrough(l.core)).toBe(l.lastEventSeq());
+    expect(l.outbox.queueEvents()).toBe(0);
+    expect(outboxCount(l)).toBe(8);
+  });
+
+  it('keeps rows in the order things happened: an event’s rows before a reply queued after it', () => {
+    const l = tempLedger();
+    l.createTask({ title: 'a' }, 'cli');
+    const replyId = l.outbox.add('main', 'reply', OUTBOX_PRIORITY.urgent, { text: 'created T-1' });
+    const ids = l.db.prepare('SELECT id, kind FROM outbox ORDER BY id').all() as {
+      id: number;
+      kind: string;
+    }[];
+    expect(ids.map((r) => r.kind)).toEqual(['status', 'reply']);
+    expect(ids[1]!.id).toBe(replyId);
+  });
+
+  it('queues nothing and moves no cursor when its transaction rolls back (a crash mid-batch)', () => {
+    const l = tempLedger();
+    for (let i = 0; i < 3; i++) l.createTask({ title: `t${i}` }, 'cli');
+    expect(() =>
+      l.core.write(() => {
+        expect(queueEventsInWrite(l.core)).toBe(3);
+        throw new Error('power cut');
+      }),
+    ).toThrow('power cut');
+    expect(outboxCount(l)).toBe(0);
+    expect(queuedThrough(l.core)).toBe(0);
+    l.outbox.queueEvents();
+    expect(rowsPerEvent(l)).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
+  });
+
+  it('queues a long backlog in batches, each event exactly once, skipping events the channel never sees', () => {
+    const l = tempLedger();
+    const n = QUEUE_BATCH * 2 + 17;
+    l.transaction(() => {
+      for (let i = 0; i < n; i++) l.createTask({ title: `t${i}` }, 'cli');
+    });
+    l.registerAgent({ id: 'quiet', skills: [], capacity: 1 }); // an event with no rows
+    const writes: number[] = [];
+    const write = l.core.write.bind(l.core);
+    l.core.write = <T>(fn: () => T): T => {
+      writes.push(1);
+      return write(fn);
+    };
+    expect(l.outbox.queueEvents()).toBe(l.lastEventSeq());
+    expect(writes.length).toBe(3);
+    const per = rowsPerEvent(l);
+    expect(per).toHaveLength(n);
+    expect(per.every(([, rows]) => rows === 1)).toBe(true);
+    expect(queuedThrough(l.core)).toBe(l.lastEventSeq());
+  });
+
+  it('two connections queueing in turn queue each event once', () => {
+    const l = tempLedger();
+    const other = Ledger.open(l.path, { synchronous: 'normal' });
+    try {
+      for (let round = 0; round < 20; round++) {
+        l.createTask({ title: `from l ${round}` }, 'cli');
+        other.createTask({ title: `from other ${round}` }, 'cli');
+        (round % 2 ? l : other).outbox.queueEvents();
+        if (round % 3 === 0) other.outbox.queueEvents();
+      }
+      l.outbox.queueEvents();
+      other.outbox.queueEvents();
+      const per = rowsPerEvent(l);
+      expect(per).toHaveLength(40);
+      expect(per.every(([, rows]) => rows === 1)).toBe(true);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('queues each event for the channels in effect when it happened, whichever process queues it', () => {
+    const l = tempLedger();
+    const agentProcess = Ledger.open(l.path, { synchronous: 'normal' });
+    try {
+      agentProcess.createTask({ title: 'before' }, 'cli'); // the agent process caches ['main']
+      l.setChannels(['a', 'b']); // queues 'before' for main first
+      agentProcess.createTask({ title: 'after' }, 'cli');
+      agentProcess.outbox.queueEvents(); // reads the channels again: a and b, not its cached main
+      const rows = l.db.prepare('SELECT task_id, channel FROM outbox ORDER BY id').all();
+      expect(rows).toEqual([
+        { task_id: 'T-1', channel: 'main' },
+        { task_id: 'T-2', channel: 'a' },
+        { task_id: 'T-2', channel: 'b' },
+      ]);
+    } finally {
+      agentProcess.close();
+    }
+  });
+
+  it('the audit and the board count an event not queued yet as waiting, not as lost', () => {
+    const clock = manualClock();
+    const l = tempLedger({ clock });
+    l.createTask({ title: 'a' }, 'cli');
+    l.outbox.queueEvents();
+    l.db.prepare("UPDATE outbox SET status = 'sent', platform_message_id = 'm' || id").run();
+    expect(l.audit().problems).toEqual([]);
+    clock.advance(5_000);
+    l.addNote('T-1', 'later', 'cli');
+    clock.advance(5_000);
+    expect(l.audit().problems).toEqual([
+      { seq: 2, kind: 'pending', problem: 'not posted yet (not even queued: no poster has looked since)' },
+    ]);
+    expect(mirrorHealth(l, 'memory')).toMatchObject({ backlog: 1, oldestPendingAt: clock.now() - 5_000 });
+    l.outbox.queueEvents();
+    expect(mirrorHealth(l, 'memory')).toMatchObject({ backlog: 1 });
+    expect(l.audit().problems.map((p) => p.problem)).toEqual([
+      'detail message on main not posted yet (pending)',
+    ]);
+  });
+
+  it('prune queues first, so no event’s rows are taken for pruned', () => {
+    const l = tempLedger();
+    l.createTask({ title: 'a' }, 'cli');
+    l.outbox.queueEvents();
+    l.db.prepare("UPDATE outbox SET status = 'sent', platform_message_id = 'm' || id").run();
+    l.addNote('T-1', 'not queued yet', 'cli');
+    l.prune({ cutoffMs: l.core.now() + 1, dryRun: false, actor: 'cli' });
+    expect(eventsBehind(l.core)).toBe(0);
+    expect(rowsPerEvent(l).map(([seq]) => seq)).toContain(2);
+    expect(l.audit().problems.map((p) => p.problem)).toEqual([
+      'detail message on main not posted yet (pending)',
+    ]);
+  });
+});
+
+describe('migration 8 on a version-7 ledger', () => {
+  it('counts every event so far as queued: their rows exist, none is queued twice', () => {
+    const path = join(tempDir(), 'v7.db');
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    for (const sql of MIGRATIONS.slice(0, 7)) db.exec(sql);
+    db.pragma('user_version = 7');
+    db.exec(`
+      INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash)
+        VALUES (1, 1, 'task_note', 'T-9', NULL, 'cli', '{"note":"x"}', 1, 'p', 'h');
+      INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at)
+        VALUES ('main', 'detail', 1, 'T-9', 5, '{"text":"x"}', 1);
+    `);
+    db.close();
+    const l = Ledger.open(path);
+    try {
+      expect(queuedThrough(l.core)).toBe(1);
+      expect(l.outbox.queueEvents()).toBe(0);
+      expect(outboxCount(l)).toBe(1);
+    } finally {
+      l.close();
+    }
+  });
+});
