@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { better, defineQueue, defineWorker, JobStatus, type Logger, type Queue } from 'plainjob';
 import { Ledger } from '../src/ledger/ledger.ts';
+import { WAL_AUTOCHECKPOINT_PAGES } from '../src/ledger/open-database.ts';
 
 /** The two durability settings every contestant runs at, set and read back on its own connection. */
 export type Sync = 'full' | 'normal';
@@ -78,6 +79,8 @@ function openBare(path: string, sync: Sync): Database.Database {
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${sync.toUpperCase()}`);
   db.pragma('busy_timeout = 10000');
+  // The ledger's own checkpoint size: the references checkpoint as often as it does.
+  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   return db;
 }
 
@@ -140,7 +143,6 @@ export function prepare(
 function prepareDisk(path: string, sync: Sync, commits: number): Prepared {
   const db = openBare(path, sync);
   const insert = db.prepare('INSERT INTO commits (at) VALUES (?)');
-  warmWal(db, (i) => insert.run(i), 1);
   return {
     pragmas: readPragmas(db),
     db,
@@ -152,15 +154,25 @@ function prepareDisk(path: string, sync: Sync, commits: number): Prepared {
   };
 }
 
+/** Pages of WAL `holdWarmWal` writes: more than any contestant lets its WAL grow before a checkpoint. */
+const WARM_WAL_PAGES = WAL_AUTOCHECKPOINT_PAGES + 64;
+
 /**
- * Untimed commits until the WAL has grown to its checkpoint size and been restarted, so the timed
- * commits overwrite an existing WAL: the disk's best case. (A commit that grows the WAL costs more
- * at FULL: the file's new size and blocks are synced too.) `pages`: pages each commit writes.
+ * Grows the file's WAL past every contestant's checkpoint size with untimed one-page commits to a
+ * table of its own, restarts it, and keeps a connection open (the WAL file is deleted when the last
+ * connection closes) until the returned function is called. Every contestant then writes over an
+ * existing WAL, as a queue that has been running for a while does: at FULL, a commit that grows the
+ * file costs more (its new size is synced too), which would otherwise weigh on whoever ran first in
+ * a fresh file, and on none of a long-lived queue's commits.
  */
-function warmWal(db: Database.Database, commit: (i: number) => unknown, pages: number): void {
-  const walPages = db.pragma('wal_autocheckpoint', { simple: true }) as number;
-  for (let i = 0; i < Math.ceil(walPages / pages) + 1; i++) commit(i);
+export function holdWarmWal(path: string, sync: Sync): () => void {
+  const db = openBare(path, sync);
+  db.exec('CREATE TABLE IF NOT EXISTS bench_warm (id INTEGER PRIMARY KEY, v INTEGER)');
+  db.pragma('wal_autocheckpoint = 0');
+  const write = db.prepare('INSERT OR REPLACE INTO bench_warm (id, v) VALUES (1, ?)');
+  for (let i = 0; i < WARM_WAL_PAGES; i++) write.run(i);
   db.pragma('wal_checkpoint(RESTART)');
+  return () => db.close();
 }
 
 /** Commits that each rewrite `pages` pages: what the disk allows for commits the ledger's size. */
@@ -172,7 +184,6 @@ function prepareDiskSized(path: string, sync: Sync, commits: number, pages: numb
   const commit = db.transaction((i: number) => {
     for (const u of updates) u.run(i);
   });
-  warmWal(db, commit, pages);
   return {
     pragmas: readPragmas(db),
     db,

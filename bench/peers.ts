@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { benchDir, report } from './bench-util.ts';
-import { epochMs, prepare, seedJobs, type Contestant, type Pragmas, type Sync } from './peer-contestants.ts';
+import {
+  epochMs,
+  holdWarmWal,
+  prepare,
+  seedJobs,
+  type Contestant,
+  type Pragmas,
+  type Sync,
+} from './peer-contestants.ts';
 
 /**
  * Commits each contestant makes per job. Ours: one (`completeAndClaim` finishes a task and takes
@@ -72,6 +80,7 @@ async function singleRun(
   try {
     const path = join(dir, 'peers.db');
     seedJobs(contestant, path, sync, jobs);
+    const release = holdWarmWal(path, sync);
     const p = prepare(contestant, path, sync, {
       agentId: 'peer-0',
       commits: jobs,
@@ -83,6 +92,7 @@ async function singleRun(
     const queued = p.queueRows?.();
     const queuedAt = epochMs();
     p.close();
+    release();
     if (done.jobs !== jobs) throw new Error(`${NAMES[contestant]} finished ${done.jobs} of ${jobs} jobs`);
     const rate = jobs / ((done.lastAt - startedAt) / 1000);
     if (queued === undefined) return { rate, total: rate };
@@ -159,6 +169,7 @@ async function multiRun(
   const { dir, remove } = benchDir();
   const path = join(dir, 'peers.db');
   seedJobs(contestant, path, sync, jobs);
+  const release = holdWarmWal(path, sync);
   const node = (args: string[]) =>
     spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const children = Array.from({ length: processes }, (_, i) =>
@@ -199,6 +210,7 @@ async function multiRun(
     await Promise.all(
       all.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))),
     );
+    release();
     remove();
   }
 }
