@@ -15,7 +15,7 @@ import { planMirror, type EventData } from './mirror-plan.ts';
 export const OUTBOX_QUEUED_KEY = 'outbox_queued_seq';
 
 /** Events queued per transaction: bounds how long a backlog (a swarm without its poster) holds the lock. */
-export const QUEUE_BATCH = 500;
+export const QUEUE_BATCH = 100;
 
 const QUEUED_SQL = `SELECT CAST(value AS INTEGER) AS seq FROM kv WHERE key = '${OUTBOX_QUEUED_KEY}'`;
 const SET_QUEUED_SQL = `INSERT INTO kv (key, value) VALUES ('${OUTBOX_QUEUED_KEY}', ?)
@@ -30,6 +30,8 @@ const PENDING_STATUS_SQL =
 const SUPERSEDE_SQL = "UPDATE outbox SET status = 'superseded' WHERE id = ?";
 const INSERT_OUTBOX_SQL =
   'INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at) VALUES (?,?,?,?,?,?,?)';
+const INSERT_SUPERSEDED_SQL = `INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at, status)
+  VALUES (?,?,?,?,?,?,?,'superseded')`;
 
 interface UnqueuedEvent {
   seq: number;
@@ -67,19 +69,49 @@ export function queueEventsInWrite(core: LedgerCore, limit: number = QUEUE_BATCH
   if (head <= from) return 0;
   const last = Math.min(head, from + limit);
   const events = core.sql(UNQUEUED_SQL).all(from, last) as UnqueuedEvent[];
+  const plans = events.map((e) => ({
+    e,
+    intents: planMirror(e.type, e.agent_id, e.actor, { ...eventData(e.data), taskId: e.task_id }),
+  }));
+  // A task's status refreshes in one batch: only the last stays pending (it renders the live state
+  // when sent), taking the most urgent priority of them all; the others go in already superseded,
+  // which spares the pending indexes an insert and a delete each.
+  const lastStatus = new Map<string, { at: number; priority: number }>();
+  plans.forEach(({ e, intents }, at) => {
+    for (const intent of intents) {
+      if (intent.kind !== 'status' || e.task_id === null) continue;
+      const seen = lastStatus.get(e.task_id);
+      lastStatus.set(e.task_id, { at, priority: Math.min(intent.priority, seen?.priority ?? Infinity) });
+    }
+  });
   // Read again per batch: the orchestrator that set them may be another process.
   const channels = core.channels(true);
-  for (const e of events) {
-    const intents = planMirror(e.type, e.agent_id, e.actor, { ...eventData(e.data), taskId: e.task_id });
+  plans.forEach(({ e, intents }, at) => {
     // Each payload is rendered to JSON once, whatever the number of channels.
     const payloads = intents.map((intent) => JSON.stringify(intent.payload));
     for (const channel of channels) {
       for (let i = 0; i < intents.length; i++) {
         const intent = intents[i]!;
-        insertRow(core, channel, intent.kind, intent.priority, payloads[i]!, e.seq, e.task_id, e.at);
+        const payload = payloads[i]!;
+        const status = intent.kind === 'status' && e.task_id !== null ? lastStatus.get(e.task_id) : undefined;
+        if (status && status.at !== at)
+          core
+            .sql(INSERT_SUPERSEDED_SQL)
+            .run(channel, intent.kind, e.seq, e.task_id, intent.priority, payload, e.at);
+        else
+          insertRow(
+            core,
+            channel,
+            intent.kind,
+            status?.priority ?? intent.priority,
+            payload,
+            e.seq,
+            e.task_id,
+            e.at,
+          );
       }
     }
-  }
+  });
   core.sql(SET_QUEUED_SQL).run(String(last));
   return last - from;
 }

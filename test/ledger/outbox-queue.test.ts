@@ -65,6 +65,40 @@ describe('outbox rows queued from the event log', () => {
     expect(outboxCount(l)).toBe(8);
   });
 
+  it('leaves one status row of a task pending per batch, with the most urgent priority of them', () => {
+    const l = tempLedger();
+    l.createTask({ title: 'a' }, 'cli'); // normal
+    const ref = claimed(l); // low
+    l.progress(ref, 10, 'a tenth'); // low
+    l.progress(ref, 20, 'a fifth'); // low
+    l.outbox.queueEvents();
+    const statusRows = l.db
+      .prepare("SELECT event_seq, status, priority FROM outbox WHERE kind = 'status' ORDER BY id")
+      .all();
+    expect(statusRows).toEqual([
+      { event_seq: 1, status: 'superseded', priority: OUTBOX_PRIORITY.normal },
+      { event_seq: 2, status: 'superseded', priority: OUTBOX_PRIORITY.low },
+      { event_seq: 3, status: 'superseded', priority: OUTBOX_PRIORITY.low },
+      { event_seq: 4, status: 'pending', priority: OUTBOX_PRIORITY.normal },
+    ]);
+    // A later batch supersedes the pending row and takes its priority over, as a single row does.
+    l.progress(ref, 30, 'more');
+    l.outbox.queueEvents();
+    const last = l.db
+      .prepare(
+        "SELECT event_seq, status, priority FROM outbox WHERE kind = 'status' ORDER BY id DESC LIMIT 2",
+      )
+      .all();
+    expect(last).toEqual([
+      { event_seq: 5, status: 'pending', priority: OUTBOX_PRIORITY.normal },
+      { event_seq: 4, status: 'superseded', priority: OUTBOX_PRIORITY.normal },
+    ]);
+    l.db
+      .prepare("UPDATE outbox SET status = 'sent', platform_message_id = 'm' || id WHERE status = 'pending'")
+      .run();
+    expect(l.audit().problems).toEqual([]);
+  });
+
   it('keeps rows in the order things happened: an event’s rows before a reply queued after it', () => {
     const l = tempLedger();
     l.createTask({ title: 'a' }, 'cli');
