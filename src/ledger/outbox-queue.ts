@@ -60,74 +60,107 @@ function cursorAndHead(core: LedgerCore): { head: number; queued: number } {
   return { head: row.head ?? 0, queued: row.queued ?? 0 };
 }
 
+/** The rows a batch of events asks for, worked out before the write lock is taken. */
+interface BatchPlan {
+  from: number;
+  last: number;
+  rows: PlannedRow[];
+}
+
+interface PlannedRow {
+  kind: string;
+  priority: number;
+  payload: string;
+  seq: number;
+  taskId: string | null;
+  at: number;
+  /** Goes in already superseded: a later status row of the same task is in the same batch. */
+  superseded: boolean;
+}
+
+/**
+ * Reads up to `limit` events past the cursor and plans their rows (one row per intent; the channels
+ * are added when written). Null when the cursor is at the newest event.
+ */
+function planBatch(core: LedgerCore, limit: number): BatchPlan | null {
+  const { head, queued: from } = cursorAndHead(core);
+  if (head <= from) return null;
+  const last = Math.min(head, from + limit);
+  const events = core.sql(UNQUEUED_SQL).all(from, last) as UnqueuedEvent[];
+  const rows: PlannedRow[] = [];
+  // A task's status refreshes in one batch: only the last stays pending (it renders the live state
+  // when sent), taking the most urgent priority of them all; the others go in already superseded,
+  // which spares the pending indexes an insert and a delete each.
+  const lastStatus = new Map<string, PlannedRow>();
+  for (const e of events) {
+    const intents = planMirror(e.type, e.agent_id, e.actor, { ...eventData(e.data), taskId: e.task_id });
+    for (const intent of intents) {
+      const row: PlannedRow = {
+        kind: intent.kind,
+        priority: intent.priority,
+        payload: JSON.stringify(intent.payload),
+        seq: e.seq,
+        taskId: e.task_id,
+        at: e.at,
+        superseded: false,
+      };
+      if (intent.kind === 'status' && e.task_id !== null) {
+        const older = lastStatus.get(e.task_id);
+        if (older) {
+          older.superseded = true;
+          row.priority = Math.min(row.priority, older.priority);
+        }
+        lastStatus.set(e.task_id, row);
+      }
+      rows.push(row);
+    }
+  }
+  return { from, last, rows };
+}
+
+/** Writes a planned batch's rows on every channel and moves the cursor past it. */
+function writeBatch(core: LedgerCore, plan: BatchPlan): void {
+  // Read again per batch: the orchestrator that set them may be another process.
+  const channels = core.channels(true);
+  for (const r of plan.rows) {
+    for (const channel of channels) {
+      if (r.superseded)
+        core.sql(INSERT_SUPERSEDED_SQL).run(channel, r.kind, r.seq, r.taskId, r.priority, r.payload, r.at);
+      else insertRow(core, channel, r.kind, r.priority, r.payload, r.seq, r.taskId, r.at);
+    }
+  }
+  core.sql(SET_QUEUED_SQL).run(String(plan.last));
+}
+
 /**
  * Queues the rows of up to `limit` events past the cursor, in the caller's write transaction, and
  * moves the cursor past them. Returns how many events it covered (mirrored or not).
  */
 export function queueEventsInWrite(core: LedgerCore, limit: number = QUEUE_BATCH): number {
-  const { head, queued: from } = cursorAndHead(core);
-  if (head <= from) return 0;
-  const last = Math.min(head, from + limit);
-  const events = core.sql(UNQUEUED_SQL).all(from, last) as UnqueuedEvent[];
-  const plans = events.map((e) => ({
-    e,
-    intents: planMirror(e.type, e.agent_id, e.actor, { ...eventData(e.data), taskId: e.task_id }),
-  }));
-  // A task's status refreshes in one batch: only the last stays pending (it renders the live state
-  // when sent), taking the most urgent priority of them all; the others go in already superseded,
-  // which spares the pending indexes an insert and a delete each.
-  const lastStatus = new Map<string, { at: number; priority: number }>();
-  plans.forEach(({ e, intents }, at) => {
-    for (const intent of intents) {
-      if (intent.kind !== 'status' || e.task_id === null) continue;
-      const seen = lastStatus.get(e.task_id);
-      lastStatus.set(e.task_id, { at, priority: Math.min(intent.priority, seen?.priority ?? Infinity) });
-    }
-  });
-  // Read again per batch: the orchestrator that set them may be another process.
-  const channels = core.channels(true);
-  plans.forEach(({ e, intents }, at) => {
-    // Each payload is rendered to JSON once, whatever the number of channels.
-    const payloads = intents.map((intent) => JSON.stringify(intent.payload));
-    for (const channel of channels) {
-      for (let i = 0; i < intents.length; i++) {
-        const intent = intents[i]!;
-        const payload = payloads[i]!;
-        const status = intent.kind === 'status' && e.task_id !== null ? lastStatus.get(e.task_id) : undefined;
-        if (status && status.at !== at)
-          core
-            .sql(INSERT_SUPERSEDED_SQL)
-            .run(channel, intent.kind, e.seq, e.task_id, intent.priority, payload, e.at);
-        else
-          insertRow(
-            core,
-            channel,
-            intent.kind,
-            status?.priority ?? intent.priority,
-            payload,
-            e.seq,
-            e.task_id,
-            e.at,
-          );
-      }
-    }
-  });
-  core.sql(SET_QUEUED_SQL).run(String(last));
-  return last - from;
+  const plan = planBatch(core, limit);
+  if (!plan) return 0;
+  writeBatch(core, plan);
+  return plan.last - plan.from;
 }
 
 /**
  * Queues every event's rows that are not queued yet, a batch per transaction (other writers get the
- * lock between batches). Cheap when there is nothing to do: one read.
+ * lock between batches). Each batch is read and planned before the write lock is taken, and written
+ * only if the cursor has not moved meanwhile (another process queued it first: plan again). Cheap
+ * when there is nothing to do: one read.
  */
 export function queuePendingEvents(core: LedgerCore): number {
   let total = 0;
-  while (eventsBehind(core) > 0) {
-    const n = core.write(() => queueEventsInWrite(core));
-    if (n === 0) break;
-    total += n;
+  for (;;) {
+    const plan = planBatch(core, QUEUE_BATCH);
+    if (!plan) return total;
+    const written = core.write(() => {
+      if (queuedThrough(core) !== plan.from) return false;
+      writeBatch(core, plan);
+      return true;
+    });
+    if (written) total += plan.last - plan.from;
   }
-  return total;
 }
 
 /**

@@ -77,8 +77,8 @@ describe('outbox rows queued from the event log', () => {
       .all();
     expect(statusRows).toEqual([
       { event_seq: 1, status: 'superseded', priority: OUTBOX_PRIORITY.normal },
-      { event_seq: 2, status: 'superseded', priority: OUTBOX_PRIORITY.low },
-      { event_seq: 3, status: 'superseded', priority: OUTBOX_PRIORITY.low },
+      { event_seq: 2, status: 'superseded', priority: OUTBOX_PRIORITY.normal },
+      { event_seq: 3, status: 'superseded', priority: OUTBOX_PRIORITY.normal },
       { event_seq: 4, status: 'pending', priority: OUTBOX_PRIORITY.normal },
     ]);
     // A later batch supersedes the pending row and takes its priority over, as a single row does.
@@ -149,6 +149,29 @@ describe('outbox rows queued from the event log', () => {
     expect(per).toHaveLength(n);
     expect(per.every(([, rows]) => rows === 1)).toBe(true);
     expect(queuedThrough(l.core)).toBe(l.lastEventSeq());
+  });
+
+  it('a batch planned while another connection queued it is planned again, not written twice', () => {
+    const l = tempLedger();
+    const other = Ledger.open(l.path, { synchronous: 'normal' });
+    try {
+      for (let i = 0; i < 5; i++) l.createTask({ title: `t${i}` }, 'cli');
+      // \`other\` queues between l's planning (a read) and its write, as another process can.
+      const write = l.core.write.bind(l.core);
+      let raced = false;
+      l.core.write = <T>(fn: () => T): T => {
+        if (!raced) {
+          raced = true;
+          other.outbox.queueEvents();
+          l.createTask({ title: 'late' }, 'cli');
+        }
+        return write(fn);
+      };
+      expect(l.outbox.queueEvents()).toBe(1); // only the late task's event was left to it
+      expect(rowsPerEvent(l)).toEqual([1, 2, 3, 4, 5, 6].map((seq) => [seq, 1]));
+    } finally {
+      other.close();
+    }
   });
 
   it('two connections queueing in turn queue each event once', () => {
