@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Ledger } from '../ledger/ledger.ts';
-import { queuedThrough } from '../ledger/outbox-queue.ts';
+import { OUTBOX_QUEUED_KEY } from '../ledger/outbox-queue.ts';
 import { LAST_RATE_LIMIT_KEY } from '../orchestrator/outbox-poster.ts';
 import { PLATFORM_PACING, type PosterOptions } from '../orchestrator/poster-options.ts';
 
@@ -43,13 +43,13 @@ export function mirrorHealth(
 ): MirrorHealth {
   const core = ledger.core;
   const now = core.now();
-  const pending = core
-    .sql("SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE status = 'pending'")
-    .get() as { n: number; oldest: number | null };
-  // Events the poster has not turned into rows yet (it does on its next look): waiting all the same.
-  const unqueued = core
-    .sql('SELECT COUNT(*) AS n, MIN(at) AS oldest FROM events WHERE seq > ? AND mirrored = 1')
-    .get(queuedThrough(core)) as { n: number; oldest: number | null };
+  // Both counts from one snapshot: a batch queued between two reads would be in neither.
+  const { pending, unqueued } = ledger.db.transaction(() => ({
+    pending: core
+      .sql("SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE status = 'pending'")
+      .get() as Waiting,
+    unqueued: unqueuedEvents(core),
+  }))();
   const failed = core.sql("SELECT COUNT(*) AS n FROM outbox WHERE status = 'failed'").get() as { n: number };
   const lastFailure = failed.n
     ? ((
@@ -83,6 +83,24 @@ export function mirrorHealth(
       : null,
     last429,
   };
+}
+
+interface Waiting {
+  n: number;
+  oldest: number | null;
+}
+
+/**
+ * Events meant for the channel that the poster has not turned into rows yet (it does on its next
+ * look): waiting all the same. None on a ledger from before the cursor (read-only, not upgraded).
+ */
+function unqueuedEvents(core: Ledger['core']): Waiting {
+  const cursor = core.sql('SELECT value FROM kv WHERE key = ?').get(OUTBOX_QUEUED_KEY) as
+    { value: string } | undefined;
+  if (!cursor) return { n: 0, oldest: null };
+  return core
+    .sql('SELECT COUNT(*) AS n, MIN(at) AS oldest FROM events WHERE seq > ? AND mirrored = 1')
+    .get(Number(cursor.value)) as Waiting;
 }
 
 function minOf(a: number | null, b: number | null): number | null {

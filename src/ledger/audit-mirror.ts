@@ -85,11 +85,15 @@ export function checkMirror(db: Database.Database, mirroredSeqs: readonly number
   return problems;
 }
 
-/** The last event whose outbox rows are queued (outbox-queue.ts); later ones have none yet. */
+/**
+ * The last event whose outbox rows are queued (outbox-queue.ts); later ones have none yet. A ledger
+ * from before migration 8 (audited read-only, so not upgraded) wrote every event's rows with it.
+ */
 function outboxQueuedThrough(db: Database.Database): number {
   const row = db.prepare('SELECT value FROM kv WHERE key = ?').get(OUTBOX_QUEUED_KEY) as
     { value: string } | undefined;
-  const seq = Number(row?.value ?? 0);
+  if (!row) return (db.pragma('user_version', { simple: true }) as number) < 8 ? Infinity : 0;
+  const seq = Number(row.value);
   return Number.isFinite(seq) ? seq : 0;
 }
 

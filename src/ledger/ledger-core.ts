@@ -126,6 +126,11 @@ export class LedgerCore {
     }
   }
 
+  /** True inside `write` (a nested write is then a savepoint of the caller's transaction). */
+  get inWrite(): boolean {
+    return this.depth > 0;
+  }
+
   now(): number {
     return this.clock.now();
   }

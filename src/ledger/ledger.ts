@@ -24,7 +24,7 @@ import { LedgerCore, type LedgerOptions } from './ledger-core.ts';
 import { openDatabase } from './open-database.ts';
 import { resolveLedgerOptions, type OpenLedgerOptions } from './open-ledger-options.ts';
 import { OutboxStore } from './outbox-store.ts';
-import { queueEventsInWrite } from './outbox-queue.ts';
+import { withEventsQueued } from './outbox-queue.ts';
 import { pruneLedger, type PruneReport, type PruneRequest } from './prune-ops.ts';
 import * as firing from './schedule-fire-ops.ts';
 import * as schedules from './schedule-ops.ts';
@@ -110,10 +110,7 @@ export class Ledger {
    * under first (in the same transaction), so the change applies from the next event on.
    */
   setChannels(names: string[]): void {
-    this.core.write(() => {
-      while (queueEventsInWrite(this.core) > 0);
-      this.core.setChannels(names);
-    });
+    withEventsQueued(this.core, () => this.core.setChannels(names));
   }
 
   // Tasks -------------------------------------------------------------------------------------

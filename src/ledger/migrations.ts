@@ -251,9 +251,18 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX task_messages_thread ON task_messages (channel, thread_id) WHERE thread_id IS NOT NULL;
   `,
   // 8: a state change commits its event only; the outbox rows are queued from the events later, in
-  // batches (outbox-queue.ts), up to this cursor. Every event so far already has its rows.
+  // batches (outbox-queue.ts), up to this cursor. Every event so far already has its rows. The
+  // trigger refuses an event's row past the cursor: only a process still running an older
+  // chat-swarm (opened before this migration) writes one, and it would be queued again, posting
+  // every message twice. Its writes fail with the reason instead, until it is restarted.
   `
   INSERT OR REPLACE INTO kv (key, value) SELECT 'outbox_queued_seq', CAST(COALESCE(MAX(seq), 0) AS TEXT) FROM events;
+  CREATE TRIGGER outbox_rows_from_queue BEFORE INSERT ON outbox
+    WHEN NEW.event_seq IS NOT NULL
+      AND NEW.event_seq > (SELECT CAST(value AS INTEGER) FROM kv WHERE key = 'outbox_queued_seq')
+    BEGIN
+      SELECT RAISE(ABORT, 'an older chat-swarm process is writing to this ledger, which a newer one has upgraded: restart every chat-swarm process on it');
+    END;
   `,
 ];
 

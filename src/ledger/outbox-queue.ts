@@ -1,3 +1,4 @@
+import { LedgerError } from '../core/errors.ts';
 import type { LedgerCore } from './ledger-core.ts';
 import { planMirror, type EventData } from './mirror-plan.ts';
 
@@ -16,6 +17,9 @@ export const OUTBOX_QUEUED_KEY = 'outbox_queued_seq';
 
 /** Events queued per transaction: bounds how long a backlog (a swarm without its poster) holds the lock. */
 export const QUEUE_BATCH = 100;
+
+/** Event data read per batch, at most (plus the event that passes it): results can be large. */
+const BATCH_BYTES = 4 * 1024 * 1024;
 
 const QUEUED_SQL = `SELECT CAST(value AS INTEGER) AS seq FROM kv WHERE key = '${OUTBOX_QUEUED_KEY}'`;
 const SET_QUEUED_SQL = `INSERT INTO kv (key, value) VALUES ('${OUTBOX_QUEUED_KEY}', ?)
@@ -43,10 +47,21 @@ interface UnqueuedEvent {
   data: string;
 }
 
-/** The last event whose rows are queued (0 on a ledger that has none). */
+/**
+ * The last event whose rows are queued. Migration 8 sets it; a ledger without it has lost a row of
+ * `kv`, and queueing from 0 would post its whole history again, so that is an error.
+ */
 export function queuedThrough(core: LedgerCore): number {
   const row = core.sql(QUEUED_SQL).get() as { seq: number | null } | undefined;
-  return row?.seq ?? 0;
+  if (row?.seq == null) throw missingCursor();
+  return row.seq;
+}
+
+function missingCursor(): LedgerError {
+  return new LedgerError(
+    'ledger_corrupt',
+    `the ledger has lost its outbox cursor (kv '${OUTBOX_QUEUED_KEY}'); set it to the last event whose messages were queued`,
+  );
 }
 
 /** How many events (mirrored or not) are newer than the cursor; 0 when the outbox is up to date. */
@@ -57,7 +72,8 @@ export function eventsBehind(core: LedgerCore): number {
 
 function cursorAndHead(core: LedgerCore): { head: number; queued: number } {
   const row = core.sql(BEHIND_SQL).get() as { head: number | null; queued: number | null };
-  return { head: row.head ?? 0, queued: row.queued ?? 0 };
+  if (row.queued === null) throw missingCursor();
+  return { head: row.head ?? 0, queued: row.queued };
 }
 
 /** The rows a batch of events asks for, worked out before the write lock is taken. */
@@ -85,8 +101,18 @@ interface PlannedRow {
 function planBatch(core: LedgerCore, limit: number): BatchPlan | null {
   const { head, queued: from } = cursorAndHead(core);
   if (head <= from) return null;
-  const last = Math.min(head, from + limit);
-  const events = core.sql(UNQUEUED_SQL).all(from, last) as UnqueuedEvent[];
+  let last = Math.min(head, from + limit);
+  const events: UnqueuedEvent[] = [];
+  let bytes = 0;
+  for (const e of core.sql(UNQUEUED_SQL).iterate(from, last) as IterableIterator<UnqueuedEvent>) {
+    events.push(e);
+    bytes += e.data.length;
+    // Large results: end the batch here (the events after it are the next batch's).
+    if (bytes > BATCH_BYTES && e.seq < last) {
+      last = e.seq;
+      break;
+    }
+  }
   const rows: PlannedRow[] = [];
   // A task's status refreshes in one batch: only the last stays pending (it renders the live state
   // when sent), taking the most urgent priority of them all; the others go in already superseded,
@@ -120,6 +146,8 @@ function planBatch(core: LedgerCore, limit: number): BatchPlan | null {
 
 /** Writes a planned batch's rows on every channel and moves the cursor past it. */
 function writeBatch(core: LedgerCore, plan: BatchPlan): void {
+  // The cursor first: the trigger of migration 8 refuses an event's row past it.
+  core.sql(SET_QUEUED_SQL).run(String(plan.last));
   // Read again per batch: the orchestrator that set them may be another process.
   const channels = core.channels(true);
   for (const r of plan.rows) {
@@ -129,7 +157,6 @@ function writeBatch(core: LedgerCore, plan: BatchPlan): void {
       else insertRow(core, channel, r.kind, r.priority, r.payload, r.seq, r.taskId, r.at);
     }
   }
-  core.sql(SET_QUEUED_SQL).run(String(plan.last));
 }
 
 /**
@@ -176,9 +203,8 @@ export function addOutboxRow(
   payload: object,
   refs: { eventSeq?: number | null; taskId?: string | null } = {},
 ): number {
-  return core.write(() => {
-    while (queueEventsInWrite(core) > 0);
-    return insertRow(
+  return withEventsQueued(core, () =>
+    insertRow(
       core,
       channel,
       kind,
@@ -187,7 +213,20 @@ export function addOutboxRow(
       refs.eventSeq ?? null,
       refs.taskId ?? null,
       core.now(),
-    );
+    ),
+  );
+}
+
+/**
+ * Runs `fn` in a write transaction in which every event so far has its rows. A backlog is queued
+ * first in committed batches (when the caller is not already in a transaction), so the one
+ * transaction with `fn` only has to queue what arrived meanwhile.
+ */
+export function withEventsQueued<T>(core: LedgerCore, fn: () => T): T {
+  if (!core.inWrite) queuePendingEvents(core);
+  return core.write(() => {
+    while (queueEventsInWrite(core) > 0);
+    return fn();
   });
 }
 

@@ -1,5 +1,5 @@
 import type { LedgerCore } from './ledger-core.ts';
-import { queueEventsInWrite } from './outbox-queue.ts';
+import { withEventsQueued } from './outbox-queue.ts';
 
 /** What `prune` removes: rows older than `cutoffMs` (ledger clock) that nothing still needs. */
 export interface PruneRequest {
@@ -46,9 +46,8 @@ const PRUNABLE_OUTBOX = `
 export function pruneLedger(core: LedgerCore, request: PruneRequest): PruneReport {
   const { cutoffMs } = request;
   try {
-    return core.write(() => {
-      // Every event's rows exist before any go: an unqueued event would otherwise look pruned.
-      while (queueEventsInWrite(core) > 0);
+    // Every event's rows exist before any go: an unqueued event would otherwise look pruned.
+    return withEventsQueued(core, () => {
       const agents = (
         core
           .sql(

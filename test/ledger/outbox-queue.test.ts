@@ -249,6 +249,70 @@ describe('outbox rows queued from the event log', () => {
   });
 });
 
+/** Counts the write transactions `l` takes from here on (nested ones included). */
+function countWrites(l: Ledger): number[] {
+  const writes: number[] = [];
+  const write = l.core.write.bind(l.core);
+  l.core.write = <T>(fn: () => T): T => {
+    writes.push(1);
+    return write(fn);
+  };
+  return writes;
+}
+
+describe('outbox queue: backlogs, large results, damage and an older process', () => {
+  it('queues a backlog in committed batches before a channel change, a reply or a prune', () => {
+    for (const act of [
+      (l: Ledger) => l.setChannels(['x']),
+      (l: Ledger) => l.outbox.add('main', 'reply', OUTBOX_PRIORITY.urgent, { text: 'hi' }),
+      (l: Ledger) => l.prune({ cutoffMs: 0, dryRun: false, actor: 'cli' }),
+    ]) {
+      const l = tempLedger();
+      l.transaction(() => {
+        for (let i = 0; i < QUEUE_BATCH * 2 + 5; i++) l.createTask({ title: `t${i}` }, 'cli');
+      });
+      const writes = countWrites(l);
+      act(l);
+      // Three batches of their own, then the one transaction of the act (not one holding them all).
+      expect(writes.length).toBeGreaterThanOrEqual(4);
+      expect(eventsBehind(l.core)).toBe(0);
+      expect(rowsPerEvent(l)).toHaveLength(QUEUE_BATCH * 2 + 5);
+    }
+  });
+
+  it('ends a batch early when the events carry large results', () => {
+    const l = tempLedger();
+    const big = 'r'.repeat(1_500_000);
+    for (let i = 0; i < 5; i++) l.createTask({ title: `t${i}` }, 'cli');
+    l.outbox.queueEvents();
+    for (let i = 0; i < 5; i++) expect(l.complete(claimed(l), big).ok).toBe(true);
+    const writes = countWrites(l);
+    l.outbox.queueEvents();
+    // 10 events, about 7.5 MB of data: more than one batch although far fewer than QUEUE_BATCH.
+    expect(writes.length).toBeGreaterThan(1);
+    expect(rowsPerEvent(l)).toHaveLength(15);
+  });
+
+  it('refuses to queue from a ledger that lost its cursor (it would post its whole history again)', () => {
+    const l = tempLedger();
+    l.createTask({ title: 'a' }, 'cli');
+    l.db.prepare("DELETE FROM kv WHERE key = 'outbox_queued_seq'").run();
+    expect(() => l.outbox.queueEvents()).toThrow(/lost its outbox cursor/);
+    expect(outboxCount(l)).toBe(0);
+  });
+
+  it('refuses an event’s row written past the cursor, as a still-running older chat-swarm would', () => {
+    const l = tempLedger();
+    l.createTask({ title: 'a' }, 'cli');
+    const oldStyle = l.db.prepare(
+      "INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at) VALUES ('main', 'status', ?, 'T-1', 1, '{}', 1)",
+    );
+    expect(() => oldStyle.run(1)).toThrow(/older chat-swarm process is writing to this ledger/);
+    l.outbox.queueEvents();
+    expect(rowsPerEvent(l)).toEqual([[1, 1]]);
+  });
+});
+
 describe('migration 8 on a version-7 ledger', () => {
   it('counts every event so far as queued: their rows exist, none is queued twice', () => {
     const path = join(tempDir(), 'v7.db');
@@ -258,14 +322,27 @@ describe('migration 8 on a version-7 ledger', () => {
     db.pragma('user_version = 7');
     db.exec(`
       INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash)
-        VALUES (1, 1, 'task_note', 'T-9', NULL, 'cli', '{"note":"x"}', 1, 'p', 'h');
+        VALUES (1, 1, 'task_note', 'T-9', NULL, 'cli', '{"note":"x"}', 1, 'p', 'h'),
+               (2, 2, 'task_note', 'T-9', NULL, 'cli', '{"note":"y"}', 1, 'h', 'h2');
       INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at)
         VALUES ('main', 'detail', 1, 'T-9', 5, '{"text":"x"}', 1);
     `);
     db.close();
+    // Audited read-only (so not upgraded): event 2 lost its row under the old code, which wrote
+    // every event's rows with it. A mirror problem, not a wait for the queue.
+    const ro = Ledger.open(path, { readonly: true });
+    try {
+      const mirror = ro.audit().problems.filter((p) => p.kind === 'mirror' || p.kind === 'pending');
+      expect(mirror.map((p) => [p.seq, p.kind])).toEqual([
+        [1, 'pending'],
+        [2, 'mirror'],
+      ]);
+    } finally {
+      ro.close();
+    }
     const l = Ledger.open(path);
     try {
-      expect(queuedThrough(l.core)).toBe(1);
+      expect(queuedThrough(l.core)).toBe(2);
       expect(l.outbox.queueEvents()).toBe(0);
       expect(outboxCount(l)).toBe(1);
     } finally {
