@@ -219,11 +219,12 @@ export function addOutboxRow(
 
 /**
  * Runs `fn` in a write transaction in which every event so far has its rows. A backlog is queued
- * first in committed batches (when the caller is not already in a transaction), so the one
+ * first in committed batches (when the caller is not already in a transaction, and unless
+ * `rolledBack` says the transaction will be rolled back: a dry run changes nothing), so the one
  * transaction with `fn` only has to queue what arrived meanwhile.
  */
-export function withEventsQueued<T>(core: LedgerCore, fn: () => T): T {
-  if (!core.inWrite) queuePendingEvents(core);
+export function withEventsQueued<T>(core: LedgerCore, fn: () => T, rolledBack = false): T {
+  if (!core.inWrite && !rolledBack) queuePendingEvents(core);
   return core.write(() => {
     while (queueEventsInWrite(core) > 0);
     return fn();

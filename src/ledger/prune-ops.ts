@@ -47,35 +47,39 @@ export function pruneLedger(core: LedgerCore, request: PruneRequest): PruneRepor
   const { cutoffMs } = request;
   try {
     // Every event's rows exist before any go: an unqueued event would otherwise look pruned.
-    return withEventsQueued(core, () => {
-      const agents = (
-        core
-          .sql(
-            `SELECT id FROM agents a WHERE a.status != 'paused'
+    return withEventsQueued(
+      core,
+      () => {
+        const agents = (
+          core
+            .sql(
+              `SELECT id FROM agents a WHERE a.status != 'paused'
                AND (a.last_heartbeat_at IS NULL OR a.last_heartbeat_at < ?) AND a.registered_at < ?
                AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.status IN ${OPEN} AND (t.owner = a.id OR t.assignee = a.id))
              ORDER BY id`,
-          )
-          .all(cutoffMs, cutoffMs) as { id: string }[]
-      ).map((r) => r.id);
-      const through = core.sql(`SELECT MAX(o.event_seq) AS s ${PRUNABLE_OUTBOX}`).get(cutoffMs) as {
-        s: number | null;
-      };
-      const outboxRows = core
-        .sql(`DELETE FROM outbox WHERE id IN (SELECT o.id ${PRUNABLE_OUTBOX})`)
-        .run(cutoffMs).changes;
-      const inboxRows = core
-        .sql("DELETE FROM inbox WHERE received_at < ? AND outcome IS NOT NULL AND outcome != 'deferred'")
-        .run(cutoffMs).changes;
-      const remove = core.sql('DELETE FROM agents WHERE id = ?');
-      for (const id of agents) remove.run(id);
-      const report: PruneReport = { agents, inboxRows, outboxRows, outboxThroughSeq: through.s };
-      if (request.dryRun) throw new DryRun(report);
-      if (agents.length || inboxRows || outboxRows) {
-        core.appendEvent({ type: PRUNE_EVENT, actor: request.actor, data: { cutoffMs, ...report } });
-      }
-      return report;
-    });
+            )
+            .all(cutoffMs, cutoffMs) as { id: string }[]
+        ).map((r) => r.id);
+        const through = core.sql(`SELECT MAX(o.event_seq) AS s ${PRUNABLE_OUTBOX}`).get(cutoffMs) as {
+          s: number | null;
+        };
+        const outboxRows = core
+          .sql(`DELETE FROM outbox WHERE id IN (SELECT o.id ${PRUNABLE_OUTBOX})`)
+          .run(cutoffMs).changes;
+        const inboxRows = core
+          .sql("DELETE FROM inbox WHERE received_at < ? AND outcome IS NOT NULL AND outcome != 'deferred'")
+          .run(cutoffMs).changes;
+        const remove = core.sql('DELETE FROM agents WHERE id = ?');
+        for (const id of agents) remove.run(id);
+        const report: PruneReport = { agents, inboxRows, outboxRows, outboxThroughSeq: through.s };
+        if (request.dryRun) throw new DryRun(report);
+        if (agents.length || inboxRows || outboxRows) {
+          core.appendEvent({ type: PRUNE_EVENT, actor: request.actor, data: { cutoffMs, ...report } });
+        }
+        return report;
+      },
+      request.dryRun,
+    );
   } catch (err) {
     // A dry run does the same work and rolls it back, so its counts are exactly what a prune removes.
     if (err instanceof DryRun) return err.report;
