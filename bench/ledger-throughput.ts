@@ -87,12 +87,13 @@ function bareCycles(path: string, tasks: number, sync: Sync): number {
     unqueued.push({ seq, taskId, detail, now });
   };
   const queueTx = db.transaction((batch: typeof unqueued) => {
+    // The cursor first, as the ledger moves it (migration 8's trigger refuses rows past it).
+    queuedKv.run(String(batch.at(-1)!.seq));
     for (const e of batch) {
       supersede.run(e.taskId);
       outbox.run('status', e.seq, e.taskId, 2, '{"text":""}', e.now);
       outbox.run('detail', e.seq, e.taskId, 1, e.detail, e.now);
     }
-    queuedKv.run(String(batch.at(-1)!.seq));
   });
   const claimTx = db.transaction((now: number) => {
     const row = pick.get(now) as { id: string; attempt: number } | undefined;
