@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Ledger } from '../ledger/ledger.ts';
-import { OUTBOX_QUEUED_KEY } from '../ledger/outbox-queue.ts';
+import { storedQueuedCursor } from '../ledger/outbox-queue.ts';
 import { LAST_RATE_LIMIT_KEY } from '../orchestrator/outbox-poster.ts';
 import { PLATFORM_PACING, type PosterOptions } from '../orchestrator/poster-options.ts';
 
@@ -95,12 +95,11 @@ interface Waiting {
  * look): waiting all the same. None on a ledger from before the cursor (read-only, not upgraded).
  */
 function unqueuedEvents(core: Ledger['core']): Waiting {
-  const cursor = core.sql('SELECT value FROM kv WHERE key = ?').get(OUTBOX_QUEUED_KEY) as
-    { value: string } | undefined;
-  if (!cursor) return { n: 0, oldest: null };
+  const cursor = storedQueuedCursor(core.db);
+  if (cursor === undefined) return { n: 0, oldest: null };
   return core
     .sql('SELECT COUNT(*) AS n, MIN(at) AS oldest FROM events WHERE seq > ? AND mirrored = 1')
-    .get(Number(cursor.value)) as Waiting;
+    .get(cursor) as Waiting;
 }
 
 function minOf(a: number | null, b: number | null): number | null {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { OUTBOX_QUEUED_KEY } from './outbox-queue.ts';
+import { storedQueuedCursor } from './outbox-queue.ts';
 
 interface MirrorRow {
   id: number;
@@ -90,11 +90,9 @@ export function checkMirror(db: Database.Database, mirroredSeqs: readonly number
  * from before migration 8 (audited read-only, so not upgraded) wrote every event's rows with it.
  */
 function outboxQueuedThrough(db: Database.Database): number {
-  const row = db.prepare('SELECT value FROM kv WHERE key = ?').get(OUTBOX_QUEUED_KEY) as
-    { value: string } | undefined;
-  if (!row) return (db.pragma('user_version', { simple: true }) as number) < 8 ? Infinity : 0;
-  const seq = Number(row.value);
-  return Number.isFinite(seq) ? seq : 0;
+  const seq = storedQueuedCursor(db);
+  if (seq !== undefined) return seq;
+  return (db.pragma('user_version', { simple: true }) as number) < 8 ? Infinity : 0;
 }
 
 /**

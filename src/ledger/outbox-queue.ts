@@ -1,4 +1,6 @@
+import type Database from 'better-sqlite3';
 import { LedgerError } from '../core/errors.ts';
+import type { EventRow } from './audit-chain.ts';
 import type { LedgerCore } from './ledger-core.ts';
 import { planMirror, type EventData } from './mirror-plan.ts';
 
@@ -13,7 +15,7 @@ import { planMirror, type EventData } from './mirror-plan.ts';
  * eight of its nineteen statements). Queued in a batch, they share their pages and statements
  * across many events, and a status refresh superseded within a batch costs nothing more.
  */
-export const OUTBOX_QUEUED_KEY = 'outbox_queued_seq';
+const OUTBOX_QUEUED_KEY = 'outbox_queued_seq';
 
 /** Events queued per transaction: bounds how long a backlog (a swarm without its poster) holds the lock. */
 export const QUEUE_BATCH = 100;
@@ -37,14 +39,12 @@ const INSERT_OUTBOX_SQL =
 const INSERT_SUPERSEDED_SQL = `INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at, status)
   VALUES (?,?,?,?,?,?,?,'superseded')`;
 
-interface UnqueuedEvent {
-  seq: number;
-  at: number;
-  type: string;
-  task_id: string | null;
-  agent_id: string | null;
-  actor: string;
-  data: string;
+type UnqueuedEvent = Pick<EventRow, 'seq' | 'at' | 'type' | 'task_id' | 'agent_id' | 'actor' | 'data'>;
+
+/** What a row no event plans may point at. */
+export interface OutboxRefs {
+  eventSeq?: number | null;
+  taskId?: string | null;
 }
 
 /**
@@ -55,6 +55,16 @@ export function queuedThrough(core: LedgerCore): number {
   const row = core.sql(QUEUED_SQL).get() as { seq: number | null } | undefined;
   if (row?.seq == null) throw missingCursor();
   return row.seq;
+}
+
+/**
+ * The cursor as stored, read on a bare connection without failing: undefined on a ledger from
+ * before migration 8 (opened read-only, so not upgraded) or one that lost it. For readers that
+ * only report (the audit, the board); the queue itself uses `queuedThrough`.
+ */
+export function storedQueuedCursor(db: Database.Database): number | undefined {
+  const row = db.prepare(QUEUED_SQL).get() as { seq: number | null } | undefined;
+  return row?.seq ?? undefined;
 }
 
 function missingCursor(): LedgerError {
@@ -201,7 +211,7 @@ export function addOutboxRow(
   kind: string,
   priority: number,
   payload: object,
-  refs: { eventSeq?: number | null; taskId?: string | null } = {},
+  refs: OutboxRefs = {},
 ): number {
   return withEventsQueued(core, () =>
     insertRow(

@@ -1,6 +1,6 @@
 import { LedgerError } from '../core/errors.ts';
 import type { LedgerCore } from './ledger-core.ts';
-import { addOutboxRow, queuePendingEvents } from './outbox-queue.ts';
+import { addOutboxRow, queuePendingEvents, type OutboxRefs } from './outbox-queue.ts';
 import {
   OUTBOX_KINDS,
   outboxPayloadSchema,
@@ -60,13 +60,7 @@ export class OutboxStore {
   }
 
   /** Queues a message no event plans (a reply, a refresh); see `addOutboxRow`. */
-  add(
-    channel: string,
-    kind: string,
-    priority: number,
-    payload: object,
-    refs: { eventSeq?: number | null; taskId?: string | null } = {},
-  ): number {
+  add(channel: string, kind: string, priority: number, payload: object, refs: OutboxRefs = {}): number {
     return addOutboxRow(this.core, channel, kind, priority, payload, refs);
   }
 

@@ -16,7 +16,7 @@ import {
   queuedThrough,
   queueEventsInWrite,
 } from '../../src/ledger/outbox-queue.ts';
-import { manualClock, tempDir, tempLedger } from '../support/temp-ledger.ts';
+import { manualClock, reopened, tempDir, tempLedger } from '../support/temp-ledger.ts';
 
 const outboxCount = (l: Ledger): number =>
   (l.db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
@@ -137,12 +137,7 @@ describe('outbox rows queued from the event log', () => {
       for (let i = 0; i < n; i++) l.createTask({ title: `t${i}` }, 'cli');
     });
     l.registerAgent({ id: 'quiet', skills: [], capacity: 1 }); // an event with no rows
-    const writes: number[] = [];
-    const write = l.core.write.bind(l.core);
-    l.core.write = <T>(fn: () => T): T => {
-      writes.push(1);
-      return write(fn);
-    };
+    const writes = countWrites(l);
     expect(l.outbox.queueEvents()).toBe(l.lastEventSeq());
     expect(writes.length).toBe(3);
     const per = rowsPerEvent(l);
@@ -153,64 +148,52 @@ describe('outbox rows queued from the event log', () => {
 
   it('a batch planned while another connection queued it is planned again, not written twice', () => {
     const l = tempLedger();
-    const other = Ledger.open(l.path, { synchronous: 'normal' });
-    try {
-      for (let i = 0; i < 5; i++) l.createTask({ title: `t${i}` }, 'cli');
-      // \`other\` queues between l's planning (a read) and its write, as another process can.
-      const write = l.core.write.bind(l.core);
-      let raced = false;
-      l.core.write = <T>(fn: () => T): T => {
-        if (!raced) {
-          raced = true;
-          other.outbox.queueEvents();
-          l.createTask({ title: 'late' }, 'cli');
-        }
-        return write(fn);
-      };
-      expect(l.outbox.queueEvents()).toBe(1); // only the late task's event was left to it
-      expect(rowsPerEvent(l)).toEqual([1, 2, 3, 4, 5, 6].map((seq) => [seq, 1]));
-    } finally {
-      other.close();
-    }
+    const other = reopened(l);
+    for (let i = 0; i < 5; i++) l.createTask({ title: `t${i}` }, 'cli');
+    // `other` queues between l's planning (a read) and its write, as another process can.
+    const write = l.core.write.bind(l.core);
+    let raced = false;
+    l.core.write = <T>(fn: () => T): T => {
+      if (!raced) {
+        raced = true;
+        other.outbox.queueEvents();
+        l.createTask({ title: 'late' }, 'cli');
+      }
+      return write(fn);
+    };
+    expect(l.outbox.queueEvents()).toBe(1); // only the late task's event was left to it
+    expect(rowsPerEvent(l)).toEqual([1, 2, 3, 4, 5, 6].map((seq) => [seq, 1]));
   });
 
   it('two connections queueing in turn queue each event once', () => {
     const l = tempLedger();
-    const other = Ledger.open(l.path, { synchronous: 'normal' });
-    try {
-      for (let round = 0; round < 20; round++) {
-        l.createTask({ title: `from l ${round}` }, 'cli');
-        other.createTask({ title: `from other ${round}` }, 'cli');
-        (round % 2 ? l : other).outbox.queueEvents();
-        if (round % 3 === 0) other.outbox.queueEvents();
-      }
-      l.outbox.queueEvents();
-      other.outbox.queueEvents();
-      const per = rowsPerEvent(l);
-      expect(per).toHaveLength(40);
-      expect(per.every(([, rows]) => rows === 1)).toBe(true);
-    } finally {
-      other.close();
+    const other = reopened(l);
+    for (let round = 0; round < 20; round++) {
+      l.createTask({ title: `from l ${round}` }, 'cli');
+      other.createTask({ title: `from other ${round}` }, 'cli');
+      (round % 2 ? l : other).outbox.queueEvents();
+      if (round % 3 === 0) other.outbox.queueEvents();
     }
+    l.outbox.queueEvents();
+    other.outbox.queueEvents();
+    const per = rowsPerEvent(l);
+    expect(per).toHaveLength(40);
+    expect(per.every(([, rows]) => rows === 1)).toBe(true);
   });
 
   it('queues each event for the channels in effect when it happened, whichever process queues it', () => {
     const l = tempLedger();
-    const agentProcess = Ledger.open(l.path, { synchronous: 'normal' });
-    try {
-      agentProcess.createTask({ title: 'before' }, 'cli'); // the agent process caches ['main']
-      l.setChannels(['a', 'b']); // queues 'before' for main first
-      agentProcess.createTask({ title: 'after' }, 'cli');
-      agentProcess.outbox.queueEvents(); // reads the channels again: a and b, not its cached main
-      const rows = l.db.prepare('SELECT task_id, channel FROM outbox ORDER BY id').all();
-      expect(rows).toEqual([
-        { task_id: 'T-1', channel: 'main' },
-        { task_id: 'T-2', channel: 'a' },
-        { task_id: 'T-2', channel: 'b' },
-      ]);
-    } finally {
-      agentProcess.close();
-    }
+    const agentProcess = reopened(l);
+    agentProcess.createTask({ title: 'before' }, 'cli'); // the agent process caches ['main']
+    l.setChannels(['a', 'b']); // queues 'before' for main first
+    agentProcess.createTask({ title: 'after' }, 'cli');
+    agentProcess.outbox.queueEvents(); // reads the channels again: a and b, not its cached main
+    const rows = l.db.prepare('SELECT task_id, channel FROM outbox ORDER BY id').all();
+    expect(rows).toEqual([
+      { task_id: 'T-1', channel: 'main' },
+      { task_id: 'T-2', channel: 'a' },
+      { task_id: 'T-2', channel: 'b' },
+    ]);
   });
 
   it('the audit and the board count an event not queued yet as waiting, not as lost', () => {

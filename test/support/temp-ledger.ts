@@ -41,6 +41,13 @@ export function tempLedger(options: OpenLedgerOptions = {}): Ledger {
   return ledger;
 }
 
+/** A second connection to `ledger`'s file (as another process would open), closed after the test. */
+export function reopened(ledger: Ledger): Ledger {
+  const other = Ledger.open(ledger.path, { synchronous: 'normal' });
+  cleanups.unshift(() => other.close());
+  return other;
+}
+
 /** Blocks a new task on a question, as its agent would; returns the task's id. */
 export function blockedTask(ledger: Ledger, title: string): string {
   const { task } = ledger.createTask({ title }, 'cli');
