@@ -2,7 +2,7 @@ import { LedgerError } from '../core/errors.ts';
 import type { LedgerCore } from './ledger-core.ts';
 import { refreshDependentsWaiting, releaseDependents } from './dependents.ts';
 import { fence, type AttemptRef, type WriteResult } from './task-ops.ts';
-import { attemptsLeft, type TaskRow } from './task-row.ts';
+import { attemptsLeft, TASK_COLUMNS, taskRowFromRaw, type TaskRow } from './task-row.ts';
 import { attemptUsageData } from './usage-ops.ts';
 
 const OK: WriteResult = { ok: true };
@@ -171,14 +171,14 @@ export function completeInWrite(
 ): WriteResult {
   const now = core.now();
   // The fence and the update in one statement: it changes the row only while `ref` is current.
-  const updated = core.sql(COMPLETE_SQL).get(result, now, ref.taskId, ref.attempt, ref.agentId) as
-    { review: number } | undefined;
-  if (!updated) {
+  const review = core.sql(COMPLETE_SQL).pluck().get(result, now, ref.taskId, ref.attempt, ref.agentId) as
+    number | undefined;
+  if (review === undefined) {
     const f = fence(core, ref, 'result');
     if ('stale' in f) return f.stale;
     throw new LedgerError('ledger_corrupt', `task ${ref.taskId}: current attempt but not completed`);
   }
-  const toReview = updated.review === 1;
+  const toReview = review === 1;
   endAttempt(core, ref, toReview ? 'review' : 'done', null);
   core.appendEvent({
     type: toReview ? 'task_review' : 'task_done',
@@ -282,8 +282,11 @@ export function expireLeases(core: LedgerCore): number {
   return core.write(() => {
     const now = core.now();
     const rows = core
-      .sql("SELECT * FROM tasks WHERE status IN ('claimed', 'blocked') AND lease_expires_at < ?")
-      .all(now) as TaskRow[];
+      .rawSql(
+        `SELECT ${TASK_COLUMNS} FROM tasks WHERE status IN ('claimed', 'blocked') AND lease_expires_at < ?`,
+      )
+      .all(now)
+      .map(taskRowFromRaw);
     for (const row of rows) {
       const att = core
         .sql('SELECT agent_id, last_heartbeat_at FROM attempts WHERE task_id = ? AND attempt = ?')

@@ -4,8 +4,8 @@ import { LedgerError } from '../core/errors.ts';
 import type { Clock } from '../core/types.ts';
 import type { AuditKey } from './audit-key.ts';
 import { CHAIN_KEYED_EVENT, GENESIS_HASH, hashEvent } from './event-hash.ts';
-import { planMirror, type EventData } from './mirror-plan.ts';
-import type { TaskRow } from './task-row.ts';
+import { isMirrored, type EventData } from './mirror-plan.ts';
+import { TASK_COLUMNS, taskRowFromRaw, type TaskRow } from './task-row.ts';
 
 /** Tunables of the ledger, with defaults in `LEDGER_DEFAULTS`. */
 export interface LedgerOptions {
@@ -73,6 +73,8 @@ interface ChainHead {
 const CHAIN_HEAD_SQL = `SELECT e.seq, e.hash, k.seq AS keyedSeq, k.data AS keyedData
   FROM (SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1) e
   LEFT JOIN (${CHAIN_KEYED_SQL}) k`;
+// Changes whenever another connection commits to the file (never for this connection's own commits).
+const DATA_VERSION_SQL = 'PRAGMA data_version';
 const INSERT_EVENT_SQL =
   'INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)';
 /**
@@ -81,6 +83,7 @@ const INSERT_EVENT_SQL =
  */
 export class LedgerCore {
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly rawStatements = new Map<string, Database.Statement>();
   private channelsCache: string[] | undefined;
   // One transaction wrapper for every write; better-sqlite3 turns nested calls into savepoints.
   private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
@@ -88,6 +91,16 @@ export class LedgerCore {
   private depth = 0;
   /** The chain head inside the outermost `write`; undefined outside one, or until first needed. */
   private head: ChainHead | undefined;
+  /**
+   * The chain head as our last committed `write` left it, with the data version it was read under:
+   * while no other connection commits (the version is unchanged) it is still the head, and the next
+   * write need not read it from the file.
+   */
+  private committed: { head: ChainHead; version: number } | undefined;
+  /** The data version the current outermost `write` runs under, once read. */
+  private version: number | undefined;
+  /** True while the outermost `write` is the connection's own transaction (not a caller's). */
+  private ownTransaction = false;
 
   constructor(
     readonly db: Database.Database,
@@ -109,20 +122,42 @@ export class LedgerCore {
     return stmt;
   }
 
+  /**
+   * A prepared statement in raw mode (rows as arrays, in column order), compiled once per SQL text.
+   * Kept apart from `sql`: the mode belongs to the statement.
+   */
+  rawSql(text: string): Database.Statement {
+    let stmt = this.rawStatements.get(text);
+    if (!stmt) {
+      stmt = this.db.prepare(text).raw(true);
+      this.rawStatements.set(text, stmt);
+    }
+    return stmt;
+  }
+
   /** Runs `fn` as one write transaction taken with BEGIN IMMEDIATE (a savepoint when nested). */
   write<T>(fn: () => T): T {
     // A copy: appends advance the head in place.
     const saved = this.head && { ...this.head };
+    const outermost = this.depth === 0;
+    // Inside a caller's own transaction our commit is not the commit: it may still roll back.
+    if (outermost) this.ownTransaction = !this.db.inTransaction;
     this.depth++;
     try {
-      return this.runInTransaction.immediate(fn) as T;
+      const out = this.runInTransaction.immediate(fn) as T;
+      if (outermost && this.ownTransaction && this.head && this.version !== undefined)
+        this.committed = { head: { ...this.head }, version: this.version };
+      return out;
     } catch (err) {
       // Rolled back (the transaction or a savepoint): the events it appended are gone.
       this.head = saved;
       throw err;
     } finally {
-      // After the outermost write the head is no longer ours to know: another process may append.
-      if (--this.depth === 0) this.head = undefined;
+      // After the outermost write the head is only known again through `committed`.
+      if (--this.depth === 0) {
+        this.head = undefined;
+        this.version = undefined;
+      }
     }
   }
 
@@ -136,7 +171,8 @@ export class LedgerCore {
   }
 
   taskRow(id: string): TaskRow | undefined {
-    return this.sql('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
+    const raw = this.rawSql(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ?`).get(id);
+    return raw === undefined ? undefined : taskRowFromRaw(raw);
   }
 
   requireTask(id: string): TaskRow {
@@ -216,6 +252,15 @@ export class LedgerCore {
    */
   private chainHead(): ChainHead {
     if (this.head) return this.head;
+    if (this.depth > 0 && this.ownTransaction) {
+      // Under the write lock: no other connection can commit until we do, so the version read now
+      // holds for the whole transaction. Unchanged since our last commit: nobody else appended.
+      this.version = this.sql(DATA_VERSION_SQL).pluck().get() as number;
+      if (this.committed?.version === this.version) return (this.head = { ...this.committed.head });
+    } else {
+      // Appending in a transaction that is not ours to commit: what we remember may be undone.
+      this.committed = undefined;
+    }
     const last = this.sql(CHAIN_HEAD_SQL).get() as
       { seq: number; hash: string; keyedSeq: number | null; keyedData: string | null } | undefined;
     const head: ChainHead = {
@@ -256,7 +301,7 @@ export class LedgerCore {
     const fields = { seq, at, type: input.type, taskId, agentId, actor: input.actor, dataJson };
     const hash = hashEvent(prevHash, fields, this.auditKey);
     // Only whether the channel hears of it; its rows are queued later, in batches (outbox-queue.ts).
-    const mirrored = planMirror(input.type, agentId, input.actor, { ...data, taskId }).length > 0;
+    const mirrored = isMirrored(input.type, agentId, input.actor, { ...data, taskId });
     this.sql(INSERT_EVENT_SQL).run(
       seq,
       at,

@@ -67,6 +67,48 @@ function who(actor: string): string {
 }
 
 /**
+ * Event types whose plan has rows whatever their data: `isMirrored` answers for them without
+ * building the messages. A case of `planMirror` that can return no rows must not be listed here.
+ */
+export const ALWAYS_MIRRORED: ReadonlySet<string> = new Set([
+  'task_created',
+  'task_claimed',
+  'task_progress',
+  'task_asked',
+  'task_answered',
+  'task_done',
+  'task_review',
+  'attempt_failed',
+  'task_failed',
+  'lease_expired',
+  'task_cancelled',
+  'task_retried',
+  'task_assigned',
+  'task_priority',
+  'task_approved',
+  'task_rejected',
+  'task_released',
+  'task_note',
+  'task_unblocked',
+  'task_waiting_cleared',
+  'task_waiting',
+  'stale_write_refused',
+  'budget_hold',
+  'agent_paused',
+  'agent_resumed',
+  'swarm_paused',
+  'swarm_resumed',
+]);
+
+/**
+ * Whether the event produces any channel message: `planMirror(...).length > 0`, without rendering
+ * the messages for the common types (it runs inside the write lock for every event).
+ */
+export function isMirrored(type: string, agentId: string | null, fullActor: string, d: EventData): boolean {
+  return ALWAYS_MIRRORED.has(type) || planMirror(type, agentId, fullActor, d).length > 0;
+}
+
+/**
  * Decides which channel messages an event produces: a status refresh, a detail under the task,
  * or a notice at the top. Pure, so the mapping from ledger to chat is reviewable in one place.
  * Returns an empty list for events that stay in the ledger only.

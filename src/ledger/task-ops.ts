@@ -3,7 +3,7 @@ import { TASK_KEY_RULE, taskKeyProblem } from '../core/task-key.ts';
 import type { Task } from '../core/types.ts';
 import { waitingReasonOf } from './dependents.ts';
 import type { LedgerCore } from './ledger-core.ts';
-import { toTask, type TaskRow } from './task-row.ts';
+import { TASK_COLUMNS, taskRowFromRaw, toTask, type TaskRow } from './task-row.ts';
 import { insertTaskBudget } from './usage-ops.ts';
 import type { Budget } from '../core/usage.ts';
 
@@ -143,12 +143,15 @@ export function createTask(core: LedgerCore, input: NewTask, actor: string): Cre
 }
 
 function isPaused(core: LedgerCore, agentId: string): boolean {
-  const row = core
-    .sql(
-      "SELECT (SELECT value FROM kv WHERE key = 'swarm_paused') AS swarm, (SELECT status FROM agents WHERE id = ?) AS agent",
-    )
-    .get(agentId) as { swarm: string | null; agent: string | null };
-  return row.swarm === '1' || row.agent === 'paused';
+  // One value, not a row: better-sqlite3 builds row objects slowly, and this runs in every claim.
+  return (
+    core
+      .sql(
+        "SELECT coalesce((SELECT value FROM kv WHERE key = 'swarm_paused') = '1', 0) OR coalesce((SELECT status FROM agents WHERE id = ?) = 'paused', 0)",
+      )
+      .pluck()
+      .get(agentId) === 1
+  );
 }
 
 function takeClaim(core: LedgerCore, row: TaskRow, agent: ClaimingAgent): ClaimResult {
@@ -193,7 +196,7 @@ function takeClaim(core: LedgerCore, row: TaskRow, agent: ClaimingAgent): ClaimR
 }
 
 // The best eligible task for the agent (its dependencies are read apart: see takeClaim).
-const CANDIDATE_SQL = `SELECT * FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before <= ?
+const CANDIDATE_SQL = `SELECT ${TASK_COLUMNS} FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before <= ?
      AND (assignee IS NULL OR assignee = ?)
      AND (tasks.skills = '[]' OR NOT EXISTS
        (SELECT 1 FROM json_each(tasks.skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?))))
@@ -213,10 +216,9 @@ export function claimNext(core: LedgerCore, agent: ClaimingAgent): ClaimResult {
 /** `claimNext` inside the caller's write transaction (which already holds the write lock). */
 export function claimNextInWrite(core: LedgerCore, agent: ClaimingAgent): ClaimResult {
   if (isPaused(core, agent.id)) return { kind: 'paused' };
-  const row = core.sql(CANDIDATE_SQL).get(core.now(), agent.id, JSON.stringify(agent.skills)) as
-    TaskRow | undefined;
-  if (!row) return { kind: 'none' };
-  return takeClaim(core, row, agent);
+  const raw = core.rawSql(CANDIDATE_SQL).get(core.now(), agent.id, JSON.stringify(agent.skills));
+  if (raw === undefined) return { kind: 'none' };
+  return takeClaim(core, taskRowFromRaw(raw), agent);
 }
 
 /** Claims one named task; `taken` when someone else has it, `not_eligible` with the reason otherwise. */

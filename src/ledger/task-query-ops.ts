@@ -1,13 +1,14 @@
 import type { Task, TaskStatus } from '../core/types.ts';
 import type { LedgerCore } from './ledger-core.ts';
-import { toTask, type TaskRow } from './task-row.ts';
+import { TASK_COLUMNS, taskRowFromRaw, toTask } from './task-row.ts';
 
 /** Tasks in queue order, optionally only those in some states, at most `limit` of them. */
 export function listTasks(core: LedgerCore, filter: { status?: TaskStatus[]; limit?: number }): Task[] {
   const where = filter.status?.length ? `WHERE status IN (${filter.status.map(() => '?').join(',')})` : '';
   const rows = core
-    .sql(`SELECT * FROM tasks ${where} ORDER BY seq LIMIT ?`)
-    .all(...(filter.status ?? []), filter.limit ?? 1_000_000) as TaskRow[];
+    .rawSql(`SELECT ${TASK_COLUMNS} FROM tasks ${where} ORDER BY seq LIMIT ?`)
+    .all(...(filter.status ?? []), filter.limit ?? 1_000_000)
+    .map(taskRowFromRaw);
   return rows.map((r) => toTask(r, core.dependsOn(r.id)));
 }
 
@@ -51,8 +52,11 @@ export function countByStatus(core: LedgerCore): Record<string, number> {
 /** Tasks an agent currently holds (claimed or blocked). */
 export function heldBy(core: LedgerCore, agentId: string): Task[] {
   const rows = core
-    .sql("SELECT * FROM tasks WHERE owner = ? AND status IN ('claimed','blocked') ORDER BY seq")
-    .all(agentId) as TaskRow[];
+    .rawSql(
+      `SELECT ${TASK_COLUMNS} FROM tasks WHERE owner = ? AND status IN ('claimed','blocked') ORDER BY seq`,
+    )
+    .all(agentId)
+    .map(taskRowFromRaw);
   return rows.map((r) => toTask(r, core.dependsOn(r.id)));
 }
 

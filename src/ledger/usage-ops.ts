@@ -283,9 +283,9 @@ export function attemptUsageData(
   taskId: string,
   attempt: number,
 ): Record<string, number> | undefined {
+  // No row at all for an attempt without reports (most): better-sqlite3 builds a row object slowly.
   const row = core
-    .sql(`SELECT ${SUMS} FROM attempt_usage WHERE task_id = ? AND attempt = ?`)
+    .sql(`SELECT ${SUMS} FROM attempt_usage WHERE task_id = ? AND attempt = ? HAVING SUM(reports) > 0`)
     .get(taskId, attempt) as SumRow | undefined;
-  const totals = toRow(row);
-  return totals.reports ? usageData(totals) : undefined;
+  return row ? usageData(toRow(row)) : undefined;
 }

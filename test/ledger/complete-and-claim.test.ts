@@ -207,6 +207,44 @@ describe('the chain head kept per transaction', () => {
     expect(l.audit().problems).toEqual([]);
   });
 
+  it('does not remember a head from a caller’s transaction that rolled back', () => {
+    const l = tempLedger();
+    l.createTask({ title: 'one' }, 'cli');
+    const undone = l.db.transaction(() => {
+      l.createTask({ title: 'undone' }, 'cli');
+      throw new Error('undo');
+    });
+    expect(() => undone()).toThrow('undo');
+    l.createTask({ title: 'two' }, 'cli');
+    l.createTask({ title: 'three' }, 'cli');
+    expect(l.events().map((e) => e.seq)).toEqual([1, 2, 3]);
+    postEverything(l);
+    expect(l.audit().problems).toEqual([]);
+  });
+
+  it('reads the head again after another connection appended, even with nothing else between', () => {
+    const path = join(tempDir(), 'swarm.db');
+    const one = Ledger.open(path, { synchronous: 'normal' });
+    const two = Ledger.open(path, { synchronous: 'normal' });
+    try {
+      one.createTask({ title: 'a' }, 'cli');
+      one.createTask({ title: 'b' }, 'cli');
+      two.createTask({ title: 'c' }, 'cli');
+      one.createTask({ title: 'd' }, 'cli');
+      expect(one.events().map((e) => [e.seq, e.taskId])).toEqual([
+        [1, 'T-1'],
+        [2, 'T-2'],
+        [3, 'T-3'],
+        [4, 'T-4'],
+      ]);
+      postEverything(one);
+      expect(one.audit().problems).toEqual([]);
+    } finally {
+      one.close();
+      two.close();
+    }
+  });
+
   it('keys the chain once and keeps it keyed across transactions', () => {
     const path = join(tempDir(), 'swarm.db');
     const key = 'k'.repeat(40);

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { TASK_COLUMNS, taskRowFromRaw } from '../../src/ledger/task-row.ts';
+import { blockedTask, tempLedger } from '../support/temp-ledger.ts';
+
+describe('taskRowFromRaw', () => {
+  it('reads every column of the tasks table, each under its own name', () => {
+    const l = tempLedger();
+    l.createTask({ title: 'plain' }, 'cli');
+    l.createTask(
+      { title: 'full', body: 'b', skills: ['x'], priority: 9, review: true, assignee: 'a1', key: 'k1' },
+      'cli',
+    );
+    const asked = blockedTask(l, 'asked');
+    l.answer(asked, 'yes', 'alice');
+    const done = l.createTask({ title: 'done' }, 'cli').task.id;
+    const claim = l.claimTask(done, { id: 'a2', skills: [] });
+    if (claim.kind !== 'claimed') throw new Error(claim.kind);
+    l.progress({ taskId: done, attempt: claim.attempt, agentId: 'a2' }, 40, 'half');
+    l.complete({ taskId: done, attempt: claim.attempt, agentId: 'a2' }, 'ok');
+
+    // Column for column against better-sqlite3's own named rows (SELECT *): nothing missing, none
+    // extra, none shifted.
+    const named = l.db.prepare('SELECT * FROM tasks ORDER BY seq').all() as Record<string, unknown>[];
+    const raw = l.db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks ORDER BY seq`).raw(true).all();
+    expect(raw.map(taskRowFromRaw)).toEqual(named);
+    expect(Object.keys(named[0]!).sort()).toEqual(TASK_COLUMNS.split(', ').sort());
+    // Values that tell columns apart, so a shifted mapping cannot pass by chance.
+    expect(named.map((r) => r.status)).toEqual(['queued', 'queued', 'claimed', 'done']);
+    expect(l.getTask(done)).toMatchObject({ status: 'done', result: 'ok', attempt: 1 });
+  });
+});
