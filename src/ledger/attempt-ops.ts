@@ -145,7 +145,8 @@ export interface ArtifactRecord {
 
 const COMPLETE_SQL = `UPDATE tasks SET status = CASE review WHEN 1 THEN 'review' ELSE 'done' END, result = ?,
     owner = NULL, lease_expires_at = NULL, question = NULL, last_error = NULL, updated_at = ?
-  WHERE id = ? AND attempt = ? AND owner = ? AND status IN ('claimed', 'blocked') RETURNING review`;
+  WHERE id = ? AND attempt = ? AND owner = ? AND status IN ('claimed', 'blocked')
+  RETURNING review, EXISTS (SELECT 1 FROM task_deps WHERE depends_on = tasks.id)`;
 
 /**
  * Finishes an attempt successfully: done, or review when the task needs a person's approval.
@@ -171,13 +172,14 @@ export function completeInWrite(
 ): WriteResult {
   const now = core.now();
   // The fence and the update in one statement: it changes the row only while `ref` is current.
-  const review = core.sql(COMPLETE_SQL).pluck().get(result, now, ref.taskId, ref.attempt, ref.agentId) as
-    number | undefined;
-  if (review === undefined) {
+  const updated = core.rawSql(COMPLETE_SQL).get(result, now, ref.taskId, ref.attempt, ref.agentId) as
+    [review: number, hasDependents: number] | undefined;
+  if (updated === undefined) {
     const f = fence(core, ref, 'result');
     if ('stale' in f) return f.stale;
     throw new LedgerError('ledger_corrupt', `task ${ref.taskId}: current attempt but not completed`);
   }
+  const [review, hasDependents] = updated;
   const toReview = review === 1;
   endAttempt(core, ref, toReview ? 'review' : 'done', null);
   core.appendEvent({
@@ -193,7 +195,7 @@ export function completeInWrite(
       ...usageOf(core, ref),
     },
   });
-  if (!toReview) releaseDependents(core, ref.taskId, actorOf(ref));
+  if (!toReview && hasDependents === 1) releaseDependents(core, ref.taskId, actorOf(ref));
   return OK;
 }
 

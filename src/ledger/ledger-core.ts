@@ -301,7 +301,7 @@ export class LedgerCore {
     const fields = { seq, at, type: input.type, taskId, agentId, actor: input.actor, dataJson };
     const hash = hashEvent(prevHash, fields, this.auditKey);
     // Only whether the channel hears of it; its rows are queued later, in batches (outbox-queue.ts).
-    const mirrored = isMirrored(input.type, agentId, input.actor, { ...data, taskId });
+    const mirrored = isMirrored(input.type, agentId, input.actor, data, taskId);
     this.sql(INSERT_EVENT_SQL).run(
       seq,
       at,

@@ -101,11 +101,18 @@ export const ALWAYS_MIRRORED: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Whether the event produces any channel message: `planMirror(...).length > 0`, without rendering
+ * Whether the event produces any channel message (`planMirror(type, agentId, actor, { ...d, taskId })`
+ * has rows), without rendering
  * the messages for the common types (it runs inside the write lock for every event).
  */
-export function isMirrored(type: string, agentId: string | null, fullActor: string, d: EventData): boolean {
-  return ALWAYS_MIRRORED.has(type) || planMirror(type, agentId, fullActor, d).length > 0;
+export function isMirrored(
+  type: string,
+  agentId: string | null,
+  fullActor: string,
+  d: EventData,
+  taskId: string | null,
+): boolean {
+  return ALWAYS_MIRRORED.has(type) || planMirror(type, agentId, fullActor, { ...d, taskId }).length > 0;
 }
 
 /**

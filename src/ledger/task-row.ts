@@ -42,6 +42,9 @@ export interface TaskRow {
 export const TASK_COLUMNS =
   'id, seq, title, body, skills, priority, review, timeout_ms, max_attempts, attempts_base, status, attempt, owner, assignee, lease_expires_at, not_before, deps_pending, progress_pct, progress_text, question, answer, result, last_error, waiting_reason, notes, created_by, idempotency_key, created_at, updated_at';
 
+/** How many columns `TASK_COLUMNS` lists: a statement may select more after them. */
+export const TASK_COLUMN_COUNT = TASK_COLUMNS.split(', ').length;
+
 /**
  * A task row read as an array (`SELECT ${TASK_COLUMNS}` in raw mode). better-sqlite3 builds a
  * named-column row by setting each property through V8's slow path, which for this 29-column row

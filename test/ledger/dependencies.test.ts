@@ -200,3 +200,22 @@ describe('dependencies in the channel', () => {
     expect(mainMessage(ledger, port, 'T-2')).not.toMatch(/waiting: dependency/);
   });
 });
+
+describe('claims and dependencies', () => {
+  it('a claimed task lists its dependencies, whichever way it was claimed; one without lists none', () => {
+    const l = tempLedger();
+    const a = l.createTask({ title: 'A' }, 'cli').task.id;
+    const b = l.createTask({ title: 'B', dependsOn: [a] }, 'cli').task.id;
+    const c = l.createTask({ title: 'C', dependsOn: [a, b] }, 'cli').task.id;
+    const first = l.claimNext(agent);
+    if (first.kind !== 'claimed') throw new Error(first.kind);
+    expect(first.task).toMatchObject({ id: a, dependsOn: [] });
+    const second = l.completeAndClaim({ taskId: a, attempt: 1, agentId: agent.id }, 'ok', agent).next;
+    if (second?.kind !== 'claimed') throw new Error(String(second?.kind));
+    expect(second.task).toMatchObject({ id: b, dependsOn: [a] });
+    expect(l.complete({ taskId: b, attempt: 1, agentId: agent.id }, 'ok')).toEqual({ ok: true });
+    const third = l.claimNext(agent);
+    if (third.kind !== 'claimed') throw new Error(third.kind);
+    expect(third.task).toMatchObject({ id: c, dependsOn: [a, b] });
+  });
+});

@@ -30,10 +30,10 @@ describe('isMirrored', () => {
     for (const type of [...CASES, 'agent_registered', 'no_such_type'])
       for (const d of VARIANTS)
         for (const agentId of [null, 'agent-1'])
-          expect({ type, d, mirrored: isMirrored(type, agentId, 'alice [telegram:1]', d) }).toEqual({
+          expect({ type, d, mirrored: isMirrored(type, agentId, 'alice [telegram:1]', d, 'T-1') }).toEqual({
             type,
             d,
-            mirrored: planMirror(type, agentId, 'alice [telegram:1]', d).length > 0,
+            mirrored: planMirror(type, agentId, 'alice [telegram:1]', { ...d, taskId: 'T-1' }).length > 0,
           });
   });
 
@@ -44,7 +44,7 @@ describe('isMirrored', () => {
     }
     // The one type whose plan depends on its data: a repeated overlap skip stays in the ledger.
     expect(ALWAYS_MIRRORED.has('schedule_skipped')).toBe(false);
-    expect(isMirrored('schedule_skipped', null, 'system', { repeat: true })).toBe(false);
-    expect(isMirrored('schedule_skipped', null, 'system', { repeat: false })).toBe(true);
+    expect(isMirrored('schedule_skipped', null, 'system', { repeat: true }, null)).toBe(false);
+    expect(isMirrored('schedule_skipped', null, 'system', { repeat: false }, null)).toBe(true);
   });
 });
