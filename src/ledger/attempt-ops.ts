@@ -143,10 +143,13 @@ export interface ArtifactRecord {
   sha256: string;
 }
 
+// Fenced completion; returns (read raw) whether the task goes to review, and whether it has
+// dependents to release and usage to report, so neither is looked for when there is none.
 const COMPLETE_SQL = `UPDATE tasks SET status = CASE review WHEN 1 THEN 'review' ELSE 'done' END, result = ?,
     owner = NULL, lease_expires_at = NULL, question = NULL, last_error = NULL, updated_at = ?
   WHERE id = ? AND attempt = ? AND owner = ? AND status IN ('claimed', 'blocked')
-  RETURNING review, EXISTS (SELECT 1 FROM task_deps WHERE depends_on = tasks.id)`;
+  RETURNING review, EXISTS (SELECT 1 FROM task_deps WHERE depends_on = tasks.id),
+    EXISTS (SELECT 1 FROM attempt_usage WHERE task_id = tasks.id AND attempt = tasks.attempt)`;
 
 /**
  * Finishes an attempt successfully: done, or review when the task needs a person's approval.
@@ -173,13 +176,13 @@ export function completeInWrite(
   const now = core.now();
   // The fence and the update in one statement: it changes the row only while `ref` is current.
   const updated = core.rawSql(COMPLETE_SQL).get(result, now, ref.taskId, ref.attempt, ref.agentId) as
-    [review: number, hasDependents: number] | undefined;
+    [review: number, hasDependents: number, hasUsage: number] | undefined;
   if (updated === undefined) {
     const f = fence(core, ref, 'result');
     if ('stale' in f) return f.stale;
     throw new LedgerError('ledger_corrupt', `task ${ref.taskId}: current attempt but not completed`);
   }
-  const [review, hasDependents] = updated;
+  const [review, hasDependents, hasUsage] = updated;
   const toReview = review === 1;
   endAttempt(core, ref, toReview ? 'review' : 'done', null);
   core.appendEvent({
@@ -192,7 +195,7 @@ export function completeInWrite(
       result,
       ...(artifacts.length ? { artifacts } : {}),
       ...(notices.length ? { notices } : {}),
-      ...usageOf(core, ref),
+      ...(hasUsage === 1 ? usageOf(core, ref) : {}),
     },
   });
   if (!toReview && hasDependents === 1) releaseDependents(core, ref.taskId, actorOf(ref));
