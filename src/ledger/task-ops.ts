@@ -198,9 +198,12 @@ function takeClaim(core: LedgerCore, row: TaskRow, agent: ClaimingAgent, hasDeps
 }
 
 // The best eligible task for the agent (its dependencies are read apart: see takeClaim).
-// After the row's columns, whether the task has any dependencies at all.
+// None while the swarm or the agent is paused. After the row's columns, whether the task has any
+// dependencies at all.
 const CANDIDATE_SQL = `SELECT ${TASK_COLUMNS}, EXISTS (SELECT 1 FROM task_deps WHERE task_id = tasks.id)
-   FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before <= ?
+   FROM tasks WHERE NOT EXISTS (SELECT 1 FROM kv WHERE key = 'swarm_paused' AND value = '1')
+     AND NOT EXISTS (SELECT 1 FROM agents WHERE id = ? AND status = 'paused')
+     AND status = 'queued' AND deps_pending = 0 AND not_before <= ?
      AND (assignee IS NULL OR assignee = ?)
      AND (tasks.skills = '[]' OR NOT EXISTS
        (SELECT 1 FROM json_each(tasks.skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?))))
@@ -219,10 +222,10 @@ export function claimNext(core: LedgerCore, agent: ClaimingAgent): ClaimResult {
 
 /** `claimNext` inside the caller's write transaction (which already holds the write lock). */
 export function claimNextInWrite(core: LedgerCore, agent: ClaimingAgent): ClaimResult {
-  if (isPaused(core, agent.id)) return { kind: 'paused' };
-  const raw = core.rawSql(CANDIDATE_SQL).get(core.now(), agent.id, JSON.stringify(agent.skills)) as
+  const raw = core.rawSql(CANDIDATE_SQL).get(agent.id, core.now(), agent.id, JSON.stringify(agent.skills)) as
     unknown[] | undefined;
-  if (raw === undefined) return { kind: 'none' };
+  // No candidate: maybe because the swarm or the agent is paused (the SELECT finds none then).
+  if (raw === undefined) return isPaused(core, agent.id) ? { kind: 'paused' } : { kind: 'none' };
   return takeClaim(core, taskRowFromRaw(raw), agent, raw[TASK_COLUMN_COUNT] === 1);
 }
 
