@@ -46,7 +46,8 @@ export const TASK_COLUMNS =
 export const TASK_COLUMN_COUNT = TASK_COLUMNS.split(', ').length;
 
 /**
- * A task row read as an array (`SELECT ${TASK_COLUMNS}` in raw mode). better-sqlite3 builds a
+ * A task row read as an array (`SELECT ${TASK_COLUMNS}` in raw mode, or `json_array(...)` of them
+ * parsed). better-sqlite3 builds a
  * named-column row by setting each property through V8's slow path, which for this 29-column row
  * was the largest single cost of a claim (a fifth of its instructions under callgrind); an array
  * and this object literal cost a fraction of it.

@@ -29,3 +29,22 @@ describe('taskRowFromRaw', () => {
     expect(l.getTask(done)).toMatchObject({ status: 'done', result: 'ok', attempt: 1 });
   });
 });
+
+describe('the claim’s row, read as one JSON array', () => {
+  it('gives back every text exactly as stored, whatever characters it holds', () => {
+    const l = tempLedger();
+    const odd =
+      'quote " backslash \\ newline \n tab \t nul \0 end; emoji 🐝, accents é, CJK 漢字, \u2028 \u001f';
+    const { task } = l.createTask(
+      { title: odd, body: `${odd}\n${'x'.repeat(70_000)}`, skills: ['s "1"'] },
+      'cli',
+    );
+    const claim = l.claimNext({ id: 'a1', skills: ['s "1"'] });
+    if (claim.kind !== 'claimed') throw new Error(claim.kind);
+    expect(claim.task.title).toBe(odd);
+    expect(claim.task.body).toBe(`${odd}\n${'x'.repeat(70_000)}`);
+    expect(claim.task.skills).toEqual(['s "1"']);
+    // The same task as the named-column read gives it, apart from what the claim changed.
+    expect(claim.task).toEqual(l.getTask(task.id));
+  });
+});
