@@ -35,8 +35,10 @@ export async function runLatencyBench(samples: number, agents: number): Promise<
         const row = ledger.db
           .prepare('SELECT started_at FROM attempts WHERE task_id = ? AND attempt = 1')
           .get(task.id) as { started_at: number } | undefined;
+        // Waits on a 1 ms timer, not setImmediate: the figure comes from the ledger's timestamps,
+        // and a spinning harness would take a core from the agents it measures.
         if (row) startedAt = row.started_at;
-        else await new Promise((r) => setImmediate(r));
+        else await new Promise((r) => setTimeout(r, 1));
       }
       if (startedAt === undefined) throw new Error(`task ${task.id} was not claimed within 10 s`);
       latencies.push(startedAt - createdAt);
