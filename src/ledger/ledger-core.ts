@@ -73,8 +73,18 @@ interface ChainHead {
 const CHAIN_HEAD_SQL = `SELECT e.seq, e.hash, k.seq AS keyedSeq, k.data AS keyedData
   FROM (SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1) e
   LEFT JOIN (${CHAIN_KEYED_SQL}) k`;
-// Changes whenever another connection commits to the file (never for this connection's own commits).
-const DATA_VERSION_SQL = 'PRAGMA data_version';
+/**
+ * What says whether the file changed since this connection last looked: `data_version` changes
+ * whenever another connection commits (never for this one's own commits), `total_changes()` counts
+ * every row this connection has inserted, updated or deleted (a statement run on it outside `write`).
+ */
+interface FileMark {
+  version: number;
+  changes: number;
+}
+const sameMark = (a: FileMark, b: FileMark): boolean => a.version === b.version && a.changes === b.changes;
+const FILE_MARK_SQL = 'SELECT data_version, total_changes() FROM pragma_data_version';
+const TOTAL_CHANGES_SQL = 'SELECT total_changes()';
 const INSERT_EVENT_SQL =
   'INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)';
 /**
@@ -92,13 +102,11 @@ export class LedgerCore {
   /** The chain head inside the outermost `write`; undefined outside one, or until first needed. */
   private head: ChainHead | undefined;
   /**
-   * The chain head as our last committed `write` left it, with the data version it was read under:
-   * while no other connection commits (the version is unchanged) it is still the head, and the next
-   * write need not read it from the file.
+   * The chain head as our last committed `write` left it, with the file's mark at that commit: while
+   * the mark is the same at the next write, nothing has changed the file since (no other connection
+   * committed, nothing on this connection wrote outside `write`), and the head need not be read.
    */
-  private committed: { head: ChainHead; version: number } | undefined;
-  /** The data version the current outermost `write` runs under, once read. */
-  private version: number | undefined;
+  private committed: { head: ChainHead; mark: FileMark } | undefined;
   /** True while the outermost `write` is the connection's own transaction (not a caller's). */
   private ownTransaction = false;
 
@@ -142,23 +150,49 @@ export class LedgerCore {
     const outermost = this.depth === 0;
     // Inside a caller's own transaction our commit is not the commit: it may still roll back.
     if (outermost) this.ownTransaction = !this.db.inTransaction;
+    const own = outermost && this.ownTransaction;
+    let endMark: FileMark | undefined;
     this.depth++;
     try {
-      const out = this.runInTransaction.immediate(fn) as T;
-      if (outermost && this.ownTransaction && this.head && this.version !== undefined)
-        this.committed = { head: { ...this.head }, version: this.version };
+      const out = this.runInTransaction.immediate(
+        own
+          ? () => {
+              // Under the write lock, so nothing but us changes the file until we commit.
+              const start = this.fileMark();
+              if (this.committed && !sameMark(this.committed.mark, start)) this.committed = undefined;
+              const value = fn();
+              endMark = { version: start.version, changes: this.totalChanges() };
+              return value;
+            }
+          : fn,
+      ) as T;
+      if (own && endMark) {
+        // A head read or advanced by this transaction, or the one it started from (none appended).
+        const head = this.head ?? this.committed?.head;
+        this.committed = head && { head: { ...head }, mark: endMark };
+      }
       return out;
     } catch (err) {
       // Rolled back (the transaction or a savepoint): the events it appended are gone.
       this.head = saved;
+      // Not known what the file holds now (a failed COMMIT, a caller's statements run outside the
+      // transaction it lost): read the head again next time.
+      if (outermost) this.committed = undefined;
       throw err;
     } finally {
       // After the outermost write the head is only known again through `committed`.
-      if (--this.depth === 0) {
-        this.head = undefined;
-        this.version = undefined;
-      }
+      if (--this.depth === 0) this.head = undefined;
     }
+  }
+
+  /** The data version (changes when another connection commits) and this connection's row changes. */
+  private fileMark(): FileMark {
+    const [version, changes] = this.rawSql(FILE_MARK_SQL).get() as [number, number];
+    return { version, changes };
+  }
+
+  private totalChanges(): number {
+    return this.sql(TOTAL_CHANGES_SQL).pluck().get() as number;
   }
 
   /** True inside `write` (a nested write is then a savepoint of the caller's transaction). */
@@ -253,10 +287,8 @@ export class LedgerCore {
   private chainHead(): ChainHead {
     if (this.head) return this.head;
     if (this.depth > 0 && this.ownTransaction) {
-      // Under the write lock: no other connection can commit until we do, so the version read now
-      // holds for the whole transaction. Unchanged since our last commit: nobody else appended.
-      this.version = this.sql(DATA_VERSION_SQL).pluck().get() as number;
-      if (this.committed?.version === this.version) return (this.head = { ...this.committed.head });
+      // Kept only if the file's mark at this transaction's start matched our last commit's.
+      if (this.committed) return (this.head = { ...this.committed.head });
     } else {
       // Appending in a transaction that is not ours to commit: what we remember may be undone.
       this.committed = undefined;

@@ -222,6 +222,34 @@ describe('the chain head kept per transaction', () => {
     expect(l.audit().problems).toEqual([]);
   });
 
+  it('reads the head again after this connection changed events outside a ledger write', () => {
+    const l = tempLedger();
+    for (const title of ['a', 'b', 'c']) l.createTask({ title }, 'cli');
+    // A statement on the ledger's own connection (data_version does not see those): the two newest
+    // events go, as a hand repair or a test would remove them.
+    l.db.prepare('DELETE FROM events WHERE seq > 1').run();
+    l.createTask({ title: 'd' }, 'cli');
+    const events = l.events();
+    expect(events.map((e) => e.seq)).toEqual([1, 2]);
+    expect(events[1]!.prevHash).toBe(events[0]!.hash);
+  });
+
+  it('reads the head again after a failed write', () => {
+    const l = tempLedger();
+    l.createTask({ title: 'a' }, 'cli');
+    // A caller that swallows its own error inside a transaction, after an event was appended.
+    expect(() =>
+      l.transaction(() => {
+        l.createTask({ title: 'undone' }, 'cli');
+        throw new Error('undo');
+      }),
+    ).toThrow('undo');
+    l.createTask({ title: 'b' }, 'cli');
+    const events = l.events();
+    expect(events.map((e) => e.seq)).toEqual([1, 2]);
+    expect(events[1]!.prevHash).toBe(events[0]!.hash);
+  });
+
   it('reads the head again after another connection appended, even with nothing else between', () => {
     const path = join(tempDir(), 'swarm.db');
     const one = Ledger.open(path, { synchronous: 'normal' });
