@@ -83,7 +83,8 @@ interface FileMark {
   changes: number;
 }
 const sameMark = (a: FileMark, b: FileMark): boolean => a.version === b.version && a.changes === b.changes;
-const FILE_MARK_SQL = 'SELECT data_version, total_changes() FROM pragma_data_version';
+// Two plucked statements cost less than one over the pragma's table-valued function (callgrind).
+const DATA_VERSION_SQL = 'PRAGMA data_version';
 const TOTAL_CHANGES_SQL = 'SELECT total_changes()';
 const INSERT_EVENT_SQL =
   'INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)';
@@ -187,8 +188,8 @@ export class LedgerCore {
 
   /** The data version (changes when another connection commits) and this connection's row changes. */
   private fileMark(): FileMark {
-    const [version, changes] = this.rawSql(FILE_MARK_SQL).get() as [number, number];
-    return { version, changes };
+    const version = this.sql(DATA_VERSION_SQL).pluck().get() as number;
+    return { version, changes: this.totalChanges() };
   }
 
   private totalChanges(): number {
