@@ -102,8 +102,8 @@ export const ALWAYS_MIRRORED: ReadonlySet<string> = new Set([
 
 /**
  * Whether the event produces any channel message (`planMirror(type, agentId, actor, { ...d, taskId })`
- * has rows), without rendering
- * the messages for the common types (it runs inside the write lock for every event).
+ * has rows), without rendering the messages for the common types: it runs inside the write lock for
+ * every event.
  */
 export function isMirrored(
   type: string,

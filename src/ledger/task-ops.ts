@@ -143,7 +143,8 @@ export function createTask(core: LedgerCore, input: NewTask, actor: string): Cre
 }
 
 function isPaused(core: LedgerCore, agentId: string): boolean {
-  // One value, not a row: better-sqlite3 builds row objects slowly, and this runs in every claim.
+  // One value, not a row: better-sqlite3 builds row objects slowly, and every idle agent's claim
+  // that finds nothing (the candidate SELECT already leaves out paused ones) asks this.
   return (
     core
       .sql(

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Ledger } from '../../src/ledger/ledger.ts';
-import { manualClock, tempDir, tempLedger } from '../support/temp-ledger.ts';
+import { manualClock, reopened, tempDir, tempLedger } from '../support/temp-ledger.ts';
 
 const agentA = { id: 'a1', skills: [] as string[], instance: 'inst-a' };
 const agentB = { id: 'b1', skills: [] as string[] };
@@ -237,7 +237,8 @@ describe('the chain head kept per transaction', () => {
   it('reads the head again after a failed write', () => {
     const l = tempLedger();
     l.createTask({ title: 'a' }, 'cli');
-    // A caller that swallows its own error inside a transaction, after an event was appended.
+    // A write that fails after appending: its event is rolled back, and the next write chains to
+    // what the file holds.
     expect(() =>
       l.transaction(() => {
         l.createTask({ title: 'undone' }, 'cli');
@@ -251,26 +252,20 @@ describe('the chain head kept per transaction', () => {
   });
 
   it('reads the head again after another connection appended, even with nothing else between', () => {
-    const path = join(tempDir(), 'swarm.db');
-    const one = Ledger.open(path, { synchronous: 'normal' });
-    const two = Ledger.open(path, { synchronous: 'normal' });
-    try {
-      one.createTask({ title: 'a' }, 'cli');
-      one.createTask({ title: 'b' }, 'cli');
-      two.createTask({ title: 'c' }, 'cli');
-      one.createTask({ title: 'd' }, 'cli');
-      expect(one.events().map((e) => [e.seq, e.taskId])).toEqual([
-        [1, 'T-1'],
-        [2, 'T-2'],
-        [3, 'T-3'],
-        [4, 'T-4'],
-      ]);
-      postEverything(one);
-      expect(one.audit().problems).toEqual([]);
-    } finally {
-      one.close();
-      two.close();
-    }
+    const one = tempLedger({ synchronous: 'normal' });
+    const two = reopened(one);
+    one.createTask({ title: 'a' }, 'cli');
+    one.createTask({ title: 'b' }, 'cli');
+    two.createTask({ title: 'c' }, 'cli');
+    one.createTask({ title: 'd' }, 'cli');
+    expect(one.events().map((e) => [e.seq, e.taskId])).toEqual([
+      [1, 'T-1'],
+      [2, 'T-2'],
+      [3, 'T-3'],
+      [4, 'T-4'],
+    ]);
+    postEverything(one);
+    expect(one.audit().problems).toEqual([]);
   });
 
   it('keys the chain once and keeps it keyed across transactions', () => {
