@@ -1,6 +1,8 @@
 // The orchestrator's share of the peers benchmark's multi-process runs for chat-swarm: opens the
 // shared ledger, says `ready`, and from `go` queues the channel rows of new events every 50 ms (the
-// poster's idle poll) until `stop`; then queues what is left and prints what it did as one JSON line.
+// poster's idle poll) as the poster does before it picks a row (`queueForPosting`: while the write
+// lock is free, catching up after a second behind) until `stop`; then queues what is left, waiting
+// for the lock, and prints what it did as one JSON line.
 import { createInterface } from 'node:readline';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { epochMs } from '../peer-contestants.ts';
@@ -21,7 +23,7 @@ lines.on('line', (line) => {
 
 async function loop(): Promise<void> {
   while (!stopping) {
-    queued += ledger.outbox.queueEvents();
+    queued += ledger.outbox.queueForPosting();
     await new Promise((r) => setTimeout(r, 50));
   }
   queued += ledger.outbox.queueEvents();

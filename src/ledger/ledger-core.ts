@@ -82,10 +82,19 @@ interface FileMark {
   version: number;
   changes: number;
 }
+/** SQLite's "the lock is taken" (SQLITE_BUSY and its extended codes), as better-sqlite3 reports it. */
+const isBusy = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+};
 const sameMark = (a: FileMark, b: FileMark): boolean => a.version === b.version && a.changes === b.changes;
 // Two plucked statements cost less than one over the pragma's table-valued function (callgrind).
 const DATA_VERSION_SQL = 'PRAGMA data_version';
 const TOTAL_CHANGES_SQL = 'SELECT total_changes()';
+const SYNCHRONOUS_SQL = 'PRAGMA synchronous';
+const BUSY_TIMEOUT_SQL = 'PRAGMA busy_timeout';
+/** `PRAGMA synchronous` levels: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
+const SYNCHRONOUS_NORMAL = 1;
 const INSERT_EVENT_SQL =
   'INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)';
 /**
@@ -183,6 +192,57 @@ export class LedgerCore {
     } finally {
       // After the outermost write the head is only known again through `committed`.
       if (--this.depth === 0) this.head = undefined;
+    }
+  }
+
+  /**
+   * Runs `fn` as `write` does, but commits without waiting for the disk (synchronous=NORMAL) when
+   * the connection runs at FULL or EXTRA. Only for rows derived from what is already committed (the
+   * outbox queued from the event log): a power loss may take such a commit back, never part of it,
+   * and its rows are derived again; the next commit at FULL syncs it along with its own. Spares each
+   * of the queue's batches a disk flush under the write lock that the agents wait for.
+   */
+  writeDerived<T>(fn: () => T): T {
+    if (this.depth > 0 || this.db.inTransaction) return this.write(fn);
+    const level = this.sql(SYNCHRONOUS_SQL).pluck().get() as number;
+    if (level <= SYNCHRONOUS_NORMAL) return this.write(fn);
+    this.sql(`PRAGMA synchronous = ${SYNCHRONOUS_NORMAL}`).run();
+    try {
+      return this.write(fn);
+    } finally {
+      this.sql(`PRAGMA synchronous = ${level}`).run();
+    }
+  }
+
+  /**
+   * `writeDerived`, but only if no other connection holds the write lock now: otherwise nothing runs
+   * and `done` is false, at once (SQLite's busy handler would sleep and retry for up to the busy
+   * timeout). For bookkeeping that can wait for a quiet moment, so that it never keeps a writer who
+   * is doing the work waiting. Inside a transaction the lock is held already, and `fn` just runs.
+   */
+  writeDerivedIfFree<T>(fn: () => T): { done: true; value: T } | { done: false } {
+    if (this.depth > 0 || this.db.inTransaction) return { done: true, value: this.writeDerived(fn) };
+    const timeoutMs = this.sql(BUSY_TIMEOUT_SQL).pluck().get() as number;
+    let restored = false;
+    const restore = (): void => {
+      if (restored) return;
+      restored = true;
+      this.sql(`PRAGMA busy_timeout = ${timeoutMs}`).run();
+    };
+    this.sql('PRAGMA busy_timeout = 0').run();
+    try {
+      // The lock is ours once `fn` starts: its statements wait as usual from there.
+      const value = this.writeDerived(() => {
+        restore();
+        return fn();
+      });
+      return { done: true, value };
+    } catch (err) {
+      // Busy before `fn` started: BEGIN IMMEDIATE found the lock taken, and nothing ran.
+      if (!restored && isBusy(err)) return { done: false };
+      throw err;
+    } finally {
+      restore();
     }
   }
 

@@ -187,16 +187,37 @@ export function queueEventsInWrite(core: LedgerCore, limit: number = QUEUE_BATCH
  * when there is nothing to do: one read.
  */
 export function queuePendingEvents(core: LedgerCore): number {
-  let total = 0;
+  return queueBatches(core, 'wait').queued;
+}
+
+/**
+ * `queuePendingEvents`, but batch by batch only while no other process holds the write lock: at the
+ * first batch that would have to wait, it stops (`complete` false). The rows are bookkeeping for the
+ * mirror, and agents at work should not queue behind them; see `OutboxStore.queueForPosting`.
+ */
+export function queuePendingEventsIfFree(core: LedgerCore): { queued: number; complete: boolean } {
+  return queueBatches(core, 'if-free');
+}
+
+function queueBatches(core: LedgerCore, lock: 'wait' | 'if-free'): { queued: number; complete: boolean } {
+  let queued = 0;
   for (;;) {
     const plan = planBatch(core, QUEUE_BATCH);
-    if (!plan) return total;
-    const written = core.write(() => {
+    if (!plan) return { queued, complete: true };
+    const write = (): boolean => {
       if (queuedThrough(core) !== plan.from) return false;
       writeBatch(core, plan);
       return true;
-    });
-    if (written) total += plan.last - plan.from;
+    };
+    // Derived rows: a batch lost to a power cut is queued again from its events (see writeDerived).
+    let written: boolean;
+    if (lock === 'wait') written = core.writeDerived(write);
+    else {
+      const attempt = core.writeDerivedIfFree(write);
+      if (!attempt.done) return { queued, complete: false };
+      written = attempt.value;
+    }
+    if (written) queued += plan.last - plan.from;
   }
 }
 

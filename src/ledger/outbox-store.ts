@@ -1,6 +1,11 @@
 import { LedgerError } from '../core/errors.ts';
 import type { LedgerCore } from './ledger-core.ts';
-import { addOutboxRow, queuePendingEvents, type OutboxRefs } from './outbox-queue.ts';
+import {
+  addOutboxRow,
+  queuePendingEvents,
+  queuePendingEventsIfFree,
+  type OutboxRefs,
+} from './outbox-queue.ts';
 import {
   OUTBOX_KINDS,
   outboxPayloadSchema,
@@ -47,16 +52,46 @@ export interface TaskMessage {
   closed: boolean;
 }
 
+/**
+ * Longest the poster's queue is let lag behind the event log while other processes keep the write
+ * lock busy, before `queueForPosting` waits its turn for the lock to catch up.
+ */
+export const MAX_QUEUE_LAG_MS = 1_000;
+
 /** The poster's view of the outbox: what to send next and where sent things went. */
 export class OutboxStore {
+  /** Since when `queueForPosting` has left events unqueued because the lock was taken. */
+  private behindSince: number | undefined;
+
   constructor(private readonly core: LedgerCore) {}
 
   /**
-   * Queues the rows of events committed since the last call (a write, only when there are some).
-   * `due`, `pendingCount` and `nextDueAt` call it first, so what they see is complete.
+   * Queues the rows of events committed since the last call (a write, only when there are some),
+   * waiting for the write lock as long as it takes. `pendingCount` and `nextDueAt` call it first,
+   * so what they see is complete.
    */
   queueEvents(): number {
     return queuePendingEvents(this.core);
+  }
+
+  /**
+   * What `due` queues before it picks rows: batches while the write lock is free, leaving the rest
+   * for the next call when another process holds it, so that agents at work never wait for the
+   * mirror's bookkeeping (under a busy swarm the agents hold the lock nearly all the time, and every
+   * wait costs them more than the batch itself). Once it has been behind for `MAX_QUEUE_LAG_MS`, it
+   * waits its turn and catches up: the chat lags a busy swarm by about that much at most.
+   */
+  queueForPosting(): number {
+    const now = this.core.now();
+    if (this.behindSince !== undefined && now - this.behindSince >= MAX_QUEUE_LAG_MS) {
+      const queued = this.queueEvents();
+      this.behindSince = undefined;
+      return queued;
+    }
+    const { queued, complete } = queuePendingEventsIfFree(this.core);
+    if (complete) this.behindSince = undefined;
+    else this.behindSince ??= now;
+    return queued;
   }
 
   /** Queues a message no event plans (a reply, a refresh); see `addOutboxRow`. */
@@ -64,9 +99,12 @@ export class OutboxStore {
     return addOutboxRow(this.core, channel, kind, priority, payload, refs);
   }
 
-  /** Pending rows due now, most urgent first, then oldest. */
+  /**
+   * Pending rows due now, most urgent first, then oldest; among the events queued so far (see
+   * `queueForPosting`: under a busy swarm the newest may not be yet).
+   */
   due(channel: string, limit: number): OutboxRow[] {
-    this.queueEvents();
+    this.queueForPosting();
     const rows = this.core
       .sql(
         `SELECT id, channel, kind, event_seq, task_id, priority, payload, attempts, created_at FROM outbox
