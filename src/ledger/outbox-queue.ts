@@ -34,12 +34,27 @@ const UNQUEUED_SQL = `SELECT seq, at, type, task_id, agent_id, actor, data FROM 
 const PENDING_STATUS_SQL =
   "SELECT id, priority FROM outbox WHERE task_id = ? AND channel = ? AND kind = 'status' AND status = 'pending'";
 const SUPERSEDE_SQL = "UPDATE outbox SET status = 'superseded' WHERE id = ?";
+// A batch's worth at once (through the pending-status index): the tasks as a JSON array.
+const SUPERSEDE_STATUSES_SQL = `UPDATE outbox SET status = 'superseded'
+  WHERE status = 'pending' AND kind = 'status' AND channel = ? AND task_id IN (SELECT value FROM json_each(?))
+  RETURNING task_id, priority`;
 const INSERT_OUTBOX_SQL =
   'INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at) VALUES (?,?,?,?,?,?,?)';
 const INSERT_SUPERSEDED_SQL = `INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at, status)
   VALUES (?,?,?,?,?,?,?,'superseded')`;
 
-type UnqueuedEvent = Pick<EventRow, 'seq' | 'at' | 'type' | 'task_id' | 'agent_id' | 'actor' | 'data'>;
+/** A row of UNQUEUED_SQL in raw mode, in its column order. */
+type UnqueuedEvent = [
+  seq: EventRow['seq'],
+  at: EventRow['at'],
+  type: EventRow['type'],
+  taskId: EventRow['task_id'],
+  agentId: EventRow['agent_id'],
+  actor: EventRow['actor'],
+  data: EventRow['data'],
+];
+const SEQ = 0;
+const DATA = 6;
 
 /** What a row no event plans may point at. */
 export interface OutboxRefs {
@@ -114,12 +129,13 @@ function planBatch(core: LedgerCore, limit: number): BatchPlan | null {
   let last = Math.min(head, from + limit);
   const events: UnqueuedEvent[] = [];
   let bytes = 0;
-  for (const e of core.sql(UNQUEUED_SQL).iterate(from, last) as IterableIterator<UnqueuedEvent>) {
+  // Raw rows (arrays): better-sqlite3 builds a row object through V8's slow property path.
+  for (const e of core.rawSql(UNQUEUED_SQL).iterate(from, last) as IterableIterator<UnqueuedEvent>) {
     events.push(e);
-    bytes += e.data.length;
+    bytes += e[DATA].length;
     // Large results: end the batch here (the events after it are the next batch's).
-    if (bytes > BATCH_BYTES && e.seq < last) {
-      last = e.seq;
+    if (bytes > BATCH_BYTES && e[SEQ] < last) {
+      last = e[SEQ];
       break;
     }
   }
@@ -128,25 +144,25 @@ function planBatch(core: LedgerCore, limit: number): BatchPlan | null {
   // when sent), taking the most urgent priority of them all; the others go in already superseded,
   // which spares the pending indexes an insert and a delete each.
   const lastStatus = new Map<string, PlannedRow>();
-  for (const e of events) {
-    const intents = planMirror(e.type, e.agent_id, e.actor, { ...eventData(e.data), taskId: e.task_id });
+  for (const [seq, at, type, taskId, agentId, actor, data] of events) {
+    const intents = planMirror(type, agentId, actor, { ...eventData(data), taskId });
     for (const intent of intents) {
       const row: PlannedRow = {
         kind: intent.kind,
         priority: intent.priority,
         payload: JSON.stringify(intent.payload),
-        seq: e.seq,
-        taskId: e.task_id,
-        at: e.at,
+        seq,
+        taskId,
+        at,
         superseded: false,
       };
-      if (intent.kind === 'status' && e.task_id !== null) {
-        const older = lastStatus.get(e.task_id);
+      if (intent.kind === 'status' && taskId !== null) {
+        const older = lastStatus.get(taskId);
         if (older) {
           older.superseded = true;
           row.priority = Math.min(row.priority, older.priority);
         }
-        lastStatus.set(e.task_id, row);
+        lastStatus.set(taskId, row);
       }
       rows.push(row);
     }
@@ -160,13 +176,40 @@ function writeBatch(core: LedgerCore, plan: BatchPlan): void {
   core.sql(SET_QUEUED_SQL).run(String(plan.last));
   // Read again per batch: the orchestrator that set them may be another process.
   const channels = core.channels(true);
+  // The batch's pending status rows supersede their tasks' older ones: one statement per channel.
+  const statusTasks = plan.rows.flatMap((r) =>
+    r.kind === 'status' && !r.superseded && r.taskId !== null ? [r.taskId] : [],
+  );
+  const olderPriority = new Map(
+    channels.map((channel) => [channel, supersedeStatuses(core, channel, statusTasks)] as const),
+  );
   for (const r of plan.rows) {
     for (const channel of channels) {
-      if (r.superseded)
+      if (r.superseded) {
         core.sql(INSERT_SUPERSEDED_SQL).run(channel, r.kind, r.seq, r.taskId, r.priority, r.payload, r.at);
-      else insertRow(core, channel, r.kind, r.priority, r.payload, r.seq, r.taskId, r.at);
+        continue;
+      }
+      const older =
+        r.kind === 'status' && r.taskId !== null ? olderPriority.get(channel)?.get(r.taskId) : undefined;
+      const priority = older === undefined ? r.priority : Math.min(r.priority, older);
+      core.sql(INSERT_OUTBOX_SQL).run(channel, r.kind, r.seq, r.taskId, priority, r.payload, r.at);
     }
   }
+}
+
+/**
+ * Supersedes the pending status rows of these tasks on the channel; returns the most urgent priority
+ * each task had among them (its new row takes it over).
+ */
+function supersedeStatuses(core: LedgerCore, channel: string, taskIds: string[]): Map<string, number> {
+  const older = new Map<string, number>();
+  if (taskIds.length === 0) return older;
+  const rows = core.rawSql(SUPERSEDE_STATUSES_SQL).all(channel, JSON.stringify(taskIds)) as [
+    string,
+    number,
+  ][];
+  for (const [taskId, priority] of rows) older.set(taskId, Math.min(priority, older.get(taskId) ?? priority));
+  return older;
 }
 
 /**

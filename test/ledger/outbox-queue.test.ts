@@ -65,6 +65,31 @@ describe('outbox rows queued from the event log', () => {
     expect(outboxCount(l)).toBe(8);
   });
 
+  it('a batch supersedes the pending status rows of its tasks on every channel, and no other task’s', () => {
+    const l = tempLedger();
+    l.setChannels(['a', 'b']);
+    for (const title of ['one', 'two', 'three']) l.createTask({ title }, 'cli'); // normal
+    l.outbox.queueEvents();
+    // An urgent row of T-2's, as a reply would queue: its new row takes the urgency over.
+    l.outbox.add('b', 'status', OUTBOX_PRIORITY.urgent, { text: '' }, { taskId: 'T-2' });
+    claimed(l); // T-1, low
+    l.claimTask('T-2', { id: 'a2', skills: [] }); // low
+    l.outbox.queueEvents();
+    const pending = l.db
+      .prepare(
+        "SELECT channel, task_id AS task, event_seq AS seq, priority FROM outbox WHERE kind = 'status' AND status = 'pending' ORDER BY channel, task_id",
+      )
+      .all();
+    expect(pending).toEqual([
+      { channel: 'a', task: 'T-1', seq: 4, priority: OUTBOX_PRIORITY.normal },
+      { channel: 'a', task: 'T-2', seq: 5, priority: OUTBOX_PRIORITY.normal },
+      { channel: 'a', task: 'T-3', seq: 3, priority: OUTBOX_PRIORITY.normal },
+      { channel: 'b', task: 'T-1', seq: 4, priority: OUTBOX_PRIORITY.normal },
+      { channel: 'b', task: 'T-2', seq: 5, priority: OUTBOX_PRIORITY.urgent },
+      { channel: 'b', task: 'T-3', seq: 3, priority: OUTBOX_PRIORITY.normal },
+    ]);
+  });
+
   it('leaves one status row of a task pending per batch, with the most urgent priority of them', () => {
     const l = tempLedger();
     l.createTask({ title: 'a' }, 'cli'); // normal
