@@ -190,7 +190,7 @@ async function multiRun(
     if (readQueuer && (await readQueuer()) !== 'ready') throw new Error('peer queuer did not start');
     const startedAt = epochMs();
     queuer?.stdin.write('go\n');
-    for (const c of children) c.stdin.end('go\n');
+    for (const c of children) c.stdin.write('go\n');
     const results = (await Promise.all(readers.map((read) => read()))).map(
       (line) => JSON.parse(line) as { jobs: number; lastAt: number },
     );
@@ -206,6 +206,8 @@ async function multiRun(
     }
     return jobs / ((endAt - startedAt) / 1000);
   } finally {
+    // The clock has stopped: the workers may exit now (an ended stdin lets them).
+    for (const c of children) c.stdin.end();
     for (const c of all) if (c.exitCode === null) c.kill('SIGTERM');
     await Promise.all(
       all.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))),

@@ -1,6 +1,8 @@
 // One worker process of the peers benchmark's multi-process runs: opens the shared file for its
 // contestant, says `ready`, waits for `go` on stdin, works until the queue is empty, and prints
-// what it did as one JSON line.
+// what it did as one JSON line; then stays until its stdin ends. Agents are long-running: eight
+// processes exiting at once would take the CPU from whoever is still on the clock (the process
+// queueing chat-swarm's channel rows).
 import { createInterface } from 'node:readline';
 import { CONTESTANTS, prepare, type Contestant } from '../peer-contestants.ts';
 
@@ -16,8 +18,10 @@ if (
 const prepared = prepare(contestant as Contestant, dbPath, sync, { agentId, commits: 0 });
 process.stdout.write(`ready ${JSON.stringify(prepared.pragmas)}\n`);
 const lines = createInterface({ input: process.stdin });
-lines.once('line', () => {
-  lines.close();
+let started = false;
+lines.on('line', () => {
+  if (started) return;
+  started = true;
   void prepared.run().then(
     (done) => {
       prepared.close();
