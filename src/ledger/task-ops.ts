@@ -202,14 +202,19 @@ function takeClaim(core: LedgerCore, row: TaskRow, agent: ClaimingAgent, hasDeps
 // None while the swarm or the agent is paused. One JSON array: the row's columns, then whether the
 // task has any dependencies at all. better-sqlite3 fills even a raw row one element at a time
 // through V8's generic property path; one string and JSON.parse cost a third of that (callgrind).
-const CANDIDATE_SQL = `SELECT json_array(${TASK_COLUMNS}, EXISTS (SELECT 1 FROM task_deps WHERE task_id = tasks.id))
-   FROM tasks WHERE NOT EXISTS (SELECT 1 FROM kv WHERE key = 'swarm_paused' AND value = '1')
+const CANDIDATE_WHERE = `FROM tasks WHERE NOT EXISTS (SELECT 1 FROM kv WHERE key = 'swarm_paused' AND value = '1')
      AND NOT EXISTS (SELECT 1 FROM agents WHERE id = ? AND status = 'paused')
      AND status = 'queued' AND deps_pending = 0 AND not_before <= ?
      AND (assignee IS NULL OR assignee = ?)
      AND (tasks.skills = '[]' OR NOT EXISTS
        (SELECT 1 FROM json_each(tasks.skills) s WHERE s.value NOT IN (SELECT value FROM json_each(?))))
    ORDER BY priority DESC, seq LIMIT 1`;
+const HAS_DEPS = 'EXISTS (SELECT 1 FROM task_deps WHERE task_id = tasks.id)';
+const CANDIDATE_SQL = `SELECT json_array(${TASK_COLUMNS}, ${HAS_DEPS}) ${CANDIDATE_WHERE}`;
+// The same as a raw row, for a candidate json_array refuses: a BLOB in a column (only a hand edit
+// of the file puts one there) would otherwise stop every claim with SQLite's "JSON cannot hold BLOB
+// values".
+const CANDIDATE_RAW_SQL = `SELECT ${TASK_COLUMNS}, ${HAS_DEPS} ${CANDIDATE_WHERE}`;
 
 /** Cheap test on the ready index: is anything claimable by anyone right now? */
 const ANY_READY_SQL = `SELECT 1 FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before <= ? LIMIT 1`;
@@ -224,13 +229,20 @@ export function claimNext(core: LedgerCore, agent: ClaimingAgent): ClaimResult {
 
 /** `claimNext` inside the caller's write transaction (which already holds the write lock). */
 export function claimNextInWrite(core: LedgerCore, agent: ClaimingAgent): ClaimResult {
-  const json = core
-    .sql(CANDIDATE_SQL)
-    .pluck()
-    .get(agent.id, core.now(), agent.id, JSON.stringify(agent.skills)) as string | undefined;
+  const params = [agent.id, core.now(), agent.id, JSON.stringify(agent.skills)];
+  let raw: unknown[] | undefined;
+  try {
+    const json = core
+      .sql(CANDIDATE_SQL)
+      .pluck()
+      .get(...params) as string | undefined;
+    raw = json === undefined ? undefined : (JSON.parse(json) as unknown[]);
+  } catch (err) {
+    if (!/JSON cannot hold BLOB/i.test(String(err))) throw err;
+    raw = core.rawSql(CANDIDATE_RAW_SQL).get(...params) as unknown[] | undefined;
+  }
   // No candidate: maybe because the swarm or the agent is paused (the SELECT finds none then).
-  if (json === undefined) return isPaused(core, agent.id) ? { kind: 'paused' } : { kind: 'none' };
-  const raw = JSON.parse(json) as unknown[];
+  if (raw === undefined) return isPaused(core, agent.id) ? { kind: 'paused' } : { kind: 'none' };
   return takeClaim(core, taskRowFromRaw(raw), agent, raw[TASK_COLUMN_COUNT] === 1);
 }
 

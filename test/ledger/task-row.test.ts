@@ -47,4 +47,18 @@ describe('the claim’s row, read as one JSON array', () => {
     // The same task as the named-column read gives it, apart from what the claim changed.
     expect(claim.task).toEqual(l.getTask(task.id));
   });
+
+  it('still claims a task whose row holds a BLOB (a hand edit), which json_array refuses', () => {
+    const l = tempLedger();
+    const { task } = l.createTask({ title: 'edited by hand' }, 'cli');
+    l.db.prepare('UPDATE tasks SET body = ? WHERE id = ?').run(Buffer.from('raw bytes'), task.id);
+    expect(() => l.db.prepare('SELECT json_array(body) FROM tasks WHERE id = ?').get(task.id)).toThrow(
+      /BLOB/,
+    );
+    const claim = l.claimNext({ id: 'a1', skills: [] });
+    expect(claim.kind).toBe('claimed');
+    if (claim.kind !== 'claimed') return;
+    expect(claim.task.id).toBe(task.id);
+    expect(l.complete({ taskId: task.id, attempt: claim.attempt, agentId: 'a1' }, 'ok').ok).toBe(true);
+  });
 });
