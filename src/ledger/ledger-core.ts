@@ -203,7 +203,8 @@ export class LedgerCore {
    * of the queue's batches a disk flush under the write lock that the agents wait for.
    */
   writeDerived<T>(fn: () => T): T {
-    if (this.depth > 0 || this.db.inTransaction) return this.write(fn);
+    // Only WAL keeps a commit at NORMAL whole on power loss; a rollback journal may not.
+    if (this.depth > 0 || this.db.inTransaction || !this.isWal()) return this.write(fn);
     const level = this.sql(SYNCHRONOUS_SQL).pluck().get() as number;
     if (level <= SYNCHRONOUS_NORMAL) return this.write(fn);
     this.sql(`PRAGMA synchronous = ${SYNCHRONOUS_NORMAL}`).run();
@@ -218,7 +219,8 @@ export class LedgerCore {
    * `writeDerived`, but only if no other connection holds the write lock now: otherwise nothing runs
    * and `done` is false, at once (SQLite's busy handler would sleep and retry for up to the busy
    * timeout). For bookkeeping that can wait for a quiet moment, so that it never keeps a writer who
-   * is doing the work waiting. Inside a transaction the lock is held already, and `fn` just runs.
+   * is doing the work waiting. Inside a transaction already open (ours or a caller's) `fn` runs as
+   * part of it, waiting for the lock as usual if that transaction has not taken it yet.
    */
   writeDerivedIfFree<T>(fn: () => T): { done: true; value: T } | { done: false } {
     if (this.depth > 0 || this.db.inTransaction) return { done: true, value: this.writeDerived(fn) };
@@ -244,6 +246,14 @@ export class LedgerCore {
     } finally {
       restore();
     }
+  }
+
+  private walMode: boolean | undefined;
+
+  /** Whether the file is in WAL mode (read once: the ledger sets it when it opens the file). */
+  private isWal(): boolean {
+    this.walMode ??= String(this.db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal';
+    return this.walMode;
   }
 
   /** The data version (changes when another connection commits) and this connection's row changes. */

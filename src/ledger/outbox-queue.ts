@@ -30,7 +30,8 @@ const SET_QUEUED_SQL = `INSERT INTO kv (key, value) VALUES ('${OUTBOX_QUEUED_KEY
 const BEHIND_SQL = `SELECT (SELECT seq FROM events ORDER BY seq DESC LIMIT 1) AS head, (${QUEUED_SQL}) AS queued`;
 const UNQUEUED_SQL = `SELECT seq, at, type, task_id, agent_id, actor, data FROM events
   WHERE seq > ? AND seq <= ? AND mirrored = 1 ORDER BY seq`;
-// Found, then superseded by id: an UPDATE … RETURNING measured about 1.4× the pair.
+// One row queued on its own (`addOutboxRow`): found, then superseded by id; a single-row UPDATE …
+// RETURNING measured about 1.4× the pair. A batch supersedes its tasks' rows at once (below).
 const PENDING_STATUS_SQL =
   "SELECT id, priority FROM outbox WHERE task_id = ? AND channel = ? AND kind = 'status' AND status = 'pending'";
 const SUPERSEDE_SQL = "UPDATE outbox SET status = 'superseded' WHERE id = ?";

@@ -83,7 +83,9 @@ export class OutboxStore {
    */
   queueForPosting(): number {
     const now = this.core.now();
-    if (this.behindSince !== undefined && now - this.behindSince >= MAX_QUEUE_LAG_MS) {
+    // A clock that stepped back counts as overdue: the lag must stay bounded.
+    const behindFor = this.behindSince === undefined ? 0 : now - this.behindSince;
+    if (this.behindSince !== undefined && (behindFor >= MAX_QUEUE_LAG_MS || behindFor < 0)) {
       const queued = this.queueEvents();
       this.behindSince = undefined;
       return queued;

@@ -238,6 +238,7 @@ export function claimNextInWrite(core: LedgerCore, agent: ClaimingAgent): ClaimR
       .get(...params) as string | undefined;
     raw = json === undefined ? undefined : (JSON.parse(json) as unknown[]);
   } catch (err) {
+    // SQLite's wording since JSON1 (3.38 and later); the test in task-row.test.ts fails if it changes.
     if (!/JSON cannot hold BLOB/i.test(String(err))) throw err;
     raw = core.rawSql(CANDIDATE_RAW_SQL).get(...params) as unknown[] | undefined;
   }

@@ -6,10 +6,14 @@
  */
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { Ledger } from '../../src/ledger/ledger.ts';
+import { Ledger } from '../../src/ledger/ledger.ts';
 import { eventsBehind } from '../../src/ledger/outbox-queue.ts';
 import { MAX_QUEUE_LAG_MS } from '../../src/ledger/outbox-store.ts';
 import { manualClock, tempLedger } from '../support/temp-ledger.ts';
+
+/** A busy timeout no test here waits out: a call that waited for the lock would fail the test. */
+const LONG_BUSY_TIMEOUT_MS = 60_000;
+const NO_WAIT_TEST_LIMIT_MS = 5_000;
 
 const synchronous = (l: Ledger): number => l.db.pragma('synchronous', { simple: true }) as number;
 const busyTimeout = (l: Ledger): number => l.db.pragma('busy_timeout', { simple: true }) as number;
@@ -49,6 +53,38 @@ describe('derived writes (the outbox queue)', () => {
     expect(kvValue(l, 'k')).toBe('v');
   });
 
+  it('are how the outbox queue commits its batches', () => {
+    const l = tempLedger({ synchronous: 'full' });
+    l.createTask({ title: 'a' }, 'cli');
+    const seen: number[] = [];
+    const write = l.core.write.bind(l.core);
+    l.core.write = <T>(fn: () => T): T => {
+      seen.push(synchronous(l));
+      return write(fn);
+    };
+    // The setting each write of `queue` began at.
+    const during = (queue: () => unknown): number[] => {
+      seen.length = 0;
+      queue();
+      return [...seen];
+    };
+    expect(during(() => l.outbox.queueEvents())).toEqual([1]);
+    l.createTask({ title: 'b' }, 'cli');
+    expect(during(() => l.outbox.due('main', 10))).toEqual([1]);
+    expect(l.outbox.due('main', 10)).toHaveLength(2);
+    expect(synchronous(l)).toBe(2);
+  });
+
+  it('keep FULL where the file is not in WAL mode (NORMAL could then lose more than the batch)', () => {
+    const l = Ledger.open('', { synchronous: 'full' });
+    try {
+      expect(String(l.db.pragma('journal_mode', { simple: true })).toLowerCase()).not.toBe('wal');
+      expect(l.core.writeDerived(() => synchronous(l))).toBe(2);
+    } finally {
+      l.close();
+    }
+  });
+
   it('leave a NORMAL connection as it is, and a caller’s transaction at its own setting', () => {
     const normal = tempLedger({ synchronous: 'normal' });
     expect(normal.core.writeDerived(() => synchronous(normal))).toBe(1);
@@ -70,20 +106,24 @@ describe('derived writes (the outbox queue)', () => {
     expect(busyTimeout(l)).toBe(4_000);
   });
 
-  it('if another connection holds the lock: run nothing and say so, without waiting for it', () => {
-    // With a wait, this would sit out the 10 s timeout and then throw SQLITE_BUSY.
-    const l = tempLedger({ busyTimeoutMs: 10_000 });
-    const lock = holdWriteLock(l);
-    let ran = false;
-    try {
-      expect(l.core.writeDerivedIfFree(() => (ran = true))).toEqual({ done: false });
-      expect(ran).toBe(false);
-      expect(busyTimeout(l)).toBe(10_000);
-    } finally {
-      lock.release();
-    }
-    expect(l.core.writeDerivedIfFree(() => (ran = true))).toEqual({ done: true, value: true });
-  });
+  it(
+    'if another connection holds the lock: run nothing and say so, without waiting for it',
+    () => {
+      // A wait would sit out the busy timeout, far past this test's own limit.
+      const l = tempLedger({ busyTimeoutMs: LONG_BUSY_TIMEOUT_MS });
+      const lock = holdWriteLock(l);
+      let ran = false;
+      try {
+        expect(l.core.writeDerivedIfFree(() => (ran = true))).toEqual({ done: false });
+        expect(ran).toBe(false);
+        expect(busyTimeout(l)).toBe(LONG_BUSY_TIMEOUT_MS);
+      } finally {
+        lock.release();
+      }
+      expect(l.core.writeDerivedIfFree(() => (ran = true))).toEqual({ done: true, value: true });
+    },
+    NO_WAIT_TEST_LIMIT_MS,
+  );
 
   it('inside a caller’s transaction the lock is held already: it runs', () => {
     const l = tempLedger();
@@ -94,22 +134,26 @@ describe('derived writes (the outbox queue)', () => {
 });
 
 describe('the poster’s queue while other processes write', () => {
-  it('picks among what is queued while the lock is taken, and queues the rest once it is free', () => {
-    const l = tempLedger({ busyTimeoutMs: 10_000 });
-    l.createTask({ title: 'first' }, 'cli');
-    expect(l.outbox.due('main', 10)).toHaveLength(1);
-    l.createTask({ title: 'second' }, 'cli');
-    const lock = holdWriteLock(l);
-    try {
-      // Neither waits for the lock nor fails: the second task's row is simply not queued yet.
-      expect(l.outbox.due('main', 10).map((r) => r.taskId)).toEqual(['T-1']);
-      expect(eventsBehind(l.core)).toBe(1);
-    } finally {
-      lock.release();
-    }
-    expect(l.outbox.due('main', 10).map((r) => r.taskId)).toEqual(['T-1', 'T-2']);
-    expect(eventsBehind(l.core)).toBe(0);
-  });
+  it(
+    'picks among what is queued while the lock is taken, and queues the rest once it is free',
+    () => {
+      const l = tempLedger({ busyTimeoutMs: LONG_BUSY_TIMEOUT_MS });
+      l.createTask({ title: 'first' }, 'cli');
+      expect(l.outbox.due('main', 10)).toHaveLength(1);
+      l.createTask({ title: 'second' }, 'cli');
+      const lock = holdWriteLock(l);
+      try {
+        // Neither waits for the lock nor fails: the second task's row is simply not queued yet.
+        expect(l.outbox.due('main', 10).map((r) => r.taskId)).toEqual(['T-1']);
+        expect(eventsBehind(l.core)).toBe(1);
+      } finally {
+        lock.release();
+      }
+      expect(l.outbox.due('main', 10).map((r) => r.taskId)).toEqual(['T-1', 'T-2']);
+      expect(eventsBehind(l.core)).toBe(0);
+    },
+    NO_WAIT_TEST_LIMIT_MS,
+  );
 
   it(`waits its turn once it has been behind for ${MAX_QUEUE_LAG_MS} ms`, () => {
     const clock = manualClock();
