@@ -30,12 +30,8 @@ const SET_QUEUED_SQL = `INSERT INTO kv (key, value) VALUES ('${OUTBOX_QUEUED_KEY
 const BEHIND_SQL = `SELECT (SELECT seq FROM events ORDER BY seq DESC LIMIT 1) AS head, (${QUEUED_SQL}) AS queued`;
 const UNQUEUED_SQL = `SELECT seq, at, type, task_id, agent_id, actor, data FROM events
   WHERE seq > ? AND seq <= ? AND mirrored = 1 ORDER BY seq`;
-// One row queued on its own (`addOutboxRow`): found, then superseded by id; a single-row UPDATE …
-// RETURNING measured about 1.4× the pair. A batch supersedes its tasks' rows at once (below).
-const PENDING_STATUS_SQL =
-  "SELECT id, priority FROM outbox WHERE task_id = ? AND channel = ? AND kind = 'status' AND status = 'pending'";
-const SUPERSEDE_SQL = "UPDATE outbox SET status = 'superseded' WHERE id = ?";
-// A batch's worth at once (through the pending-status index): the tasks as a JSON array.
+// Supersedes the pending status rows of the tasks (a JSON array) on a channel, through the
+// pending-status index: once per batch, or for the one row `addOutboxRow` queues.
 const SUPERSEDE_STATUSES_SQL = `UPDATE outbox SET status = 'superseded'
   WHERE status = 'pending' AND kind = 'status' AND channel = ? AND task_id IN (SELECT value FROM json_each(?))
   RETURNING task_id, priority`;
@@ -316,20 +312,6 @@ function eventData(json: string): EventData {
   }
 }
 
-/**
- * Supersedes the task's pending status row on the channel (one pending status row per task is
- * enough: it renders the live state when sent); returns the priority the new row takes over.
- */
-function supersedeStatus(core: LedgerCore, channel: string, taskId: string, priority: number): number {
-  const older = core.sql(PENDING_STATUS_SQL).all(taskId, channel) as { id: number; priority: number }[];
-  let effective = priority;
-  for (const row of older) {
-    core.sql(SUPERSEDE_SQL).run(row.id);
-    effective = Math.min(effective, row.priority);
-  }
-  return effective;
-}
-
 function insertRow(
   core: LedgerCore,
   channel: string,
@@ -340,7 +322,10 @@ function insertRow(
   taskId: string | null,
   at: number,
 ): number {
-  const effective = kind === 'status' && taskId ? supersedeStatus(core, channel, taskId, priority) : priority;
+  // One pending status row per task is enough: it renders the live state when sent.
+  const older =
+    kind === 'status' && taskId ? supersedeStatuses(core, channel, [taskId]).get(taskId) : undefined;
+  const effective = older === undefined ? priority : Math.min(priority, older);
   const info = core.sql(INSERT_OUTBOX_SQL).run(channel, kind, eventSeq, taskId, effective, payloadJson, at);
   return Number(info.lastInsertRowid);
 }

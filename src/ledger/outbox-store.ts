@@ -83,12 +83,14 @@ export class OutboxStore {
    */
   queueForPosting(): number {
     const now = this.core.now();
-    // A clock that stepped back counts as overdue: the lag must stay bounded.
-    const behindFor = this.behindSince === undefined ? 0 : now - this.behindSince;
-    if (this.behindSince !== undefined && (behindFor >= MAX_QUEUE_LAG_MS || behindFor < 0)) {
-      const queued = this.queueEvents();
-      this.behindSince = undefined;
-      return queued;
+    if (this.behindSince !== undefined) {
+      const behindFor = now - this.behindSince;
+      // A clock that stepped back counts as overdue: the lag must stay bounded.
+      if (behindFor >= MAX_QUEUE_LAG_MS || behindFor < 0) {
+        const queued = this.queueEvents();
+        this.behindSince = undefined;
+        return queued;
+      }
     }
     const { queued, complete } = queuePendingEventsIfFree(this.core);
     if (complete) this.behindSince = undefined;
