@@ -65,6 +65,23 @@ describe('outbox rows queued from the event log', () => {
     expect(outboxCount(l)).toBe(8);
   });
 
+  it('a status row queued on its own supersedes the task’s pending one and keeps its urgency', () => {
+    const l = tempLedger();
+    l.createTask({ title: 'one' }, 'cli'); // normal
+    l.createTask({ title: 'two' }, 'cli');
+    l.outbox.queueEvents();
+    const id = l.outbox.add('main', 'status', OUTBOX_PRIORITY.low, { text: '' }, { taskId: 'T-1' });
+    const statusRows = l.db
+      .prepare("SELECT id, task_id AS task, status, priority FROM outbox WHERE kind = 'status' ORDER BY id")
+      .all() as { id: number; task: string; status: string; priority: number }[];
+    expect(statusRows.map(({ task, status, priority }) => ({ task, status, priority }))).toEqual([
+      { task: 'T-1', status: 'superseded', priority: OUTBOX_PRIORITY.normal },
+      { task: 'T-2', status: 'pending', priority: OUTBOX_PRIORITY.normal },
+      { task: 'T-1', status: 'pending', priority: OUTBOX_PRIORITY.normal },
+    ]);
+    expect(statusRows.at(-1)!.id).toBe(id);
+  });
+
   it('a batch supersedes the pending status rows of its tasks on every channel, and no other task’s', () => {
     const l = tempLedger();
     l.setChannels(['a', 'b']);
