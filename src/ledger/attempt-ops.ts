@@ -182,7 +182,11 @@ export function completeInWrite(
   const changed = core.sql(COMPLETE_SQL).run(result, now, ref.taskId, ref.attempt, ref.agentId).changes;
   const updated =
     changed === 1
-      ? (core.rawSql(COMPLETED_SQL).get(ref.taskId) as [review: number, hasDependents: number, hasUsage: number])
+      ? (core.rawSql(COMPLETED_SQL).get(ref.taskId) as [
+          review: number,
+          hasDependents: number,
+          hasUsage: number,
+        ])
       : undefined;
   if (updated === undefined) {
     const f = fence(core, ref, 'result');
