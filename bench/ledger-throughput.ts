@@ -64,7 +64,7 @@ function bareCycles(path: string, tasks: number, sync: Sync): number {
     `UPDATE outbox SET status = 'superseded' WHERE task_id = ? AND channel = 'main' AND kind = 'status' AND status = 'pending'`,
   );
   const outbox = db.prepare(
-    `INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at) VALUES ('main',?,?,?,?,?,?)`,
+    `INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at, via_queue) VALUES ('main',?,?,?,?,?,?,1)`,
   );
   const done = db.prepare(
     `UPDATE tasks SET status = 'done', result = ?, owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`,

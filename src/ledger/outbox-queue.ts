@@ -35,10 +35,12 @@ const UNQUEUED_SQL = `SELECT seq, at, type, task_id, agent_id, actor, data FROM 
 const SUPERSEDE_STATUSES_SQL = `UPDATE outbox SET status = 'superseded'
   WHERE status = 'pending' AND kind = 'status' AND channel = ? AND task_id IN (SELECT value FROM json_each(?))
   RETURNING task_id, priority`;
-const INSERT_OUTBOX_SQL =
-  'INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at) VALUES (?,?,?,?,?,?,?)';
-const INSERT_SUPERSEDED_SQL = `INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at, status)
-  VALUES (?,?,?,?,?,?,?,'superseded')`;
+// Every row is written here, after the events before it are queued: via_queue says so (migration 9
+// refuses an event's row without it, as only older code writes one).
+const INSERT_OUTBOX_SQL = `INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at, via_queue)
+  VALUES (?,?,?,?,?,?,?,1)`;
+const INSERT_SUPERSEDED_SQL = `INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at, status, via_queue)
+  VALUES (?,?,?,?,?,?,?,'superseded',1)`;
 
 /** A row of UNQUEUED_SQL in raw mode, in its column order. */
 type UnqueuedEvent = [

@@ -105,3 +105,77 @@ describe('migrations 6 and 7 on a version-5 ledger', () => {
     }
   });
 });
+
+const SEED_V8 = `
+  INSERT INTO tasks (id, seq, title, timeout_ms, max_attempts, status, created_by, created_at, updated_at)
+    VALUES ('T-1', 1, 'old', 60000, 3, 'queued', 'cli', 1, 1);
+  INSERT INTO events (seq, at, type, task_id, agent_id, actor, data, mirrored, prev_hash, hash)
+    VALUES (1, 1, 'task_note', 'T-1', NULL, 'cli', '{"note":"x"}', 1, 'p', 'h');
+  UPDATE kv SET value = '1' WHERE key = 'outbox_queued_seq';
+  INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, status, attempts, next_try_at,
+                      platform_message_id, thread_id, merged_into, last_error, created_at, sent_at)
+    VALUES ('main', 'detail', 1, 'T-1', 5, '{"text":"x"}', 'sent', 1, 0, 'msg-1', 'th-1', NULL, NULL, 1, 2),
+           ('main', 'status', 1, 'T-1', 1, '{"text":""}', 'pending', 2, 9, NULL, NULL, NULL, 'busy', 1, NULL),
+           ('main', 'reply', NULL, NULL, 2, '{"text":"hi"}', 'merged', 0, 0, NULL, NULL, 7, NULL, 3, NULL);
+`;
+
+describe('migration 9 on a version-8 ledger', () => {
+  it('keeps every outbox row and index, and refuses an event’s row written as older code does', () => {
+    const path = oldLedger(8, SEED_V8);
+    const before = new Database(path);
+    const rowsBefore = before.prepare('SELECT * FROM outbox ORDER BY id').all();
+    before.close();
+    const ledger = Ledger.open(path);
+    try {
+      expect(ledger.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+      // Every column of every row as it was, marked as the queue's.
+      const rowsAfter = ledger.db.prepare('SELECT * FROM outbox ORDER BY id').all() as Record<
+        string,
+        unknown
+      >[];
+      expect(rowsAfter.map(({ via_queue, ...rest }) => (expect(via_queue).toBe(1), rest))).toEqual(
+        rowsBefore,
+      );
+      const schema = ledger.db
+        .prepare("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'outbox' ORDER BY name")
+        .all() as { type: string; name: string; sql: string }[];
+      expect(schema.map((r) => `${r.type} ${r.name}`)).toEqual([
+        'table outbox',
+        'index outbox_message',
+        'index outbox_pending',
+        'index outbox_pending_status',
+      ]);
+      expect(schema.find((r) => r.name === 'outbox_message')!.sql).toMatch(
+        /WHERE platform_message_id IS NOT NULL/,
+      );
+      // Migration 8's trigger is gone with the old table; the CHECK does its work.
+      const oldStyle = ledger.db.prepare(
+        "INSERT INTO outbox (channel, kind, event_seq, task_id, priority, payload, created_at) VALUES ('main', 'status', 2, 'T-1', 1, '{}', 1)",
+      );
+      expect(() => oldStyle.run()).toThrow(
+        /CHECK constraint failed: an older chat-swarm process is writing to this ledger/,
+      );
+      // A row no event plans is still written the old way by nobody but allowed (no event to double).
+      expect(() =>
+        ledger.db
+          .prepare(
+            "INSERT INTO outbox (channel, kind, priority, payload, created_at) VALUES ('main', 'reply', 1, '{}', 1)",
+          )
+          .run(),
+      ).not.toThrow();
+      // The queue carries on from the cursor: the new event gets its rows, the old one none again.
+      ledger.addNote('T-1', 'again', 'cli');
+      ledger.outbox.queueEvents();
+      const perEvent = ledger.db
+        .prepare(
+          'SELECT event_seq, count(*) AS n FROM outbox WHERE event_seq IS NOT NULL GROUP BY event_seq ORDER BY 1',
+        )
+        .all() as { event_seq: number; n: number }[];
+      expect(perEvent[0]).toEqual({ event_seq: 1, n: 2 });
+      expect(perEvent.length).toBe(2);
+      expect(ledger.audit().problems.filter((p) => p.kind === 'mirror')).toEqual([]);
+    } finally {
+      ledger.close();
+    }
+  });
+});
