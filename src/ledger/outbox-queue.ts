@@ -171,7 +171,7 @@ function planBatch(core: LedgerCore, limit: number): BatchPlan | null {
 
 /** Writes a planned batch's rows on every channel and moves the cursor past it. */
 function writeBatch(core: LedgerCore, plan: BatchPlan): void {
-  // The cursor first: the trigger of migration 8 refuses an event's row past it.
+  // The cursor moves in the same transaction as the rows it covers.
   core.sql(SET_QUEUED_SQL).run(String(plan.last));
   // Read again per batch: the orchestrator that set them may be another process.
   const channels = core.channels(true);
