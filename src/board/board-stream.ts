@@ -2,10 +2,11 @@ import type { LedgerWatcher } from '../agents/ledger-watcher.ts';
 import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { EventRow } from '../ledger/audit.ts';
+import { eventOfRow } from '../ledger/event-ops.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { BoardQueries, TaskSummary } from './board-queries.ts';
 import { mirrorHealth, type MirrorHealth } from './mirror-health.ts';
-import { eventOfRow, toEventView } from './task-detail.ts';
+import { toEventView } from './task-detail.ts';
 import type { PosterOptions } from '../orchestrator/poster-options.ts';
 import type { WaitingReason } from './waiting-reason.ts';
 
@@ -162,7 +163,7 @@ export class BoardStream {
     for (const card of this.queries.summaries([...lastOfTask.keys()])) cards.set(card.id, card);
     let out = '';
     for (const r of rows) {
-      const event = toEventView(eventOfRow(r), STREAM_TEXT_CHARS);
+      const event = toEventView(eventOfRow(r, true), STREAM_TEXT_CHARS);
       const task =
         r.task_id !== null && lastOfTask.get(r.task_id) === r.seq ? cards.get(r.task_id) : undefined;
       out += sse('change', task ? { event, task } : { event }, r.seq);

@@ -1,5 +1,6 @@
 import type { Attempt, SwarmEvent, Task } from '../core/types.ts';
 import type { EventRow } from '../ledger/audit.ts';
+import { eventOfRow } from '../ledger/event-ops.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { artifactRefs, type ArtifactRef } from './artifact-file.ts';
 import type { BoardQueries } from './board-queries.ts';
@@ -63,28 +64,6 @@ export function toEventView(
   return { seq: e.seq, at: e.at, type: e.type, taskId: e.taskId, agentId: e.agentId, actor: e.actor, data };
 }
 
-/** Parses a stored event row (data as JSON). */
-export function eventOfRow(r: EventRow): SwarmEvent {
-  let data: Record<string, unknown> = {};
-  try {
-    const v = JSON.parse(r.data) as unknown;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) data = v as Record<string, unknown>;
-  } catch {
-    // A damaged event shows without its data; `audit` reports the damage.
-  }
-  return {
-    seq: r.seq,
-    at: r.at,
-    type: r.type,
-    taskId: r.task_id,
-    agentId: r.agent_id,
-    actor: r.actor,
-    data,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
-}
-
 interface AttemptRow {
   task_id: string;
   attempt: number;
@@ -101,7 +80,7 @@ export function taskArtifacts(ledger: Ledger, taskId: string): ArtifactRef[] {
   const rows = ledger.core
     .sql("SELECT * FROM events WHERE task_id = ? AND json_type(data, '$.artifacts') = 'array' ORDER BY seq")
     .all(taskId) as EventRow[];
-  return artifactRefs(rows.map(eventOfRow));
+  return artifactRefs(rows.map((r) => eventOfRow(r, true)));
 }
 
 /** The task page's data, or undefined for an unknown task. */
@@ -142,7 +121,7 @@ export function taskDetail(
       const events = newest
         .slice(0, MAX_PAGE_EVENTS)
         .reverse()
-        .map(eventOfRow)
+        .map((r) => eventOfRow(r, true))
         .map((e) => toEventView(e));
       const message = ledger.outbox.taskMessage(id, link.channel);
       const [summary] = queries.summaries([id]);
