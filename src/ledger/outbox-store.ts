@@ -67,8 +67,8 @@ export class OutboxStore {
 
   /**
    * Queues the rows of events committed since the last call (a write, only when there are some),
-   * waiting for the write lock as long as it takes. `pendingCount` and `nextDueAt` call it first,
-   * so what they see is complete.
+   * waiting for the write lock as long as it takes. `pendingCount` calls it first, so the count is
+   * complete.
    */
   queueEvents(): number {
     return queuePendingEvents(this.core);
@@ -126,17 +126,6 @@ export class OutboxStore {
         .sql("SELECT COUNT(*) AS n FROM outbox WHERE channel = ? AND status = 'pending'")
         .get(channel) as { n: number }
     ).n;
-  }
-
-  /** Earliest next_try_at among pending rows, for sleeping until then. */
-  nextDueAt(channel: string): number | null {
-    this.queueEvents();
-    const row = this.core
-      .sql("SELECT MIN(next_try_at) AS t FROM outbox WHERE channel = ? AND status = 'pending'")
-      .get(channel) as {
-      t: number | null;
-    };
-    return row.t;
   }
 
   /** The pending status row of a task, if any, so it can go before a detail that needs its message. */
