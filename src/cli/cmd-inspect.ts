@@ -150,7 +150,14 @@ export async function runExport(argv: string[], io: CliIo): Promise<number> {
   const ctx = cliContext(values, io);
   const lines: string[] = [];
   withLedger(ctx, 'read', (ledger) => {
-    for (const event of ledger.events()) lines.push(JSON.stringify({ kind: 'event', ...event }));
+    // Everything as stored, damage included: an export is also how a damaged ledger is salvaged.
+    for (const event of ledger.events({ tolerant: true })) {
+      if (event.damagedData !== undefined)
+        io.err(
+          `event ${event.seq}: its data is not a JSON object; exported as damagedData (chat-swarm audit reports the damage)`,
+        );
+      lines.push(JSON.stringify({ kind: 'event', ...event }));
+    }
     for (const task of ledger.listTasks()) lines.push(JSON.stringify({ kind: 'task', ...task }));
   });
   if (!values.out) {

@@ -100,6 +100,11 @@ export interface SwarmEvent {
   data: Record<string, unknown>;
   prevHash: string;
   hash: string;
+  /**
+   * The stored data as it is, when it is not a JSON object (only a hand edit of the file makes it
+   * so; `data` is then empty). Set only by readers that tolerate damage (the board, the export).
+   */
+  damagedData?: string;
 }
 
 /** A clock that tests can replace; the ledger never calls Date.now directly. */

@@ -3,8 +3,14 @@ import type { SwarmEvent } from '../core/types.ts';
 import type { EventRow } from './audit-chain.ts';
 import type { LedgerCore } from './ledger-core.ts';
 
-/** Events in order, after `afterSeq`, optionally only one task's. */
-export function listEvents(core: LedgerCore, options: { taskId?: string; afterSeq?: number }): SwarmEvent[] {
+/**
+ * Events in order, after `afterSeq`, optionally only one task's. An event whose stored data is not a
+ * JSON object throws (naming it), or with `tolerant` comes with empty data and the stored text.
+ */
+export function listEvents(
+  core: LedgerCore,
+  options: { taskId?: string; afterSeq?: number; tolerant?: boolean },
+): SwarmEvent[] {
   const rows = (
     options.taskId
       ? core
@@ -12,47 +18,51 @@ export function listEvents(core: LedgerCore, options: { taskId?: string; afterSe
           .all(options.taskId, options.afterSeq ?? 0)
       : core.sql('SELECT * FROM events WHERE seq > ? ORDER BY seq').all(options.afterSeq ?? 0)
   ) as EventRow[];
-  return rows.map((r) => eventOfRow(r));
+  return rows.map((r) => eventOfRow(r, options.tolerant));
 }
 
 /**
  * A stored event row as an event. Data that is not a JSON object (only a hand edit of the file
- * makes it so) throws, naming the event; with `tolerant` the event comes without its data instead
- * (for views that show what is there: `audit` reports the damage).
+ * makes it so) throws, naming the event; with `tolerant` the event comes with empty data and the
+ * stored text in `damagedData` instead (for readers that show or keep what is there: `audit`
+ * reports the damage).
  */
 export function eventOfRow(r: EventRow, tolerant = false): SwarmEvent {
-  return {
+  const event: SwarmEvent = {
     seq: r.seq,
     at: r.at,
     type: r.type,
     taskId: r.task_id,
     agentId: r.agent_id,
     actor: r.actor,
-    data: eventDataOf(r, tolerant),
+    data: {},
     prevHash: r.prev_hash,
     hash: r.hash,
   };
+  const data = objectData(r.data);
+  if (data) event.data = data;
+  else if (tolerant) event.damagedData = String(r.data);
+  else throw damaged(r.seq);
+  return event;
 }
 
-function eventDataOf(r: EventRow, tolerant: boolean): Record<string, unknown> {
+/** The data if it is a JSON object, else undefined. */
+function objectData(json: string): Record<string, unknown> | undefined {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(r.data);
-  } catch (cause) {
-    if (tolerant) return {};
-    throw damaged(r.seq, cause);
+    parsed = JSON.parse(json);
+  } catch {
+    return undefined;
   }
-  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
-    return parsed as Record<string, unknown>;
-  if (tolerant) return {};
-  throw damaged(r.seq);
+  return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+    ? (parsed as Record<string, unknown>)
+    : undefined;
 }
 
-const damaged = (seq: number, cause?: unknown): LedgerError =>
+const damaged = (seq: number): LedgerError =>
   new LedgerError(
     'ledger_corrupt',
-    `event ${seq}: its data is not a JSON object (the file was edited?); chat-swarm audit reports the damage`,
-    cause === undefined ? undefined : { cause },
+    `event ${seq}: its data is not a JSON object (the file was edited?); chat-swarm audit reports the damage, chat-swarm export keeps the stored text`,
   );
 
 /** Highest event number; changes with every committed state change, from any connection. */

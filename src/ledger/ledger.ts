@@ -328,7 +328,8 @@ export class Ledger {
 
   // Events, key-value, audit ------------------------------------------------------------------
 
-  events(options: { taskId?: string; afterSeq?: number } = {}): SwarmEvent[] {
+  /** Events in order; see `listEvents` for `tolerant` (damaged data kept as text, not thrown). */
+  events(options: { taskId?: string; afterSeq?: number; tolerant?: boolean } = {}): SwarmEvent[] {
     return listEvents(this.core, options);
   }
 

@@ -264,12 +264,14 @@ export const MIGRATIONS: readonly string[] = [
       SELECT RAISE(ABORT, 'an older chat-swarm process is writing to this ledger, which a newer one has upgraded: restart every chat-swarm process on it');
     END;
   `,
-  // 9: the same guard as a CHECK on a column every row the queue writes sets (via_queue), instead
-  // of migration 8's trigger: SQLite runs a trigger as a program of its own for every row inserted,
+  // 9: the guard as a CHECK on a column every row the queue writes sets (via_queue), instead of
+  // migration 8's trigger: SQLite runs a trigger as a program of its own for every row inserted,
   // about a tenth of what queueing an event cost (callgrind); a CHECK is a test inside the INSERT.
-  // A process that writes an event's row without it (one still running code from before this
-  // migration) fails with the constraint's name as its reason, until it is restarted. The table is
-  // rebuilt (SQLite adds a CHECK to an existing table only that way); its indexes are as before.
+  // It is broader: a process that writes an event's row without the column fails with the
+  // constraint's name as its reason, until it is restarted, and that includes an orchestrator
+  // running migration 8's code (which honoured the cursor; a CHECK cannot tell the two apart).
+  // The table is rebuilt (SQLite adds a CHECK to an existing table only that way); its indexes
+  // are as before.
   `
   CREATE TABLE outbox_checked (
     id                  INTEGER PRIMARY KEY,

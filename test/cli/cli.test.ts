@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -123,5 +124,24 @@ describe('chat-swarm CLI', () => {
     const r = io();
     expect(await main(['export', '--db', db, '--out', '/nonexistent-dir/x.jsonl'], r.io)).toBe(3);
     expect(r.err[0]).toMatch(/cannot write \/nonexistent-dir\/x.jsonl: ENOENT/);
+  });
+
+  it('exports a ledger with a damaged event whole: the stored text kept, the damage named', async () => {
+    const db = join(tempDir(), 'swarm.db');
+    await main(['task', 'add', 'One', '--db', db], io().io);
+    await main(['task', 'add', 'Two', '--db', db], io().io);
+    const raw = new Database(db);
+    raw.prepare("UPDATE events SET data = '{cut' WHERE seq = 1").run();
+    raw.close();
+    const r = io();
+    expect(await main(['export', '--db', db], r.io)).toBe(0);
+    const lines = r.out.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.filter((l) => l.kind === 'event')).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ kind: 'event', seq: 1, data: {}, damagedData: '{cut' });
+    expect(lines[1]).not.toHaveProperty('damagedData');
+    expect(lines.filter((l) => l.kind === 'task')).toHaveLength(2);
+    expect(r.err).toEqual([
+      expect.stringMatching(/^event 1: its data is not a JSON object; exported as damagedData/),
+    ]);
   });
 });

@@ -33,10 +33,17 @@ describe('eventOfRow: one mapping of stored event rows for the ledger and the bo
     l.db.prepare("UPDATE events SET data = '{not json' WHERE seq = 2").run();
     expect(() => l.events()).toThrow(/event 2: its data is not a JSON object/);
     const row = l.db.prepare('SELECT * FROM events WHERE seq = 2').get() as Parameters<typeof eventOfRow>[0];
-    expect(eventOfRow(row, true)).toMatchObject({ seq: 2, type: 'task_note', data: {} });
+    expect(eventOfRow(row, true)).toMatchObject({
+      seq: 2,
+      type: 'task_note',
+      data: {},
+      damagedData: '{not json',
+    });
+    expect(l.events({ tolerant: true })[1]).toMatchObject({ seq: 2, data: {}, damagedData: '{not json' });
+    expect(l.events({ tolerant: true })[0]).not.toHaveProperty('damagedData');
     // Valid JSON that is not an object is damage too.
     l.db.prepare("UPDATE events SET data = '[1]' WHERE seq = 2").run();
     expect(() => l.events({ taskId: id })).toThrow(/event 2/);
-    expect(eventOfRow({ ...row, data: '[1]' }, true).data).toEqual({});
+    expect(eventOfRow({ ...row, data: '[1]' }, true)).toMatchObject({ data: {}, damagedData: '[1]' });
   });
 });
