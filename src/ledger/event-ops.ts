@@ -39,15 +39,15 @@ export function eventOfRow(r: EventRow, tolerant = false): SwarmEvent {
     prevHash: r.prev_hash,
     hash: r.hash,
   };
-  const data = objectData(r.data);
+  const data = eventDataOf(r.data);
   if (data) event.data = data;
   else if (tolerant) event.damagedData = String(r.data);
   else throw damaged(r.seq);
   return event;
 }
 
-/** The data if it is a JSON object, else undefined. */
-function objectData(json: string): Record<string, unknown> | undefined {
+/** An event's stored data if it is a JSON object, else undefined (damaged: only a hand edit). */
+export function eventDataOf(json: string): Record<string, unknown> | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);

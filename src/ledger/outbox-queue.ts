@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { LedgerError } from '../core/errors.ts';
 import type { EventRow } from './audit-chain.ts';
 import type { LedgerCore } from './ledger-core.ts';
+import { eventDataOf } from './event-ops.ts';
 import { planMirror, type EventData } from './mirror-plan.ts';
 
 /**
@@ -304,14 +305,9 @@ export function withEventsQueued<T>(core: LedgerCore, fn: () => T, rolledBack = 
   });
 }
 
-/** An event's data; damaged JSON plans as no data (the audit's chain check reports the damage). */
+/** An event's data; damaged data plans as none (the audit's chain check reports the damage). */
 function eventData(json: string): EventData {
-  try {
-    const parsed: unknown = JSON.parse(json);
-    return typeof parsed === 'object' && parsed !== null ? (parsed as EventData) : {};
-  } catch {
-    return {};
-  }
+  return eventDataOf(json) ?? {};
 }
 
 function insertRow(
