@@ -318,6 +318,29 @@ describe('outbox queue: backlogs, large results, damage and an older process', (
     expect(rowsPerEvent(l)).toHaveLength(15);
   });
 
+  it('queues past an event whose data was damaged by hand, planning it as an event without data', () => {
+    const l = tempLedger();
+    const a = l.createTask({ title: 'a' }, 'cli').task.id;
+    l.addNote(a, 'kept', 'alice');
+    l.addNote(a, 'damaged', 'alice');
+    l.addNote(a, 'also damaged', 'alice');
+    l.db.prepare("UPDATE events SET data = '{cut' WHERE seq = 3").run();
+    l.db.prepare('UPDATE events SET data = \'["not an object"]\' WHERE seq = 4').run();
+    l.outbox.queueEvents();
+    expect(eventsBehind(l.core)).toBe(0);
+    const payloads = l.db
+      .prepare("SELECT event_seq, payload FROM outbox WHERE kind = 'detail' ORDER BY event_seq")
+      .all() as { event_seq: number; payload: string }[];
+    // The intact note's line says what it said; the damaged ones carry none of their data.
+    expect(payloads.find((p) => p.event_seq === 2)?.payload).toContain('kept');
+    expect(
+      payloads
+        .filter((p) => p.event_seq > 2)
+        .map((p) => p.payload)
+        .join(),
+    ).not.toMatch(/damaged|not an object/);
+  });
+
   it('refuses to queue from a ledger that lost its cursor (it would post its whole history again)', () => {
     const l = tempLedger();
     l.createTask({ title: 'a' }, 'cli');
