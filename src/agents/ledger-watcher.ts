@@ -1,6 +1,7 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { statSync, watch, type FSWatcher } from 'node:fs';
+import { commitBellPath, ensureCommitBell } from '../ledger/commit-bell.ts';
 import type { Ledger } from '../ledger/ledger.ts';
+import { isFileless } from '../ledger/open-database.ts';
 
 export interface LedgerWatcherOptions {
   /** Fastest poll, used right after a change (ms). */
@@ -11,27 +12,28 @@ export interface LedgerWatcherOptions {
 
 export const WATCHER_DEFAULTS = { minPollMs: 2, maxPollMs: 25 } as const satisfies LedgerWatcherOptions;
 
-/** Quiet time after a burst of file events before the watcher checks again (see `queueCheck`). */
-const SETTLE_MS = 1;
-/** The longest a burst of file events puts that check off. */
-const SETTLE_MAX_MS = 3;
+/** How often a watcher makes sure it watches the bell file at its path (deleted, replaced, not yet made). */
+const BELL_CHECK_MS = 1_000;
 
 /**
  * Notices commits to the ledger from this process or any other, within milliseconds and without a
- * long fixed poll: a file-system watch on the ledger's folder wakes it at once on a WAL write, and an
- * adaptive poll of the last event number (and PRAGMA data_version) backs it up.
+ * long fixed poll: a file-system watch on the ledger's commit bell (commit-bell.ts), which every
+ * chat-swarm process writes after each commit, wakes it once per commit, with the commit already
+ * visible. An adaptive poll of the last event number (and PRAGMA data_version) backs it up, and is
+ * how commits by anything that does not ring (the sqlite3 shell, a process of a version before the
+ * bell) are seen: within `maxPollMs`.
  */
 export class LedgerWatcher {
   private readonly listeners = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
-  /** The check that follows a burst of file events, and when the burst began (see `queueCheck`). */
-  private settleTimer: NodeJS.Timeout | undefined;
-  private burstStartedAt = 0;
   private fsWatcher: FSWatcher | undefined;
+  /** The inode the bell watch is on: a bell deleted while a writer holds it open fires no event. */
+  private watchedBell: number | undefined;
+  private bellCheck: NodeJS.Timeout | undefined;
   private lastSeq = -1;
   private lastVersion = -1;
   private pollMs: number;
-  /** A check is queued for this turn of the event loop (one commit fires several watch events). */
+  /** A check is queued for this turn of the event loop (the bell rang, maybe several times). */
   private checkQueued = false;
   private readonly options: LedgerWatcherOptions;
 
@@ -59,17 +61,10 @@ export class LedgerWatcher {
   }
 
   private start(): void {
-    const file = this.ledger.path;
-    if (file !== ':memory:' && file !== '') {
-      try {
-        const prefix = basename(file);
-        this.fsWatcher = watch(dirname(file), { persistent: false }, (_event, name) => {
-          if (name && String(name).startsWith(prefix)) this.queueCheck();
-        });
-        this.fsWatcher.on('error', () => this.fsWatcher?.close());
-      } catch {
-        // Some file systems cannot be watched; the poll still works.
-      }
+    if (!isFileless(this.ledger.path)) {
+      this.watchBell();
+      this.bellCheck = setInterval(() => this.checkBellWatch(), BELL_CHECK_MS);
+      this.bellCheck.unref();
     }
     this.schedule();
   }
@@ -77,10 +72,55 @@ export class LedgerWatcher {
   private stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.settleTimer) clearTimeout(this.settleTimer);
-    this.settleTimer = undefined;
+    if (this.bellCheck) clearInterval(this.bellCheck);
+    this.bellCheck = undefined;
+    this.unwatchBell();
+  }
+
+  /** Watches the bell file itself, not the ledger's folder: a folder watch also wakes on every WAL write. */
+  private watchBell(): void {
+    const bell = commitBellPath(this.ledger.path);
+    // Made here too, so a watcher that starts before the first commit has a file to watch. A folder
+    // this process cannot write may still hold one its writers made.
+    ensureCommitBell(this.ledger.path);
+    try {
+      const fsWatcher = watch(bell, { persistent: false }, (event) => {
+        // Deleted or replaced: the watch went with the old file (watched again within BELL_CHECK_MS).
+        if (event === 'rename') this.unwatchBell();
+        this.queueCheck();
+      });
+      fsWatcher.on('error', () => this.unwatchBell());
+      this.fsWatcher = fsWatcher;
+      this.watchedBell = statSync(bell).ino;
+    } catch {
+      // Missing and not creatable, or a file system that cannot be watched: the poll still works.
+      this.unwatchBell();
+    }
+  }
+
+  /**
+   * Watches the file at the bell's path if the watch is gone or on another file. Unlinking a file a
+   * writer holds open fires no event here: the writers ring the old file until they notice (see
+   * CommitBell), and processes started since ring the new one.
+   */
+  private checkBellWatch(): void {
+    let ino: number | undefined;
+    try {
+      ino = statSync(commitBellPath(this.ledger.path)).ino;
+    } catch {
+      // Gone: made again by watchBell.
+    }
+    if (this.fsWatcher && ino !== undefined && ino === this.watchedBell) return;
+    this.unwatchBell();
+    this.watchBell();
+    // A commit may have rung only the old file.
+    this.queueCheck();
+  }
+
+  private unwatchBell(): void {
     this.fsWatcher?.close();
     this.fsWatcher = undefined;
+    this.watchedBell = undefined;
   }
 
   private schedule(): void {
@@ -91,27 +131,8 @@ export class LedgerWatcher {
     this.timer.unref();
   }
 
-  /**
-   * Checks for the watch events of a commit. A commit writes the WAL many times, every agent process
-   * on the host hears each write, and the events come while the commit is being written, before it
-   * is visible: it becomes visible in the shared-memory index, which no file event announces. So the
-   * first event of a burst is checked at once (a short commit may be visible already), and the burst
-   * once more when it has been quiet for `SETTLE_MS` (at most `SETTLE_MAX_MS` after it began). Checks
-   * in between would only take the two cores from the committing process. Without the settle check
-   * a commit waited for the poll, backed off to `maxPollMs` after a quiet spell: 3–23 ms claims in
-   * the latency bench.
-   */
+  /** One check for however many rings reach this turn of the event loop. */
   private queueCheck(): void {
-    if (this.settleTimer) {
-      if (performance.now() - this.burstStartedAt < SETTLE_MAX_MS) this.settleTimer.refresh();
-      return;
-    }
-    this.burstStartedAt = performance.now();
-    this.settleTimer = setTimeout(() => {
-      this.settleTimer = undefined;
-      if (this.listeners.size) this.check('watch');
-    }, SETTLE_MS);
-    this.settleTimer.unref();
     if (this.checkQueued) return;
     this.checkQueued = true;
     setImmediate(() => {
@@ -132,7 +153,7 @@ export class LedgerWatcher {
     } catch {
       return;
     }
-    // The poll backs off only when its own checks find nothing: a file event says a write is under way.
+    // The poll backs off only when its own checks find nothing: a ring says writes are going on.
     if (changed) this.pollMs = this.options.minPollMs;
     else if (source === 'poll') this.pollMs = Math.min(this.options.maxPollMs, this.pollMs * 2);
     if (!changed) return;

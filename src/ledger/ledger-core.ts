@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LedgerError } from '../core/errors.ts';
 import type { Clock } from '../core/types.ts';
 import type { AuditKey } from './audit-key.ts';
+import type { CommitBell } from './commit-bell.ts';
 import { CHAIN_KEYED_EVENT, GENESIS_HASH, hashEvent } from './event-hash.ts';
 import { isMirrored, type EventData } from './mirror-plan.ts';
 import { TASK_COLUMNS, taskRowFromRaw, type TaskRow } from './task-row.ts';
@@ -126,6 +127,8 @@ export class LedgerCore {
     readonly options: LedgerOptions,
     /** SWARM_AUDIT_KEY, when the process has it: events are then HMAC-chained. */
     readonly auditKey?: AuditKey,
+    /** Rung after each commit of ours that changed something (file ledgers only). */
+    private readonly bell?: CommitBell,
   ) {
     this.runInTransaction = db.transaction((fn: () => unknown) => fn());
   }
@@ -162,6 +165,7 @@ export class LedgerCore {
     if (outermost) this.ownTransaction = !this.db.inTransaction;
     const own = outermost && this.ownTransaction;
     let endMark: FileMark | undefined;
+    let startChanges = 0;
     this.depth++;
     try {
       const out = this.runInTransaction.immediate(
@@ -169,6 +173,7 @@ export class LedgerCore {
           ? () => {
               // Under the write lock, so nothing but us changes the file until we commit.
               const start = this.fileMark();
+              startChanges = start.changes;
               if (this.committed && !sameMark(this.committed.mark, start)) this.committed = undefined;
               const value = fn();
               endMark = { version: start.version, changes: this.totalChanges() };
@@ -180,6 +185,8 @@ export class LedgerCore {
         // A head read or advanced by this transaction, or the one it started from (none appended).
         const head = this.head ?? this.committed?.head;
         this.committed = head && { head: { ...head }, mark: endMark };
+        // Committed and visible: wake the watchers (a transaction that changed nothing wrote nothing).
+        if (endMark.changes !== startChanges) this.bell?.ring();
       }
       return out;
     } catch (err) {

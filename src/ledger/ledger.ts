@@ -14,6 +14,7 @@ import * as attempts from './attempt-ops.ts';
 import { auditLedger, type AuditOptions, type AuditReport } from './audit.ts';
 import type { AuditKey } from './audit-key.ts';
 import { failForBudget } from './budget-ops.ts';
+import { CommitBell } from './commit-bell.ts';
 import { completeAndClaim, type CompleteAndClaimResult } from './complete-and-claim.ts';
 import * as control from './control-ops.ts';
 import { lastEventSeq, listEvents } from './event-ops.ts';
@@ -21,7 +22,7 @@ import { InboxStore } from './inbox-store.ts';
 import { maskNewTask, maskOutcome, maskSchedule } from './input-masking.ts';
 import { getKv, isSwarmPaused, setKv } from './kv-ops.ts';
 import { LedgerCore, type LedgerOptions } from './ledger-core.ts';
-import { openDatabase } from './open-database.ts';
+import { isFileless, openDatabase } from './open-database.ts';
 import { resolveLedgerOptions, type OpenLedgerOptions } from './open-ledger-options.ts';
 import { OutboxStore } from './outbox-store.ts';
 import { withEventsQueued } from './outbox-queue.ts';
@@ -64,8 +65,9 @@ export class Ledger {
     /** Applied to every free-text input of the write methods below. */
     readonly masker: SecretMasker,
     auditKey: AuditKey | undefined,
+    private readonly bell: CommitBell | undefined,
   ) {
-    this.core = new LedgerCore(db, clock, options, auditKey);
+    this.core = new LedgerCore(db, clock, options, auditKey, bell);
     this.outbox = new OutboxStore(this.core);
     this.inbox = new InboxStore(this.core);
     this.usage = new UsageStore(this.core, (text) => this.mask(text));
@@ -75,7 +77,9 @@ export class Ledger {
     // Resolved (the audit key checked) before the file is opened: a bad key leaves no handle behind.
     const o = resolveLedgerOptions(options);
     const db = openDatabase(path, o.dbOptions);
-    return new Ledger(db, path, o.clock, o.tunables, new SecretMasker(o.secrets), o.key);
+    // A read-only or in-memory ledger has no commits to announce.
+    const bell = o.dbOptions.readonly || isFileless(path) ? undefined : new CommitBell(path);
+    return new Ledger(db, path, o.clock, o.tunables, new SecretMasker(o.secrets), o.key, bell);
   }
 
   /** The text with known secrets and token shapes masked, for callers that store or post text themselves. */
@@ -89,6 +93,7 @@ export class Ledger {
 
   close(): void {
     if (this.db.open) this.db.close();
+    this.bell?.close();
   }
 
   /** Runs several operations as one transaction (e.g. record an inbox message and apply it). */

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { LedgerError } from '../core/errors.ts';
+import { commitBellPath } from './commit-bell.ts';
 import { migrate } from './migrations.ts';
 
 export type Synchronous = 'full' | 'normal' | 'off';
@@ -20,16 +21,17 @@ export const WAL_AUTOCHECKPOINT_PAGES = 4_096;
 export const LEDGER_FILE_MODE = 0o600;
 
 /** SQLite's names for a database that lives in memory or in a temporary file, not at a path. */
-const isFileless = (path: string): boolean => path === '' || path === ':memory:';
+export const isFileless = (path: string): boolean => path === '' || path === ':memory:';
 
 /**
  * Makes the ledger file private to its user before SQLite opens it: created 0600 if missing (SQLite
  * would create it 0644 under the usual umask, and its -wal and -shm after it), and tightened to 0600
- * if a file left by an older version is readable by others. A file owned by someone else is left be.
+ * if a file left by an older version is readable by others (and so its commit bell, see
+ * commit-bell.ts). A file owned by someone else is left be.
  */
 function makeLedgerFilePrivate(path: string): void {
   closeSync(openSync(path, constants.O_RDWR | constants.O_CREAT, LEDGER_FILE_MODE));
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+  for (const file of [path, `${path}-wal`, `${path}-shm`, commitBellPath(path)]) {
     try {
       if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, LEDGER_FILE_MODE);
     } catch {

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { commitBellPath } from '../../src/ledger/commit-bell.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { tempDir } from '../support/temp-ledger.ts';
 
@@ -16,7 +17,7 @@ afterEach(() => {
 });
 
 describe('ledger file modes', () => {
-  it('creates the ledger, its -wal and its -shm 0600 under umask 022', () => {
+  it('creates the ledger, its -wal, its -shm and its commit bell 0600 under umask 022', () => {
     const path = join(tempDir(), 'swarm.db');
     const ledger = Ledger.open(path);
     try {
@@ -26,6 +27,7 @@ describe('ledger file modes', () => {
       expect(modeOf(path)).toBe(0o600);
       expect(modeOf(`${path}-wal`)).toBe(0o600);
       expect(modeOf(`${path}-shm`)).toBe(0o600);
+      expect(modeOf(commitBellPath(path))).toBe(0o600);
       // A second connection (another agent process) does not loosen anything.
       const other = Ledger.open(path);
       other.createTask({ title: 'again' }, 'cli');

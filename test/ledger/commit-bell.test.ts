@@ -1,0 +1,111 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, watch } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commitBellPath } from '../../src/ledger/commit-bell.ts';
+import { Ledger } from '../../src/ledger/ledger.ts';
+import { tempDir } from '../support/temp-ledger.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const open: Ledger[] = [];
+afterEach(() => {
+  while (open.length) open.pop()!.close();
+});
+
+function ledgerAt(path: string): Ledger {
+  const l = Ledger.open(path);
+  open.push(l);
+  return l;
+}
+
+/** Counts the bell's change events (each ring is one write, so one event unless the kernel merges). */
+function countRings(path: string): { count: () => number; close: () => void } {
+  let n = 0;
+  const w = watch(commitBellPath(path), () => n++);
+  return { count: () => n, close: () => w.close() };
+}
+
+describe('commit bell', () => {
+  it('is rung after a commit that changed something, and not after one that changed nothing', async () => {
+    const path = join(tempDir(), 'swarm.db');
+    const ledger = ledgerAt(path);
+    ledger.createTask({ title: 'first' }, 'test');
+    expect(readFileSync(commitBellPath(path), 'utf8')).toBe('1');
+    const rings = countRings(path);
+    try {
+      ledger.transaction(() => ledger.listTasks());
+      await new Promise((r) => setTimeout(r, 100));
+      expect(rings.count()).toBe(0);
+      ledger.createTask({ title: 'second' }, 'test');
+      await waitFor('the ring', () => rings.count() > 0, 5_000, 1);
+      // Always the same byte: the file does not grow.
+      expect(statSync(commitBellPath(path)).size).toBe(1);
+    } finally {
+      rings.close();
+    }
+  });
+
+  it('rings once for a write with nested writes (savepoints), after the outermost commits', async () => {
+    const path = join(tempDir(), 'swarm.db');
+    const ledger = ledgerAt(path);
+    ledger.createTask({ title: 'first' }, 'test');
+    const rings = countRings(path);
+    try {
+      const mtime = () => statSync(commitBellPath(path), { bigint: true }).mtimeNs;
+      const before = mtime();
+      let inside: bigint | undefined;
+      ledger.transaction(() => {
+        ledger.createTask({ title: 'a' }, 'test');
+        ledger.createTask({ title: 'b' }, 'test');
+        inside = mtime();
+      });
+      // Not written before the commit (the nested writes' savepoints ring nothing), written after.
+      expect(inside).toBe(before);
+      await waitFor('the ring', () => rings.count() > 0, 5_000, 1);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(rings.count()).toBe(1);
+    } finally {
+      rings.close();
+    }
+  });
+
+  it('never fails a commit: a bell that cannot be written is skipped', () => {
+    const path = join(tempDir(), 'swarm.db');
+    // A folder where the bell should be: opening it for writing fails (EISDIR).
+    mkdirSync(commitBellPath(path));
+    const ledger = ledgerAt(path);
+    const { task } = ledger.createTask({ title: 'committed anyway' }, 'test');
+    expect(ledger.getTask(task.id)?.title).toBe('committed anyway');
+    rmSync(commitBellPath(path), { recursive: true });
+  });
+
+  it('a writer holding a deleted bell rings a new one at the path within about a second', async () => {
+    const path = join(tempDir(), 'swarm.db');
+    const ledger = ledgerAt(path);
+    ledger.createTask({ title: 'opens the bell' }, 'test');
+    unlinkSync(commitBellPath(path));
+    let i = 0;
+    await waitFor(
+      'a bell at the path again',
+      () => {
+        ledger.createTask({ title: `ring ${i++}` }, 'test');
+        return existsSync(commitBellPath(path));
+      },
+      5_000,
+      50,
+    );
+  });
+
+  it('a read-only or in-memory ledger makes no bell', () => {
+    const path = join(tempDir(), 'swarm.db');
+    ledgerAt(path).createTask({ title: 'made by a writer' }, 'test');
+    open.pop()!.close();
+    unlinkSync(commitBellPath(path));
+    const readonly = Ledger.open(path, { readonly: true });
+    open.push(readonly);
+    readonly.listTasks();
+    expect(existsSync(commitBellPath(path))).toBe(false);
+    const memory = ledgerAt(':memory:');
+    memory.createTask({ title: 'in memory' }, 'test');
+    expect(existsSync(commitBellPath(':memory:'))).toBe(false);
+  });
+});
