@@ -1,5 +1,6 @@
-import { statSync, watch, type FSWatcher } from 'node:fs';
-import { commitBellPath, ensureCommitBell } from '../ledger/commit-bell.ts';
+import { lstatSync, watch, type FSWatcher } from 'node:fs';
+import { resolve } from 'node:path';
+import { commitBellPath, ensureCommitBell, isCommitBellFile } from '../ledger/commit-bell.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { isFileless } from '../ledger/open-database.ts';
 
@@ -36,6 +37,8 @@ export class LedgerWatcher {
   /** A check is queued for this turn of the event loop (the bell rang, maybe several times). */
   private checkQueued = false;
   private readonly options: LedgerWatcherOptions;
+  /** The ledger's path, resolved once (the process may change its working folder); none in memory. */
+  private readonly ledgerPath: string | undefined;
 
   constructor(
     private readonly ledger: Ledger,
@@ -43,6 +46,7 @@ export class LedgerWatcher {
   ) {
     this.options = { ...WATCHER_DEFAULTS, ...options };
     this.pollMs = this.options.minPollMs;
+    this.ledgerPath = isFileless(ledger.path) ? undefined : resolve(ledger.path);
   }
 
   /** Calls `fn` after each change; returns the unsubscribe function. */
@@ -61,9 +65,10 @@ export class LedgerWatcher {
   }
 
   private start(): void {
-    if (!isFileless(this.ledger.path)) {
-      this.watchBell();
-      this.bellCheck = setInterval(() => this.checkBellWatch(), BELL_CHECK_MS);
+    if (this.ledgerPath !== undefined) {
+      this.watchBell(this.ledgerPath);
+      const ledgerPath = this.ledgerPath;
+      this.bellCheck = setInterval(() => this.checkBellWatch(ledgerPath), BELL_CHECK_MS);
       this.bellCheck.unref();
     }
     this.schedule();
@@ -78,11 +83,13 @@ export class LedgerWatcher {
   }
 
   /** Watches the bell file itself, not the ledger's folder: a folder watch also wakes on every WAL write. */
-  private watchBell(): void {
-    const bell = commitBellPath(this.ledger.path);
-    // Made here too, so a watcher that starts before the first commit has a file to watch. A folder
-    // this process cannot write may still hold one its writers made.
-    ensureCommitBell(this.ledger.path);
+  private watchBell(ledgerPath: string): void {
+    const bell = commitBellPath(ledgerPath);
+    // Made here too (by a process that may write the ledger), so a watcher that starts before the
+    // first commit has a file to watch.
+    if (!this.ledger.db.readonly) ensureCommitBell(ledgerPath);
+    // Only a regular file: a link in its place is not rung by anyone.
+    if (!isCommitBellFile(ledgerPath)) return;
     try {
       const fsWatcher = watch(bell, { persistent: false }, (event) => {
         // Deleted or replaced: the watch went with the old file (watched again within BELL_CHECK_MS).
@@ -91,9 +98,9 @@ export class LedgerWatcher {
       });
       fsWatcher.on('error', () => this.unwatchBell());
       this.fsWatcher = fsWatcher;
-      this.watchedBell = statSync(bell).ino;
+      this.watchedBell = lstatSync(bell).ino;
     } catch {
-      // Missing and not creatable, or a file system that cannot be watched: the poll still works.
+      // Missing, or a file system that cannot be watched: the poll still works.
       this.unwatchBell();
     }
   }
@@ -103,16 +110,16 @@ export class LedgerWatcher {
    * writer holds open fires no event here: the writers ring the old file until they notice (see
    * CommitBell), and processes started since ring the new one.
    */
-  private checkBellWatch(): void {
+  private checkBellWatch(ledgerPath: string): void {
     let ino: number | undefined;
     try {
-      ino = statSync(commitBellPath(this.ledger.path)).ino;
+      ino = lstatSync(commitBellPath(ledgerPath)).ino;
     } catch {
       // Gone: made again by watchBell.
     }
     if (this.fsWatcher && ino !== undefined && ino === this.watchedBell) return;
     this.unwatchBell();
-    this.watchBell();
+    this.watchBell(ledgerPath);
     // A commit may have rung only the old file.
     this.queueCheck();
   }

@@ -1,5 +1,14 @@
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  statSync,
+} from 'node:fs';
 import { LedgerError } from '../core/errors.ts';
 import { commitBellPath } from './commit-bell.ts';
 import { migrate } from './migrations.ts';
@@ -33,7 +42,10 @@ function makeLedgerFilePrivate(path: string): void {
   closeSync(openSync(path, constants.O_RDWR | constants.O_CREAT, LEDGER_FILE_MODE));
   for (const file of [path, `${path}-wal`, `${path}-shm`, commitBellPath(path)]) {
     try {
-      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, LEDGER_FILE_MODE);
+      // The files beside the ledger are looked at, not followed: a link planted as one of them
+      // would have chmod change its target.
+      const stat = file === path ? statSync(file) : lstatSync(file);
+      if (stat.isFile() && (stat.mode & 0o077) !== 0) chmodSync(file, LEDGER_FILE_MODE);
     } catch {
       // Absent (no -wal yet) or not ours to change: SQLite reports what matters when it opens.
     }

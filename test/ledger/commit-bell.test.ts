@@ -1,6 +1,20 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, watch } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LedgerWatcher } from '../../src/agents/ledger-watcher.ts';
 import { commitBellPath } from '../../src/ledger/commit-bell.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { tempDir } from '../support/temp-ledger.ts';
@@ -107,5 +121,66 @@ describe('commit bell', () => {
     const memory = ledgerAt(':memory:');
     memory.createTask({ title: 'in memory' }, 'test');
     expect(existsSync(commitBellPath(':memory:'))).toBe(false);
+  });
+
+  it('a FIFO at the bell path neither blocks nor fails a commit, nor a watcher', async () => {
+    const path = join(tempDir(), 'swarm.db');
+    execFileSync('mkfifo', [commitBellPath(path)]);
+    // An open for writing would wait for a reader forever, on the event loop.
+    const ledger = ledgerAt(path);
+    const { task } = ledger.createTask({ title: 'committed' }, 'test');
+    expect(ledger.getTask(task.id)?.status).toBe('queued');
+    const watcher = new LedgerWatcher(ledger, { minPollMs: 5, maxPollMs: 5 });
+    let calls = 0;
+    const stop = watcher.subscribe(() => calls++);
+    try {
+      ledgerAt(path).createTask({ title: 'seen by the poll' }, 'test');
+      await waitFor('the poll to see it', () => calls > 0, 5_000, 5);
+    } finally {
+      stop();
+    }
+  });
+
+  it('a link planted at the bell path is not followed: its target keeps its bytes and its mode', () => {
+    const dir = tempDir();
+    const path = join(dir, 'swarm.db');
+    const victim = join(dir, 'victim.txt');
+    writeFileSync(victim, 'ssh-ed25519 AAAA');
+    chmodSync(victim, 0o644);
+    symlinkSync(victim, commitBellPath(path));
+    const ledger = ledgerAt(path);
+    ledger.createTask({ title: 'rings nothing' }, 'test');
+    ledger.createTask({ title: 'still nothing' }, 'test');
+    expect(readFileSync(victim, 'utf8')).toBe('ssh-ed25519 AAAA');
+    expect(statSync(victim).mode & 0o777).toBe(0o644);
+    // A dangling link does not get its target made either.
+    const other = join(dir, 'other.db');
+    symlinkSync(join(dir, 'made-by-the-ring'), commitBellPath(other));
+    ledgerAt(other).createTask({ title: 'x' }, 'test');
+    expect(existsSync(join(dir, 'made-by-the-ring'))).toBe(false);
+  });
+
+  it.runIf(process.getuid?.() === 0)("a bell made by root belongs to the ledger file's owner", () => {
+    const path = join(tempDir(), 'swarm.db');
+    ledgerAt(path).close();
+    open.pop();
+    rmSync(commitBellPath(path), { force: true });
+    chownSync(path, 65534, 65534);
+    ledgerAt(path).createTask({ title: 'by root' }, 'test');
+    const bell = statSync(commitBellPath(path));
+    expect([bell.uid, bell.gid]).toEqual([65534, 65534]);
+  });
+
+  it('a watcher on a read-only ledger makes no bell', async () => {
+    const path = join(tempDir(), 'swarm.db');
+    ledgerAt(path).createTask({ title: 'made by a writer' }, 'test');
+    open.pop()!.close();
+    unlinkSync(commitBellPath(path));
+    const readonly = Ledger.open(path, { readonly: true });
+    open.push(readonly);
+    const stop = new LedgerWatcher(readonly).subscribe(() => {});
+    await new Promise((r) => setTimeout(r, 50));
+    stop();
+    expect(existsSync(commitBellPath(path))).toBe(false);
   });
 });
