@@ -216,20 +216,26 @@ const CANDIDATE_SQL = `SELECT json_array(${TASK_COLUMNS}, ${HAS_DEPS}) ${CANDIDA
 // values".
 const CANDIDATE_RAW_SQL = `SELECT ${TASK_COLUMNS}, ${HAS_DEPS} ${CANDIDATE_WHERE}`;
 
-/** Cheap test on the ready index: is anything claimable by anyone right now? */
-const ANY_READY_SQL = `SELECT 1 FROM tasks WHERE status = 'queued' AND deps_pending = 0 AND not_before <= ? LIMIT 1`;
+/** The candidate test alone: is there a task this agent may claim right now? */
+const HAS_CANDIDATE_SQL = `SELECT 1 ${CANDIDATE_WHERE}`;
 
 /** Claims the best eligible task for the agent: skills it has, highest priority, then oldest. */
 export function claimNext(core: LedgerCore, agent: ClaimingAgent): ClaimResult {
-  // A read first: idle agents woken by every ledger change must not queue for the write lock
-  // only to find nothing to do.
-  if (!core.sql(ANY_READY_SQL).get(core.now())) return { kind: 'none' };
+  // A read first, with the claim's own conditions: idle agents are woken by every commit, and one
+  // that cannot take what is queued (skills, assignee, a pause) must not queue for the write lock
+  // only to find nothing. The write looks again: the read is not under the lock.
+  if (!core.sql(HAS_CANDIDATE_SQL).get(...candidateParams(core, agent)))
+    return isPaused(core, agent.id) ? { kind: 'paused' } : { kind: 'none' };
   return core.write(() => claimNextInWrite(core, agent));
+}
+
+function candidateParams(core: LedgerCore, agent: ClaimingAgent): unknown[] {
+  return [agent.id, core.now(), agent.id, JSON.stringify(agent.skills)];
 }
 
 /** `claimNext` inside the caller's write transaction (which already holds the write lock). */
 export function claimNextInWrite(core: LedgerCore, agent: ClaimingAgent): ClaimResult {
-  const params = [agent.id, core.now(), agent.id, JSON.stringify(agent.skills)];
+  const params = candidateParams(core, agent);
   let raw: unknown[] | undefined;
   try {
     const json = core

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { manualClock, tempLedger } from '../support/temp-ledger.ts';
 
 const agentA = { id: 'a1', skills: ['code', 'design'] };
@@ -15,6 +15,24 @@ describe('ledger task life', () => {
     expect(again.task.id).toBe('ORA-001');
     expect(again.task.title).toBe('keyed');
     expect(l.listTasks()).toHaveLength(2);
+  });
+
+  it('an agent that cannot take what is queued (skills, assignee, a pause) does not take the write lock to find out', () => {
+    const l = tempLedger();
+    l.createTask({ title: 'design', skills: ['design'] }, 'cli');
+    l.createTask({ title: 'for a1', assignee: 'a1' }, 'cli');
+    const writes = vi.spyOn(l.core, 'write');
+    expect(l.claimNext(agentB).kind).toBe('none');
+    expect(writes).not.toHaveBeenCalled();
+    l.pause('cli');
+    writes.mockClear();
+    expect(l.claimNext(agentA).kind).toBe('paused');
+    expect(writes).not.toHaveBeenCalled();
+    l.resume('cli');
+    writes.mockClear();
+    const a = l.claimNext(agentA);
+    expect(a.kind === 'claimed' && a.task.title).toBe('design');
+    expect(writes).toHaveBeenCalledTimes(1);
   });
 
   it('refuses keys shaped like automatic ids and unknown dependencies', () => {
