@@ -1,22 +1,10 @@
 import { appendFileSync, existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LedgerWatcher } from '../../src/agents/ledger-watcher.ts';
 import { commitBellPath } from '../../src/ledger/commit-bell.ts';
-import { Ledger } from '../../src/ledger/ledger.ts';
-import { tempDir } from '../support/temp-ledger.ts';
+import { ledgerAt, tempDir } from '../support/temp-ledger.ts';
 import { waitFor } from '../support/wait-for.ts';
-
-const open: Ledger[] = [];
-afterEach(() => {
-  while (open.length) open.pop()!.close();
-});
-
-function ledgerAt(path: string): Ledger {
-  const l = Ledger.open(path);
-  open.push(l);
-  return l;
-}
 
 describe('ledger watcher', () => {
   it('tells its listeners about a commit made through another connection, woken by its bell', async () => {

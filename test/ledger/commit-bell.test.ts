@@ -13,29 +13,28 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LedgerWatcher } from '../../src/agents/ledger-watcher.ts';
 import { commitBellPath } from '../../src/ledger/commit-bell.ts';
-import { Ledger } from '../../src/ledger/ledger.ts';
-import { tempDir } from '../support/temp-ledger.ts';
+import type { Ledger } from '../../src/ledger/ledger.ts';
+import { ledgerAt, tempDir } from '../support/temp-ledger.ts';
 import { waitFor } from '../support/wait-for.ts';
-
-const open: Ledger[] = [];
-afterEach(() => {
-  while (open.length) open.pop()!.close();
-});
-
-function ledgerAt(path: string): Ledger {
-  const l = Ledger.open(path);
-  open.push(l);
-  return l;
-}
 
 /** Counts the bell's change events (each ring is one write, so one event unless the kernel merges). */
 function countRings(path: string): { count: () => number; close: () => void } {
   let n = 0;
   const w = watch(commitBellPath(path), () => n++);
   return { count: () => n, close: () => w.close() };
+}
+
+/** A ledger a writer made and closed, its bell then deleted, opened again read-only. */
+function readOnlyWithoutBell(): { path: string; readonly: Ledger } {
+  const path = join(tempDir(), 'swarm.db');
+  const writer = ledgerAt(path);
+  writer.createTask({ title: 'made by a writer' }, 'test');
+  writer.close();
+  unlinkSync(commitBellPath(path));
+  return { path, readonly: ledgerAt(path, { readonly: true }) };
 }
 
 describe('commit bell', () => {
@@ -110,12 +109,7 @@ describe('commit bell', () => {
   });
 
   it('a read-only or in-memory ledger makes no bell', () => {
-    const path = join(tempDir(), 'swarm.db');
-    ledgerAt(path).createTask({ title: 'made by a writer' }, 'test');
-    open.pop()!.close();
-    unlinkSync(commitBellPath(path));
-    const readonly = Ledger.open(path, { readonly: true });
-    open.push(readonly);
+    const { path, readonly } = readOnlyWithoutBell();
     readonly.listTasks();
     expect(existsSync(commitBellPath(path))).toBe(false);
     const memory = ledgerAt(':memory:');
@@ -163,7 +157,6 @@ describe('commit bell', () => {
   it.runIf(process.getuid?.() === 0)("a bell made by root belongs to the ledger file's owner", () => {
     const path = join(tempDir(), 'swarm.db');
     ledgerAt(path).close();
-    open.pop();
     rmSync(commitBellPath(path), { force: true });
     chownSync(path, 65534, 65534);
     ledgerAt(path).createTask({ title: 'by root' }, 'test');
@@ -172,12 +165,7 @@ describe('commit bell', () => {
   });
 
   it('a watcher on a read-only ledger makes no bell', async () => {
-    const path = join(tempDir(), 'swarm.db');
-    ledgerAt(path).createTask({ title: 'made by a writer' }, 'test');
-    open.pop()!.close();
-    unlinkSync(commitBellPath(path));
-    const readonly = Ledger.open(path, { readonly: true });
-    open.push(readonly);
+    const { path, readonly } = readOnlyWithoutBell();
     const stop = new LedgerWatcher(readonly).subscribe(() => {});
     await new Promise((r) => setTimeout(r, 50));
     stop();

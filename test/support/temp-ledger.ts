@@ -41,6 +41,13 @@ export function tempLedger(options: OpenLedgerOptions = {}): Ledger {
   return ledger;
 }
 
+/** A ledger at a path the test chose (a second connection, a file it prepared), closed after the test. */
+export function ledgerAt(path: string, options: OpenLedgerOptions = {}): Ledger {
+  const ledger = Ledger.open(path, options);
+  cleanups.unshift(() => ledger.close());
+  return ledger;
+}
+
 /** A second connection to `ledger`'s file (as another process would open), closed after the test. */
 export function reopened(ledger: Ledger): Ledger {
   const other = Ledger.open(ledger.path, { synchronous: 'normal' });
