@@ -1,6 +1,6 @@
-import { lstatSync, watch, type FSWatcher } from 'node:fs';
+import { lstatSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
-import { commitBellPath, ensureCommitBell, isCommitBellFile } from '../ledger/commit-bell.ts';
+import { commitBellPath, ensureCommitBell } from '../ledger/commit-bell.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { isFileless } from '../ledger/open-database.ts';
 
@@ -88,8 +88,14 @@ export class LedgerWatcher {
     // Made here too (by a process that may write the ledger), so a watcher that starts before the
     // first commit has a file to watch.
     if (!this.ledger.db.readonly) ensureCommitBell(ledgerPath);
+    let bellFile: Stats;
+    try {
+      bellFile = lstatSync(bell);
+    } catch {
+      return; // Missing (a folder this process cannot write): the poll still works.
+    }
     // Only a regular file: a link in its place is not rung by anyone.
-    if (!isCommitBellFile(ledgerPath)) return;
+    if (!bellFile.isFile()) return;
     try {
       const fsWatcher = watch(bell, { persistent: false }, (event) => {
         // Deleted or replaced: the watch went with the old file (watched again within BELL_CHECK_MS).
@@ -98,9 +104,10 @@ export class LedgerWatcher {
       });
       fsWatcher.on('error', () => this.unwatchBell());
       this.fsWatcher = fsWatcher;
-      this.watchedBell = lstatSync(bell).ino;
+      // Replaced since the lstat: the next checkBellWatch sees the other inode and watches again.
+      this.watchedBell = bellFile.ino;
     } catch {
-      // Missing, or a file system that cannot be watched: the poll still works.
+      // A file system that cannot be watched: the poll still works.
       this.unwatchBell();
     }
   }

@@ -51,15 +51,6 @@ export function ensureCommitBell(ledgerPath: string): boolean {
   }
 }
 
-/** Whether the bell is a regular file (not a link, not missing): the only kind worth watching. */
-export function isCommitBellFile(ledgerPath: string): boolean {
-  try {
-    return lstatSync(commitBellPath(ledgerPath)).isFile();
-  } catch {
-    return false;
-  }
-}
-
 const ONE_BYTE = Buffer.from('1');
 /** After a failed ring, how long the bell stays silent before it tries the file again. */
 const RETRY_AFTER_MS = 5_000;
