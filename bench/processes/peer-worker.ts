@@ -3,8 +3,10 @@
 // what it did as one JSON line; then stays until its stdin ends. Agents are long-running: eight
 // processes exiting at once would take the CPU from whoever is still on the clock (the process
 // queueing chat-swarm's channel rows).
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CONTESTANTS, prepare, type Contestant } from '../peer-contestants.ts';
+import { benchDir } from '../bench-util.ts';
+import { CONTESTANTS, prepare, seedJobs, type Contestant, type Sync } from '../peer-contestants.ts';
 
 const [contestant, dbPath, sync, agentId] = process.argv.slice(2);
 if (
@@ -15,6 +17,32 @@ if (
 )
   throw new Error('usage: peer-worker <ours|ours-split|plainjob> <db> <full|normal> <agent-id>');
 
+/** Jobs each worker runs on a scratch file of its own before it says `ready`. */
+const WARM_UP_JOBS = 300;
+
+/**
+ * Runs the contestant's own loop on a scratch file first, untimed: agents are long-running, and the
+ * single-process runs (one bench process, round after round) are compiled by their timed rounds too.
+ * Started cold, each process that took the lock ran its first jobs interpreted, and ours has more
+ * code to compile than plainjob.
+ */
+async function warmUp(c: Contestant, s: Sync): Promise<void> {
+  const { dir, remove } = benchDir();
+  try {
+    const path = join(dir, 'warm-up.db');
+    seedJobs(c, path, s, WARM_UP_JOBS);
+    const scratch = prepare(c, path, s, { agentId: `${agentId}-warm-up`, commits: 0 });
+    try {
+      await scratch.run();
+    } finally {
+      scratch.close();
+    }
+  } finally {
+    remove();
+  }
+}
+
+await warmUp(contestant as Contestant, sync);
 const prepared = prepare(contestant as Contestant, dbPath, sync, { agentId, commits: 0 });
 process.stdout.write(`ready ${JSON.stringify(prepared.pragmas)}\n`);
 const lines = createInterface({ input: process.stdin });
