@@ -175,20 +175,31 @@ export function holdWarmWal(path: string, sync: Sync): () => void {
   return () => db.close();
 }
 
-/** Commits that each rewrite `pages` pages: what the disk allows for commits the ledger's size. */
+/**
+ * Commits that rewrite `pages` pages on average: what the disk allows for commits the ledger's size.
+ * A fractional size (the ledger's 7.2 a job) mixes commits of the two whole sizes around it, spread
+ * evenly, so the average is the ledger's and not rounded either way.
+ */
 function prepareDiskSized(path: string, sync: Sync, commits: number, pages: number): Prepared {
-  if (!Number.isInteger(pages) || pages < 1 || pages > MAX_SIZED_PAGES)
+  if (!Number.isFinite(pages) || pages < 1 || Math.ceil(pages) > MAX_SIZED_PAGES)
     throw new Error(`disk-sized: ${pages} pages a commit is outside 1–${MAX_SIZED_PAGES}`);
   const db = openBare(path, sync);
-  const updates = Array.from({ length: pages }, (_, t) => db.prepare(`UPDATE p${t} SET v = ? WHERE id = 1`));
-  const commit = db.transaction((i: number) => {
-    for (const u of updates) u.run(i);
+  const whole = Math.floor(pages);
+  const updates = Array.from({ length: Math.ceil(pages) }, (_, t) =>
+    db.prepare(`UPDATE p${t} SET v = ? WHERE id = 1`),
+  );
+  const commit = db.transaction((i: number, count: number) => {
+    for (let t = 0; t < count; t++) updates[t]!.run(i);
   });
   return {
     pragmas: readPragmas(db),
     db,
     async run() {
-      for (let i = 0; i < commits; i++) commit(i);
+      // Commit i writes one page more whenever the fractions owed so far reach a whole page.
+      for (let i = 0; i < commits; i++) {
+        const extra = Math.floor((i + 1) * (pages - whole)) - Math.floor(i * (pages - whole));
+        commit(i + 1, whole + extra);
+      }
       return { jobs: commits, lastAt: epochMs() };
     },
     close: () => db.close(),

@@ -261,8 +261,9 @@ export async function runPeersBench(jobs: number, rounds: number, processes: num
       `${NAMES.ours} ${pages.ours.pages.toFixed(1)}${queued('ours')}; ${NAMES['ours-split']} ${pages['ours-split'].pages.toFixed(1)}${queued('ours-split')}; ${NAMES.plainjob} ${pages.plainjob.pages.toFixed(1)}`,
       command,
     );
-    // The disk's limit for commits like ours: each rewrites as many pages as one complete-and-claim.
-    const sized = Math.max(1, Math.round(pages.ours.pages));
+    // The disk's limit for commits like ours: they rewrite as many pages as one complete-and-claim
+    // does on average (to a tenth of a page).
+    const sized = Math.max(1, Math.round(pages.ours.pages * 10) / 10);
     const runs = await alternate(['disk', 'disk-sized', 'ours', 'ours-split', 'plainjob'], rounds, (c) =>
       singleRun(c, sync, jobs, c === 'disk-sized' ? sized : undefined),
     );
