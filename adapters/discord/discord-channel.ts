@@ -153,6 +153,7 @@ export function createDiscordChannel(options: DiscordChannelOptions, deps: Disco
   const port: ChatPort = {
     platform: 'discord',
     limits: { maxTextLength: 2_000, maxAttachmentBytes: DISCORD_MAX_ATTACHMENT_BYTES },
+    destination: `discord:${options.channelId}`,
 
     async start(onMessage: MessageHandler) {
       if (client) return;

@@ -173,6 +173,10 @@ export function createTelegramChannel(
     get chatId() {
       return bots.chatId;
     },
+    // Follows the group's migration to a supergroup: the new chat numbers its messages afresh.
+    get destination() {
+      return `telegram:${bots.chatId}`;
+    },
     async start(onMessage) {
       if (started) return;
       await stopping;

@@ -182,6 +182,13 @@ export interface ChatPort {
   readonly platform: string;
   readonly limits: ChatLimits;
   /**
+   * The chat this port posts to, as `platform:id` (a Telegram group's chat id, a Discord channel's
+   * id). Message ids name messages of one chat only (Telegram numbers them per chat), so when it
+   * changes the swarm stops editing what it posted before (`OutboxStore.adoptDestination`).
+   * Undefined where messages are not kept (the console).
+   */
+  readonly destination?: string;
+  /**
    * Connects and starts delivering messages to `onMessage`. Resolves once connected. Messages that
    * arrived while the swarm was down are delivered too where the platform allows it (Telegram:
    * pending updates; Discord: history after the last seen message).

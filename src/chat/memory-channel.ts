@@ -113,6 +113,7 @@ export function createMemoryChannel(options: MemoryChannelOptions = {}): MemoryC
   const channel: MemoryChannel = {
     platform: 'memory',
     limits,
+    destination: `memory:${channelId}`,
     get isStarted() {
       return delivery.attached;
     },

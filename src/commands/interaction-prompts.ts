@@ -4,6 +4,7 @@
  * that prompt is the feedback or the answer. The prompt's outbox row keeps the pressed button's data.
  */
 import type { IncomingMessage } from '../chat/chat-port.ts';
+import { postedInChatSince } from '../ledger/chat-destination.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { OUTBOX_PRIORITY, outboxPayloadSchema } from '../ledger/outbox-payload.ts';
 import { isAdmin, type AdminPolicy, type MessageOutcome } from './command-handler.ts';
@@ -18,9 +19,9 @@ import type { ReplyLimiter } from './reply-limiter.ts';
 export function promptOf(ledger: Ledger, channel: string, messageId: string): string | undefined {
   const row = ledger.core
     .sql(
-      "SELECT payload FROM outbox WHERE platform_message_id = ? AND channel = ? AND kind = 'reply' LIMIT 1",
+      "SELECT payload FROM outbox WHERE platform_message_id = ? AND channel = ? AND coalesce(sent_at, 0) >= ? AND kind = 'reply' LIMIT 1",
     )
-    .get(messageId, channel) as { payload: string } | undefined;
+    .get(messageId, channel, postedInChatSince(ledger.core, channel)) as { payload: string } | undefined;
   if (!row) return undefined;
   try {
     return outboxPayloadSchema.parse(JSON.parse(row.payload)).prompt;

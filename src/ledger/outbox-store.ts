@@ -1,4 +1,5 @@
 import { LedgerError } from '../core/errors.ts';
+import { adoptChatDestination, postedInChatSince } from './chat-destination.ts';
 import type { LedgerCore } from './ledger-core.ts';
 import {
   addOutboxRow,
@@ -195,6 +196,11 @@ export class OutboxStore {
     });
   }
 
+  /** See `adoptChatDestination`: the chat `channel` posts to before, when it was another one. */
+  adoptDestination(channel: string, destination: string): string | undefined {
+    return adoptChatDestination(this.core, channel, destination);
+  }
+
   taskMessage(taskId: string, channel: string): TaskMessage | undefined {
     const row = this.core
       .sql('SELECT message_id, thread_id, closed FROM task_messages WHERE task_id = ? AND channel = ?')
@@ -230,8 +236,10 @@ export class OutboxStore {
   postedBySwarm(channel: string, messageId: string): boolean {
     return (
       this.core
-        .sql('SELECT 1 FROM outbox WHERE platform_message_id = ? AND channel = ? LIMIT 1')
-        .get(messageId, channel) !== undefined
+        .sql(
+          'SELECT 1 FROM outbox WHERE platform_message_id = ? AND channel = ? AND coalesce(sent_at, 0) >= ? LIMIT 1',
+        )
+        .get(messageId, channel, postedInChatSince(this.core, channel)) !== undefined
     );
   }
 
@@ -257,9 +265,9 @@ export class OutboxStore {
   taskOfMessage(channel: string, messageId: string): string | undefined {
     const row = this.core
       .sql(
-        'SELECT task_id FROM outbox WHERE platform_message_id = ? AND channel = ? AND task_id IS NOT NULL LIMIT 1',
+        'SELECT task_id FROM outbox WHERE platform_message_id = ? AND channel = ? AND coalesce(sent_at, 0) >= ? AND task_id IS NOT NULL LIMIT 1',
       )
-      .get(messageId, channel) as { task_id: string } | undefined;
+      .get(messageId, channel, postedInChatSince(this.core, channel)) as { task_id: string } | undefined;
     return row?.task_id ?? this.taskOfAnchor(channel, messageId);
   }
 
@@ -273,9 +281,10 @@ export class OutboxStore {
     // The main message's own outbox row first: found on the message-id index, no scan.
     const row = this.core
       .sql(
-        "SELECT task_id FROM outbox WHERE platform_message_id = ? AND channel = ? AND kind = 'status' LIMIT 1",
+        "SELECT task_id FROM outbox WHERE platform_message_id = ? AND channel = ? AND coalesce(sent_at, 0) >= ? AND kind = 'status' LIMIT 1",
       )
-      .get(threadId, channel) as { task_id: string | null } | undefined;
+      .get(threadId, channel, postedInChatSince(this.core, channel)) as
+      { task_id: string | null } | undefined;
     return row?.task_id ?? this.taskOfAnchor(channel, threadId);
   }
 

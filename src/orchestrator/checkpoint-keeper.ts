@@ -25,6 +25,11 @@ export interface CheckpointKeeperOptions {
 /** kv key of the message that holds the checkpoint, so a restarted orchestrator edits the same one. */
 export const CHECKPOINT_MESSAGE_KEY = 'checkpoint_message';
 
+/** Forgets the checkpoint message: the next publish posts (and pins) a new one. */
+export function forgetCheckpointMessage(ledger: Ledger): void {
+  ledger.core.sql('DELETE FROM kv WHERE key = ?').run(CHECKPOINT_MESSAGE_KEY);
+}
+
 const sentMessage = z.object({ messageId: z.string().min(1), threadId: z.string().min(1).optional() });
 
 /**
@@ -131,6 +136,6 @@ export class CheckpointKeeper {
   }
 
   private forgetMessage(): void {
-    this.options.ledger.core.sql('DELETE FROM kv WHERE key = ?').run(CHECKPOINT_MESSAGE_KEY);
+    forgetCheckpointMessage(this.options.ledger);
   }
 }

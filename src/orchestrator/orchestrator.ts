@@ -143,6 +143,8 @@ export class Orchestrator {
     this.started = true;
     const { ledger } = this.options;
     ledger.setChannels([this.options.channel]);
+    // Before the checkpoint keeper and the poster look up messages they posted.
+    this.poster.followDestination();
     this.poster.start();
     // Before the first lease sweep: remote attempts get the lease the orchestrator's downtime took.
     this.remote?.start();

@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { OutboxRow } from '../ledger/outbox-payload.ts';
 import { taskStamp } from '../ledger/task-stamp.ts';
+import { DestinationWatch } from './destination-watch.ts';
 import { buildDigests } from './digest.ts';
 import { POSTER_DEFAULTS, type PosterOptions } from './poster-options.ts';
 import { readArtifact } from './read-artifact.ts';
@@ -45,6 +46,7 @@ export class OutboxPoster {
   private wake: (() => void) | undefined;
   private pausedUntil = 0;
   private readonly unexpectedFailures = new Map<number, number>();
+  private readonly destination: DestinationWatch;
 
   constructor(
     private readonly deps: OutboxPosterDeps,
@@ -52,6 +54,12 @@ export class OutboxPoster {
   ) {
     this.options = { ...POSTER_DEFAULTS, ...options };
     this.limiter = this.createLimiter();
+    this.destination = new DestinationWatch(deps);
+  }
+
+  /** Records the chat the port posts to; see `DestinationWatch`. Also run before every step. */
+  followDestination(): void {
+    this.destination.follow();
   }
 
   /** Even spacing keeps any sliding window of `perWindowMs` under `perWindow` sends. */
@@ -130,6 +138,7 @@ export class OutboxPoster {
       await this.sleep(Math.min(this.pausedUntil - now, 1_000));
       return true;
     }
+    this.destination.follow();
     const { ledger, channel } = this.deps;
     if (ledger.outbox.due(channel, 1).length === 0) return false;
     // The row is picked when the send slot comes, not before: something urgent queued while the

@@ -150,6 +150,15 @@ export function describeChatPortContract(name: string, makeHarness: () => Promis
       await port.stop();
     });
 
+    it('names the chat it posts to as platform:id, the same after a restart', async () => {
+      // The console keeps no messages to edit later, so it names none.
+      if (port.destination === undefined) return expect(port.platform).toBe('console');
+      expect(port.destination).toBe(`${port.platform}:${h.channelId}`);
+      await port.stop();
+      port = await h.restartPort();
+      expect(port.destination).toBe(`${port.platform}:${h.channelId}`);
+    });
+
     it('delivers a human message once, with its fields', async () => {
       const inbox = createMessageCollector();
       await port.start(inbox.handler);

@@ -95,8 +95,11 @@ describe('telegram channel: sending', () => {
     const group = fx.fake.createChat('Old', { type: 'group', members: [fx.alice, fx.orchestrator] });
     const newId = fx.fake.migrateToSupergroup(group.id);
     const port = fx.channel({ chatId: group.id });
+    expect(port.destination).toBe(`telegram:${group.id}`);
     const sent = await port.send({ text: 'after migration', nonce: n() });
     expect(port.chatId).toBe(String(newId));
+    // Another chat, numbering its messages afresh: the orchestrator archives what the old one held.
+    expect(port.destination).toBe(`telegram:${newId}`);
     expect(fx.fake.transcript(newId).find((l) => l.messageId === Number(sent.messageId))!.text).toBe(
       'after migration',
     );

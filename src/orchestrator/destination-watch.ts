@@ -1,0 +1,38 @@
+import type { ChatPort } from '../chat/chat-port.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import { forgetCheckpointMessage } from './checkpoint-keeper.ts';
+
+/**
+ * Notices when a channel's chat changes (the config points at another group, or Telegram migrated
+ * the group to a supergroup) and makes the ledger stop treating the old chat's message ids as the
+ * swarm's messages here: the task messages are archived (`OutboxStore.adoptDestination`) and the
+ * pinned checkpoint message forgotten, so the next status and checkpoint are new messages in the
+ * new chat instead of edits of whatever carries those ids in it.
+ */
+export class DestinationWatch {
+  /** The destination last recorded in the ledger by this process. */
+  private adopted: string | undefined;
+
+  constructor(private readonly deps: { ledger: Ledger; port: ChatPort; channel: string; log: Logger }) {}
+
+  /** Records the port's destination if it changed since the last call; cheap when it did not. */
+  follow(): void {
+    const { ledger, port, channel, log } = this.deps;
+    const destination = port.destination;
+    if (destination === undefined || destination === this.adopted) return;
+    // A failed write throws before `adopted` moves on: the caller logs it and the next call retries.
+    const before = ledger.outbox.adoptDestination(channel, destination);
+    this.adopted = destination;
+    if (before === undefined) return;
+    forgetCheckpointMessage(ledger);
+    log.warn(
+      'channel moved to another chat: messages in the old one stay as they are, each task gets a new message here',
+      {
+        channel,
+        from: before,
+        to: destination,
+      },
+    );
+  }
+}
