@@ -6,6 +6,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Api } from 'grammy';
+import { ChatError } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/core/logger.ts';
 import {
   createTelegramRateLimiter,
@@ -13,6 +14,9 @@ import {
   type TelegramRateLimits,
 } from './telegram-rate-limiter.ts';
 import { migrateToChatIdOf, retryAfterMsOf, toChatError } from './to-chat-error.ts';
+
+/** Bot API methods that name a message of the chat by its id. */
+const NAMES_MESSAGE = /^(edit|pin|unpin|delete|copy|forward|setMessageReaction)/;
 
 /** One bot token's API client, with the limiter and HTTP agent that belong to it. */
 export interface TelegramBot {
@@ -53,10 +57,15 @@ export interface TelegramBots {
   switchChat(to: number): void;
   /** The agent's own bot if it has a token, else the orchestrator's sending bot (created on first use). */
   botFor(agentId: string | undefined): TelegramBot;
-  /** One call through the bot's limiter; throws grammY's error unchanged so callers can inspect it. */
-  callRaw<T>(bot: TelegramBot, method: string, fn: TelegramCall<T>): Promise<T>;
+  /**
+   * One call through the bot's limiter; throws grammY's error unchanged so callers can inspect it.
+   * A call the group's upgrade to a supergroup turned away is made again in the supergroup, unless
+   * it names a message (`namesMessage`, by default an edit, pin or delete): the group's message ids
+   * are other messages there, so it fails with a transient ChatError and the caller looks again.
+   */
+  callRaw<T>(bot: TelegramBot, method: string, fn: TelegramCall<T>, namesMessage?: boolean): Promise<T>;
   /** Like `callRaw`, with failures mapped to `ChatError`. */
-  call<T>(bot: TelegramBot, method: string, fn: TelegramCall<T>): Promise<T>;
+  call<T>(bot: TelegramBot, method: string, fn: TelegramCall<T>, namesMessage?: boolean): Promise<T>;
   /** Stops every limiter and closes every socket; sending bots are created afresh afterwards. */
   stop(): Promise<void>;
 }
@@ -111,7 +120,12 @@ export function createTelegramBots(
     chatId = String(to);
   };
 
-  const callRaw = async <T>(bot: TelegramBot, method: string, fn: TelegramCall<T>): Promise<T> => {
+  const callRaw = async <T>(
+    bot: TelegramBot,
+    method: string,
+    fn: TelegramCall<T>,
+    namesMessage = NAMES_MESSAGE.test(method),
+  ): Promise<T> => {
     for (let attempt = 0; ; attempt++) {
       const chatKey = chatId;
       try {
@@ -120,6 +134,11 @@ export function createTelegramBots(
         const migratedTo = migrateToChatIdOf(err);
         if (migratedTo !== undefined && attempt === 0) {
           switchChat(migratedTo);
+          if (namesMessage)
+            throw new ChatError(
+              `Telegram ${method}: the group was upgraded to a supergroup, where the message it names is another one; not repeated there`,
+              { permanent: false, retryAfterMs: 0, cause: err },
+            );
           continue;
         }
         const retryAfterMs = retryAfterMsOf(err);
@@ -131,9 +150,14 @@ export function createTelegramBots(
       }
     }
   };
-  const call = async <T>(bot: TelegramBot, method: string, fn: TelegramCall<T>): Promise<T> => {
+  const call = async <T>(
+    bot: TelegramBot,
+    method: string,
+    fn: TelegramCall<T>,
+    namesMessage?: boolean,
+  ): Promise<T> => {
     try {
-      return await callRaw(bot, method, fn);
+      return await callRaw(bot, method, fn, namesMessage);
     } catch (err) {
       throw toChatError(err, method, tokens);
     }

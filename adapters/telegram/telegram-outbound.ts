@@ -59,6 +59,9 @@ export function createTelegramOutbound(
     if (sentBy.size > options.rememberedMessages) sentBy.delete(sentBy.keys().next().value!);
   };
 
+  // A reply names a message: after a group's upgrade it must not be sent again in the supergroup.
+  const repliesTo = (message: OutgoingMessage): boolean =>
+    message.replyToMessageId !== undefined || message.under !== undefined;
   const sendParts = (message: OutgoingMessage) => {
     const reply = message.replyToMessageId ?? message.under?.messageId;
     return {
@@ -81,11 +84,15 @@ export function createTelegramOutbound(
     file: { fileName: string; content: Buffer },
     caption?: string,
   ) =>
-    bots.call(bot, 'sendDocument', (chat) =>
-      bot.api.sendDocument(chat, new InputFile(file.content, file.fileName), {
-        ...sendParts(message),
-        ...(caption === undefined ? {} : { caption }),
-      }),
+    bots.call(
+      bot,
+      'sendDocument',
+      (chat) =>
+        bot.api.sendDocument(chat, new InputFile(file.content, file.fileName), {
+          ...sendParts(message),
+          ...(caption === undefined ? {} : { caption }),
+        }),
+      repliesTo(message),
     );
 
   const send = async (message: OutgoingMessage): Promise<SentMessage> => {
@@ -125,14 +132,23 @@ export function createTelegramOutbound(
       const chunks = toTelegramChunks(parts);
       // Buttons (or a prompt's reply box) go on the first message, the one a task anchors on.
       const markup = toReplyMarkup(message);
-      first = await bots.call(bot, 'sendMessage', (chat) =>
-        bot.api.sendMessage(chat, chunks[0]!, {
-          ...sendParts(message),
-          ...(markup === undefined ? {} : { reply_markup: markup }),
-        }),
+      first = await bots.call(
+        bot,
+        'sendMessage',
+        (chat) =>
+          bot.api.sendMessage(chat, chunks[0]!, {
+            ...sendParts(message),
+            ...(markup === undefined ? {} : { reply_markup: markup }),
+          }),
+        repliesTo(message),
       );
       for (const chunk of chunks.slice(1)) {
-        await bots.call(bot, 'sendMessage', (chat) => bot.api.sendMessage(chat, chunk, sendParts(message)));
+        await bots.call(
+          bot,
+          'sendMessage',
+          (chat) => bot.api.sendMessage(chat, chunk, sendParts(message)),
+          repliesTo(message),
+        );
       }
       if (message.attachment)
         await sendDocument(

@@ -1,5 +1,5 @@
 import { LedgerError } from '../core/errors.ts';
-import { adoptChatDestination, postedInChatSince } from './chat-destination.ts';
+import { adoptChatDestination, postedInChatSince, type DestinationSource } from './chat-destination.ts';
 import type { LedgerCore } from './ledger-core.ts';
 import {
   addOutboxRow,
@@ -197,8 +197,8 @@ export class OutboxStore {
   }
 
   /** See `adoptChatDestination`: the chat `channel` posts to before, when it was another one. */
-  adoptDestination(channel: string, destination: string): string | undefined {
-    return adoptChatDestination(this.core, channel, destination);
+  adoptDestination(channel: string, destination: string, source: DestinationSource): string | undefined {
+    return adoptChatDestination(this.core, channel, destination, source);
   }
 
   taskMessage(taskId: string, channel: string): TaskMessage | undefined {

@@ -9,6 +9,7 @@ import {
   newestCheckpoint,
   type Checkpoint,
 } from '../ledger/audit-checkpoint.ts';
+import { CHECKPOINT_MESSAGE_KEY } from '../ledger/chat-destination.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 
 export interface CheckpointKeeperOptions {
@@ -22,8 +23,8 @@ export interface CheckpointKeeperOptions {
   clock?: Clock;
 }
 
-/** kv key of the message that holds the checkpoint, so a restarted orchestrator edits the same one. */
-export const CHECKPOINT_MESSAGE_KEY = 'checkpoint_message';
+// The ledger forgets it when the channel moves to another chat (chat-destination.ts).
+export { CHECKPOINT_MESSAGE_KEY };
 
 /** Forgets the checkpoint message: the next publish posts (and pins) a new one. */
 export function forgetCheckpointMessage(ledger: Ledger): void {

@@ -1,14 +1,12 @@
 import type { ChatPort } from '../chat/chat-port.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import { forgetCheckpointMessage } from './checkpoint-keeper.ts';
 
 /**
  * Notices when a channel's chat changes (the config points at another group, or Telegram migrated
  * the group to a supergroup) and makes the ledger stop treating the old chat's message ids as the
- * swarm's messages here: the task messages are archived (`OutboxStore.adoptDestination`) and the
- * pinned checkpoint message forgotten, so the next status and checkpoint are new messages in the
- * new chat instead of edits of whatever carries those ids in it.
+ * swarm's messages here (`adoptChatDestination`): the next status and checkpoint are new messages in
+ * the new chat instead of edits of whatever carries those ids in it.
  */
 export class DestinationWatch {
   /** The destination last recorded in the ledger by this process. */
@@ -21,11 +19,13 @@ export class DestinationWatch {
     const { ledger, port, channel, log } = this.deps;
     const destination = port.destination;
     if (destination === undefined || destination === this.adopted) return;
+    // The config names the chat at start; a change while running is the port following the chat
+    // (a Telegram group upgraded to a supergroup).
+    const source = this.adopted === undefined ? 'configured' : 'followed';
     // A failed write throws before `adopted` moves on: the caller logs it and the next call retries.
-    const before = ledger.outbox.adoptDestination(channel, destination);
+    const before = ledger.outbox.adoptDestination(channel, destination, source);
     this.adopted = destination;
     if (before === undefined) return;
-    forgetCheckpointMessage(ledger);
     log.warn(
       'channel moved to another chat: messages in the old one stay as they are, each task gets a new message here',
       {

@@ -62,6 +62,17 @@ export class OutboxPoster {
     this.destination.follow();
   }
 
+  /** `followDestination` where a failure must not lose what was just sent: logged, retried later. */
+  private followDestinationLogged(): void {
+    try {
+      this.destination.follow();
+    } catch (err) {
+      this.deps.log.warn('could not record the chat the channel moved to; trying again', {
+        error: describeError(err),
+      });
+    }
+  }
+
   /** Even spacing keeps any sliding window of `perWindowMs` under `perWindow` sends. */
   private createLimiter(): Bottleneck {
     const spacing = Math.max(
@@ -138,12 +149,14 @@ export class OutboxPoster {
       await this.sleep(Math.min(this.pausedUntil - now, 1_000));
       return true;
     }
-    this.destination.follow();
     const { ledger, channel } = this.deps;
     if (ledger.outbox.due(channel, 1).length === 0) return false;
     // The row is picked when the send slot comes, not before: something urgent queued while the
     // limiter waited (an answer to a person, a grant to a remote agent) goes in that slot.
     return this.limiter.schedule(async () => {
+      // Right before the rows (and the messages they name) are read: the chat may have changed
+      // while the limiter waited.
+      this.destination.follow();
       let due = ledger.outbox.due(channel, this.options.digestThreshold * 4);
       if (due.length === 0) return false;
       if (due.length > this.options.digestThreshold) {
@@ -193,6 +206,9 @@ export class OutboxPoster {
       this.handleFailure(row, err);
       return;
     }
+    // A send the port followed into another chat is that chat's message: the old chat's are
+    // archived first, so this one is recorded as the new chat's.
+    this.followDestinationLogged();
     await this.recordSent(row, sent);
   }
 

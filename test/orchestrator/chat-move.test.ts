@@ -149,9 +149,9 @@ describe('DestinationWatch', () => {
     port.destination = 'telegram:-42';
     const adopt = ledger.outbox.adoptDestination.bind(ledger.outbox);
     let fail = true;
-    ledger.outbox.adoptDestination = (channel, destination) => {
+    ledger.outbox.adoptDestination = (channel, destination, source) => {
       if (fail) throw new Error('database is locked');
-      return adopt(channel, destination);
+      return adopt(channel, destination, source);
     };
     expect(() => watch.follow()).toThrow('database is locked');
     fail = false;

@@ -108,6 +108,36 @@ describe('telegram channel: sending', () => {
     );
   });
 
+  it('after the upgrade, does not repeat in the supergroup an edit or reply naming a group message', async () => {
+    fx = await createTelegramFixture();
+    for (const call of ['edit', 'reply'] as const) {
+      const group = fx.fake.createChat(`Old ${call}`, {
+        type: 'group',
+        members: [fx.alice, fx.orchestrator],
+      });
+      const port = fx.channel({ chatId: group.id });
+      const inGroup = await port.send({ text: 'task message in the group', nonce: n() });
+      const newId = fx.fake.migrateToSupergroup(group.id);
+      // The supergroup numbers afresh: a message there may carry the group message's id.
+      fx.fake.postAsUser(newId, fx.alice.id, 'hello');
+      const err = await (
+        call === 'edit'
+          ? port.edit({ messageId: inGroup.messageId }, { text: 'edited' })
+          : port.send({
+              text: 'a detail',
+              nonce: n(),
+              under: { messageId: inGroup.messageId, taskId: 'T-1', title: 't' },
+            })
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ChatError);
+      expect(err).toMatchObject({ permanent: false });
+      expect(port.destination).toBe(`telegram:${newId}`);
+      const texts = fx.fake.transcript(newId).map((l) => l.text);
+      expect(texts).toContain('hello');
+      expect(texts.filter((t) => t === 'edited' || t === 'a detail')).toEqual([]);
+    }
+  });
+
   it('treats a permanent error as permanent, with the description', async () => {
     fx = await createTelegramFixture();
     const port = fx.channel({ chatId: -100_999 });
