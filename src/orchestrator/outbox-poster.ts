@@ -1,18 +1,13 @@
 import Bottleneck from 'bottleneck';
-import type { ChatPort, OutgoingMessage, SentMessage, TaskAnchor } from '../chat/chat-port.ts';
-import { splitText, truncateText } from '../chat/split-text.ts';
-import { renderTaskMessage } from '../chat/render-task.ts';
-import { staffingOf, type Staffing } from '../chat/staffing.ts';
-import { actionsFor } from '../chat/task-actions.ts';
+import type { ChatPort, SentMessage } from '../chat/chat-port.ts';
 import { ChatError, describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { OutboxRow } from '../ledger/outbox-payload.ts';
-import { taskStamp } from '../ledger/task-stamp.ts';
 import { DestinationWatch } from './destination-watch.ts';
 import { buildDigests } from './digest.ts';
 import { POSTER_DEFAULTS, type PosterOptions } from './poster-options.ts';
-import { readArtifact } from './read-artifact.ts';
+import { RowSender } from './row-sender.ts';
 
 export interface OutboxPosterDeps {
   ledger: Ledger;
@@ -30,9 +25,6 @@ const RECORD_RETRY_MS = 200;
 /** kv key of the platform's last 429 as the poster met it: `{ at, retryAfterMs, channel }` (JSON). */
 export const LAST_RATE_LIMIT_KEY = 'mirror_last_429';
 
-/** Longest text split into several messages before it goes out as a file instead. */
-const MAX_SPLIT_PARTS = 3;
-
 /**
  * Drains one channel's outbox under a rate limiter: most urgent first, one send at a time, each
  * platform message id recorded against its row. Transient failures pause the channel until the
@@ -47,6 +39,7 @@ export class OutboxPoster {
   private pausedUntil = 0;
   private readonly unexpectedFailures = new Map<number, number>();
   private readonly destination: DestinationWatch;
+  private readonly sender: RowSender;
 
   constructor(
     private readonly deps: OutboxPosterDeps,
@@ -55,6 +48,7 @@ export class OutboxPoster {
     this.options = { ...POSTER_DEFAULTS, ...options };
     this.limiter = this.createLimiter();
     this.destination = new DestinationWatch(deps);
+    this.sender = new RowSender(deps);
   }
 
   /** Records the chat the port posts to; see `DestinationWatch`. Also run before every step. */
@@ -184,7 +178,7 @@ export class OutboxPoster {
     const view = {
       taskOf: (id: string) => ledger.getTask(id),
       hasMainMessage: (taskId: string) => ledger.outbox.taskMessage(taskId, channel) !== undefined,
-      staffing: this.staffing(),
+      staffing: this.sender.staffing(),
     };
     const digests = buildDigests(due, view, port.limits.maxTextLength);
     for (const d of digests) {
@@ -194,14 +188,10 @@ export class OutboxPoster {
       this.deps.log.info('merged backlog into digests', { channel, digests: digests.length });
   }
 
-  private nonce(row: OutboxRow, part = 0): string {
-    return `${this.deps.swarmId}-${row.id}${part ? `-${part}` : ''}`.slice(0, 25);
-  }
-
   private async post(row: OutboxRow): Promise<void> {
     let sent: SentMessage;
     try {
-      sent = await this.send(row);
+      sent = await this.sender.send(row);
     } catch (err) {
       this.handleFailure(row, err);
       return;
@@ -323,109 +313,5 @@ export class OutboxPoster {
     } catch (err) {
       this.deps.log.warn('could not close task details', { taskId, reason: describeError(err) });
     }
-  }
-
-  private async send(row: OutboxRow): Promise<SentMessage> {
-    switch (row.kind) {
-      case 'status':
-        return this.sendStatus(row);
-      case 'detail':
-      // A reply to a command typed in a task's thread goes back into that thread.
-      case 'reply': {
-        const anchor = row.taskId ? await this.anchorFor(row.taskId, row) : undefined;
-        return this.sendText(row, anchor);
-      }
-      default:
-        return this.sendText(row, undefined);
-    }
-  }
-
-  /** Who is online now, so a queued task nobody can take says so (see staffing.ts). */
-  private staffing(): Staffing {
-    const { ledger } = this.deps;
-    return staffingOf(ledger.listAgents(), ledger.core.now(), ledger.options.leaseMs);
-  }
-
-  /** Creates the task's main message, or edits it in place to show the task's current state. */
-  private async sendStatus(row: OutboxRow): Promise<SentMessage> {
-    const { ledger, channel, port } = this.deps;
-    const task = row.taskId ? ledger.getTask(row.taskId) : undefined;
-    if (!task) throw new ChatError(`status row ${row.id} names no known task`, { permanent: true });
-    const rendered = renderTaskMessage(task, this.staffing());
-    const max = port.limits.maxTextLength - rendered.heading.length - 1;
-    // The buttons for the state shown; `[]` clears those of an earlier state.
-    const actions = actionsFor(task, taskStamp(ledger.core, task.id));
-    const body = { heading: rendered.heading, text: truncateText(rendered.text, Math.max(1, max)), actions };
-    const existing = ledger.outbox.taskMessage(task.id, channel);
-    if (existing && port.edit) {
-      const target: SentMessage = { messageId: existing.messageId };
-      await port.edit(target, body);
-      return target;
-    }
-    const sent = await port.send({ ...body, nonce: this.nonce(row) });
-    if (!existing) ledger.outbox.setTaskMessage(task.id, channel, sent.messageId);
-    return sent;
-  }
-
-  /** The task's main message, posting it first when a detail arrives before it. */
-  private async anchorFor(taskId: string, forRow: OutboxRow): Promise<TaskAnchor | undefined> {
-    const { ledger, channel } = this.deps;
-    const task = ledger.getTask(taskId);
-    if (!task) return undefined;
-    let msg = ledger.outbox.taskMessage(taskId, channel);
-    if (!msg) {
-      const pending = ledger.outbox.pendingStatusRow(channel, taskId);
-      const statusRow: OutboxRow = pending ?? { ...forRow, kind: 'status' };
-      const sent = await this.sendStatus(statusRow);
-      if (pending) ledger.outbox.markSent(pending.id, sent.messageId, sent.threadId);
-      msg = ledger.outbox.taskMessage(taskId, channel);
-    }
-    return msg ? { messageId: msg.messageId, taskId, title: task.title } : undefined;
-  }
-
-  /** Sends text, split into a few messages or attached as a file when it is too long for one. */
-  private async sendText(row: OutboxRow, under: TaskAnchor | undefined): Promise<SentMessage> {
-    const { port } = this.deps;
-    const p = row.payload;
-    const base: Omit<OutgoingMessage, 'text' | 'nonce'> = {};
-    if (p.heading !== undefined) base.heading = p.heading;
-    if (under) base.under = under;
-    if (p.replyToMessageId !== undefined) base.replyToMessageId = p.replyToMessageId;
-    if (p.speaker) base.speaker = p.speaker;
-    if (p.promptsReply) base.promptsReply = p.promptsReply;
-    let text = p.text;
-    if (p.attachmentPath) {
-      const file = await readArtifact(p, port.limits.maxAttachmentBytes);
-      if (file.ok) base.attachment = { fileName: file.fileName, content: file.content };
-      else {
-        // Never shown as attached when it is not: the line says so instead.
-        text = `${text}: not attached (${file.reason})`;
-        this.deps.log.warn('artifact not attached', { row: row.id, taskId: row.taskId, reason: file.reason });
-      }
-    }
-    const room =
-      port.limits.maxTextLength -
-      (p.heading ? p.heading.length + 1 : 0) -
-      (p.speaker ? p.speaker.length + 4 : 0);
-    const max = Math.max(100, room);
-    if (text.length <= max) return port.send({ ...base, text, nonce: this.nonce(row) });
-    const parts = splitText(text, max);
-    if (parts.length <= MAX_SPLIT_PARTS) {
-      let first: SentMessage | undefined;
-      for (const [i, part] of parts.entries()) {
-        const msg: OutgoingMessage = { ...base, text: part, nonce: this.nonce(row, i) };
-        if (i > 0) delete msg.attachment;
-        const sent = await port.send(msg);
-        first ??= sent;
-      }
-      return first!;
-    }
-    const fileName = `${row.taskId ?? 'message'}-${row.id}.txt`;
-    return port.send({
-      ...base,
-      text: `${truncateText(text, Math.min(max, 1_500))}\n(full text attached as ${fileName})`,
-      attachment: { fileName, content: Buffer.from(text, 'utf8') },
-      nonce: this.nonce(row),
-    });
   }
 }
