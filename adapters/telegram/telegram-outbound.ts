@@ -59,11 +59,12 @@ export function createTelegramOutbound(
     if (sentBy.size > options.rememberedMessages) sentBy.delete(sentBy.keys().next().value!);
   };
 
+  const replyTarget = (message: OutgoingMessage): string | undefined =>
+    message.replyToMessageId ?? message.under?.messageId;
   // A reply names a message: after a group's upgrade it must not be sent again in the supergroup.
-  const repliesTo = (message: OutgoingMessage): boolean =>
-    message.replyToMessageId !== undefined || message.under !== undefined;
+  const repliesTo = (message: OutgoingMessage): boolean => replyTarget(message) !== undefined;
   const sendParts = (message: OutgoingMessage) => {
-    const reply = message.replyToMessageId ?? message.under?.messageId;
+    const reply = replyTarget(message);
     return {
       parse_mode: 'HTML' as const,
       link_preview_options: { is_disabled: true },

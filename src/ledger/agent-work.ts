@@ -88,13 +88,18 @@ export function queuedNeeds(core: LedgerCore): QueuedNeeds[] {
 }
 
 /**
- * Queues a refresh of these tasks' status messages on every channel (no event: nothing about the
- * task changed, only what the swarm around it can do). A pending refresh is replaced, not repeated.
+ * Queues a refresh of these tasks' status messages on these channels, by default every channel (no
+ * event: nothing about the task changed, only what the swarm around it can do, or the chat it is
+ * shown in). A pending refresh is replaced, not repeated.
  */
-export function refreshStatusMessages(core: LedgerCore, taskIds: readonly string[]): void {
+export function refreshStatusMessages(
+  core: LedgerCore,
+  taskIds: readonly string[],
+  channels: readonly string[] = core.channels(),
+): void {
   if (taskIds.length === 0) return;
   core.write(() => {
-    for (const channel of core.channels()) {
+    for (const channel of channels) {
       for (const taskId of taskIds)
         addOutboxRow(core, channel, 'status', OUTBOX_PRIORITY.low, { text: '' }, { taskId });
     }

@@ -1,8 +1,7 @@
 import { FINAL_STATUSES } from '../core/types.ts';
 import { getKv, setKv } from './kv-ops.ts';
 import type { LedgerCore } from './ledger-core.ts';
-import { OUTBOX_PRIORITY } from './outbox-payload.ts';
-import { addOutboxRow } from './outbox-queue.ts';
+import { refreshStatusMessages } from './agent-work.ts';
 
 /** kv key of the message that holds the checkpoint, so a restarted orchestrator edits the same one. */
 export const CHECKPOINT_MESSAGE_KEY = 'checkpoint_message';
@@ -83,8 +82,7 @@ export function adoptChatDestination(
       .sql(`SELECT id FROM tasks WHERE status NOT IN (${final.map(() => '?').join(',')}) ORDER BY seq`)
       .pluck()
       .all(...final) as string[];
-    for (const taskId of open)
-      addOutboxRow(core, channel, 'status', OUTBOX_PRIORITY.low, { text: '' }, { taskId });
+    refreshStatusMessages(core, open, [channel]);
     return before;
   });
 }

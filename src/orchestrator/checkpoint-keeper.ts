@@ -23,14 +23,6 @@ export interface CheckpointKeeperOptions {
   clock?: Clock;
 }
 
-// The ledger forgets it when the channel moves to another chat (chat-destination.ts).
-export { CHECKPOINT_MESSAGE_KEY };
-
-/** Forgets the checkpoint message: the next publish posts (and pins) a new one. */
-export function forgetCheckpointMessage(ledger: Ledger): void {
-  ledger.core.sql('DELETE FROM kv WHERE key = ?').run(CHECKPOINT_MESSAGE_KEY);
-}
-
 const sentMessage = z.object({ messageId: z.string().min(1), threadId: z.string().min(1).optional() });
 
 /**
@@ -137,6 +129,6 @@ export class CheckpointKeeper {
   }
 
   private forgetMessage(): void {
-    forgetCheckpointMessage(this.options.ledger);
+    this.options.ledger.core.sql('DELETE FROM kv WHERE key = ?').run(CHECKPOINT_MESSAGE_KEY);
   }
 }
