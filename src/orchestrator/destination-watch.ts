@@ -1,4 +1,5 @@
 import type { ChatPort } from '../chat/chat-port.ts';
+import { describeError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 
@@ -34,5 +35,20 @@ export class DestinationWatch {
         to: destination,
       },
     );
+  }
+
+  /**
+   * `follow`, right after a send and before what was sent is recorded: a send the port followed into
+   * another chat is that chat's message, so the old chat's are archived first. A failure is logged,
+   * not thrown: the message is out, and a failed post would send it again.
+   */
+  followAfterSend(): void {
+    try {
+      this.follow();
+    } catch (err) {
+      this.deps.log.warn('could not record the chat the channel moved to; trying again', {
+        error: describeError(err),
+      });
+    }
   }
 }

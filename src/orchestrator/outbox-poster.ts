@@ -48,23 +48,12 @@ export class OutboxPoster {
     this.options = { ...POSTER_DEFAULTS, ...options };
     this.limiter = this.createLimiter();
     this.destination = new DestinationWatch(deps);
-    this.sender = new RowSender(deps);
+    this.sender = new RowSender(deps, this.destination);
   }
 
   /** Records the chat the port posts to; see `DestinationWatch`. Also run before every step. */
   followDestination(): void {
     this.destination.follow();
-  }
-
-  /** `followDestination` where a failure must not lose what was just sent: logged, retried later. */
-  private followDestinationLogged(): void {
-    try {
-      this.destination.follow();
-    } catch (err) {
-      this.deps.log.warn('could not record the chat the channel moved to; trying again', {
-        error: describeError(err),
-      });
-    }
   }
 
   /** Even spacing keeps any sliding window of `perWindowMs` under `perWindow` sends. */
@@ -196,9 +185,7 @@ export class OutboxPoster {
       this.handleFailure(row, err);
       return;
     }
-    // A send the port followed into another chat is that chat's message: the old chat's are
-    // archived first, so this one is recorded as the new chat's.
-    this.followDestinationLogged();
+    this.destination.followAfterSend();
     await this.recordSent(row, sent);
   }
 

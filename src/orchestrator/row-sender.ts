@@ -8,6 +8,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { OutboxRow } from '../ledger/outbox-payload.ts';
 import { taskStamp } from '../ledger/task-stamp.ts';
+import type { DestinationWatch } from './destination-watch.ts';
 import { readArtifact } from './read-artifact.ts';
 
 /** Longest text split into several messages before it goes out as a file instead. */
@@ -21,6 +22,7 @@ const MAX_SPLIT_PARTS = 3;
 export class RowSender {
   constructor(
     private readonly deps: { ledger: Ledger; port: ChatPort; channel: string; log: Logger; swarmId: string },
+    private readonly destination: DestinationWatch,
   ) {}
 
   /** Sends a row as the platform message(s) it stands for; the first one sent. */
@@ -62,6 +64,8 @@ export class RowSender {
       return target;
     }
     const sent = await port.send({ ...body, nonce: this.nonce(row) });
+    // Recorded as a message of the chat it went to, should the port have followed it elsewhere.
+    this.destination.followAfterSend();
     if (!existing) ledger.outbox.setTaskMessage(task.id, channel, sent.messageId);
     return sent;
   }

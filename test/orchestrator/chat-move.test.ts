@@ -7,9 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatPort } from '../../src/chat/chat-port.ts';
 import { createMemoryChannel, type MemoryChannel } from '../../src/chat/memory-channel.ts';
 import { silentLogger } from '../../src/core/logger.ts';
-import { archivedChannel } from '../../src/ledger/chat-destination.ts';
+import { CHECKPOINT_MESSAGE_KEY, archivedChannel } from '../../src/ledger/chat-destination.ts';
 import type { Ledger } from '../../src/ledger/ledger.ts';
-import { CHECKPOINT_MESSAGE_KEY } from '../../src/orchestrator/checkpoint-keeper.ts';
 import { DestinationWatch } from '../../src/orchestrator/destination-watch.ts';
 import { Orchestrator } from '../../src/orchestrator/orchestrator.ts';
 import { blockedTask, tempLedger } from '../support/temp-ledger.ts';
@@ -94,6 +93,30 @@ describe('a swarm moved to another chat', () => {
         .get(reply),
     );
     expect(ledger.getTask('T-1')!.status).toBe('blocked');
+  });
+
+  it('a main message the port sent into the chat it just followed is recorded as that chat’s', async () => {
+    const ledger = tempLedger();
+    const chat = createMemoryChannel({ channelId: 'chat-a' });
+    let destination = 'memory:chat-a';
+    // The port follows its chat elsewhere during a send (Telegram: the group was upgraded and the
+    // message went to the supergroup), as the Telegram adapter does.
+    const port = Object.create(chat, {
+      destination: { get: () => destination },
+      send: {
+        value: async (message: Parameters<ChatPort['send']>[0]) => {
+          const sent = await chat.send(message);
+          destination = 'memory:chat-b';
+          return sent;
+        },
+      },
+    }) as MemoryChannel;
+    const orch = await orchestrate(ledger, port);
+    ledger.createTask({ title: 'paint the shed' }, 'alice');
+    expect(await orch.poster.drain(10_000)).toBe(0);
+    const heads = chat.transcript().filter((m) => m.fromSwarm && m.heading?.includes('T-1 ·'));
+    expect(heads).toHaveLength(1);
+    expect(ledger.outbox.taskMessage('T-1', 'main')?.messageId).toBe(heads[0]!.messageId);
   });
 
   it('a restart in the same chat keeps editing the same messages', async () => {
