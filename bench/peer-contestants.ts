@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { better, defineQueue, defineWorker, JobStatus, type Logger, type Queue } from 'plainjob';
 import { Ledger } from '../src/ledger/ledger.ts';
+import { eventsBehind } from '../src/ledger/outbox-queue.ts';
 import { WAL_AUTOCHECKPOINT_PAGES } from '../src/ledger/open-database.ts';
 
 /** The two durability settings every contestant runs at, set and read back on its own connection. */
@@ -236,7 +237,13 @@ function prepareOurs(path: string, sync: Sync, agentId: string, combined: boolea
       }
       return { jobs, lastAt };
     },
-    queueRows: () => ledger.outbox.queueEvents(),
+    queueRows: () => {
+      const queued = ledger.outbox.queueEvents();
+      // The agents queued part of it in their own commits (a long backlog): all of it is queued now.
+      const behind = eventsBehind(ledger.core);
+      if (behind !== 0) throw new Error(`chat-swarm: ${behind} events left unqueued`);
+      return queued;
+    },
     close: () => ledger.close(),
   };
 }

@@ -2,9 +2,10 @@
 // shared ledger, says `ready`, and from `go` queues the channel rows of new events every 50 ms (the
 // poster's idle poll) as the poster does before it picks a row (`queueForPosting`: while the write
 // lock is free, catching up after a second behind) until `stop`; then queues what is left, waiting
-// for the lock, and prints what it did as one JSON line.
+// for the lock, and prints what it did as one JSON line (with the events left unqueued: none).
 import { createInterface } from 'node:readline';
 import { Ledger } from '../../src/ledger/ledger.ts';
+import { eventsBehind } from '../../src/ledger/outbox-queue.ts';
 import { epochMs } from '../peer-contestants.ts';
 
 const [dbPath, sync] = process.argv.slice(2);
@@ -38,21 +39,36 @@ warmUp();
 const ledger = Ledger.open(dbPath, { synchronous: sync });
 let stopping = false;
 let queued = 0;
+// Ends the poll's wait early on `stop`: the clock is running, and the orchestrator would have
+// queued the last events as soon as they were committed, not up to a poll later.
+let wake: (() => void) | undefined;
 process.stdout.write('ready\n');
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
   if (line === 'go') void loop();
-  else if (line === 'stop') stopping = true;
+  else if (line === 'stop') {
+    stopping = true;
+    wake?.();
+  }
 });
 
 async function loop(): Promise<void> {
   while (!stopping) {
     queued += ledger.outbox.queueForPosting();
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 50);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    wake = undefined;
   }
   queued += ledger.outbox.queueEvents();
   const lastAt = epochMs();
+  // Events whose rows nobody queued (the agents queue part of a long backlog themselves): none.
+  const behind = eventsBehind(ledger.core);
   ledger.close();
   lines.close();
-  process.stdout.write(`${JSON.stringify({ queued, lastAt })}\n`);
+  process.stdout.write(`${JSON.stringify({ queued, behind, lastAt })}\n`);
 }

@@ -1,6 +1,7 @@
 import { LedgerError } from '../core/errors.ts';
 import type { LedgerCore } from './ledger-core.ts';
 import { refreshDependentsWaiting, releaseDependents } from './dependents.ts';
+import { helpQueueInWrite } from './outbox-queue.ts';
 import { fence, type AttemptRef, type WriteResult } from './task-ops.ts';
 import { attemptsLeft, TASK_COLUMNS, taskRowFromRaw, type TaskRow } from './task-row.ts';
 import { attemptUsageData } from './usage-ops.ts';
@@ -157,7 +158,9 @@ const COMPLETED_SQL = `SELECT review, EXISTS (SELECT 1 FROM task_deps WHERE depe
 
 /**
  * Finishes an attempt successfully: done, or review when the task needs a person's approval.
- * `notices` are lines for the channel about what was refused (artifacts, capped requests).
+ * `notices` are lines for the channel about what was refused (artifacts, capped requests). When the
+ * poster has fallen far behind, a batch of the outbox backlog is queued in the same commit
+ * (`helpQueueInWrite`).
  */
 export function complete(
   core: LedgerCore,
@@ -166,7 +169,11 @@ export function complete(
   artifacts: ArtifactRecord[] = [],
   notices: string[] = [],
 ): WriteResult {
-  return core.write(() => completeInWrite(core, ref, result, artifacts, notices));
+  return core.write(() => {
+    const completed = completeInWrite(core, ref, result, artifacts, notices);
+    helpQueueInWrite(core);
+    return completed;
+  });
 }
 
 /** `complete` inside the caller's write transaction (no savepoint of its own). */

@@ -1,5 +1,6 @@
 import { completeInWrite, type ArtifactRecord } from './attempt-ops.ts';
 import type { LedgerCore } from './ledger-core.ts';
+import { helpQueueInWrite } from './outbox-queue.ts';
 import {
   claimNextInWrite,
   type AttemptRef,
@@ -19,7 +20,8 @@ export interface CompleteAndClaimResult {
  * Finishes an attempt and claims the agent's next task in one transaction: one commit where a
  * separate complete and claim take two. The writes, events and outbox rows are those of `complete`
  * followed by `claimNext`, fenced the same way; a stale attempt completes nothing and claims nothing
- * (its refusal is recorded, as `complete` records it).
+ * (its refusal is recorded, as `complete` records it). Like `complete`, it queues a batch of the
+ * outbox's backlog when the poster has fallen far behind (`helpQueueInWrite`).
  */
 export function completeAndClaim(
   core: LedgerCore,
@@ -32,6 +34,8 @@ export function completeAndClaim(
   return core.write(() => {
     const completed = completeInWrite(core, ref, result, artifacts, notices);
     if (!completed.ok) return { completed, next: null };
-    return { completed, next: claimNextInWrite(core, next) };
+    const claimed = claimNextInWrite(core, next);
+    helpQueueInWrite(core);
+    return { completed, next: claimed };
   });
 }

@@ -9,7 +9,8 @@ import { planMirror, type EventData } from './mirror-plan.ts';
  * The outbox is filled from the event log, after the fact. A state change commits its event only;
  * the rows the channel needs for it (planned by `planMirror`, which reads nothing but the event) are
  * queued later, in batches, by whoever reads the outbox: the poster before it picks a row, `add`
- * before it queues a row of its own. A cursor in `kv`, moved in the same transaction as the rows it
+ * before it queues a row of its own, and an agent finishing an attempt when the poster has fallen
+ * far behind (`helpQueueInWrite`). A cursor in `kv`, moved in the same transaction as the rows it
  * covers, says which events are queued: a crash between the two loses or doubles nothing.
  *
  * Why: the rows were most of what an agent's commit wrote (five or six of its thirteen pages, and
@@ -221,6 +222,30 @@ export function queueEventsInWrite(core: LedgerCore, limit: number = QUEUE_BATCH
   if (!plan) return 0;
   writeBatch(core, plan);
   return plan.last - plan.from;
+}
+
+/**
+ * Events past the cursor at which a writer recording an agent's work queues a batch in its own
+ * transaction (see `helpQueueInWrite`). Twice a batch: a poster that keeps up (it queues before it
+ * picks each row, and every 50 ms when idle) rarely lets this many gather.
+ */
+export const HELP_QUEUE_BACKLOG = 2 * QUEUE_BATCH;
+
+/**
+ * In the caller's write transaction (an agent finishing an attempt): when the outbox is
+ * `HELP_QUEUE_BACKLOG` events or more behind the log, queues one batch of them. Returns how many
+ * events it covered.
+ *
+ * Why: under a busy swarm the agents hold the write lock nearly all the time, and the poster, which
+ * queues only while the lock is free, falls behind and then catches up in one long wait with the
+ * agents queued behind it. A batch queued inside a commit that is happening anyway costs its rows'
+ * inserts and no handover of the lock. A ledger whose cursor is missing queues nothing here: the
+ * agent's result must still be recorded (the poster reports the damage).
+ */
+export function helpQueueInWrite(core: LedgerCore): number {
+  const row = core.sql(BEHIND_SQL).get() as { head: number | null; queued: number | null };
+  if (row.queued === null || (row.head ?? 0) - row.queued < HELP_QUEUE_BACKLOG) return 0;
+  return queueEventsInWrite(core);
 }
 
 /**

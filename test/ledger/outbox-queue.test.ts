@@ -12,6 +12,7 @@ import { MIGRATIONS } from '../../src/ledger/migrations.ts';
 import { OUTBOX_PRIORITY } from '../../src/ledger/outbox-payload.ts';
 import {
   eventsBehind,
+  HELP_QUEUE_BACKLOG,
   QUEUE_BATCH,
   queuedThrough,
   queueEventsInWrite,
@@ -284,6 +285,72 @@ function countWrites(l: Ledger): number[] {
   };
   return writes;
 }
+
+describe('agents queue a batch of a long backlog in their own commit', () => {
+  /** A ledger whose outbox, after `claimed` takes the first task, is `behind` events behind. */
+  function behindBy(behind: number): { l: Ledger; ref: ReturnType<typeof claimed> } {
+    const l = tempLedger();
+    // One event a task created, one for the claim; the completion will add one more.
+    l.transaction(() => {
+      for (let i = 0; i < behind - 1; i++) l.createTask({ title: `t${i}` }, 'cli');
+    });
+    const ref = claimed(l);
+    expect(eventsBehind(l.core)).toBe(behind);
+    return { l, ref };
+  }
+
+  it('a completion that leaves the outbox HELP_QUEUE_BACKLOG events behind queues one batch in the same commit', () => {
+    const { l, ref } = behindBy(HELP_QUEUE_BACKLOG - 1);
+    const writes = countWrites(l);
+    expect(l.complete(ref, 'ok').ok).toBe(true);
+    expect(writes).toHaveLength(1); // no transaction of its own
+    expect(queuedThrough(l.core)).toBe(QUEUE_BATCH);
+    expect(rowsPerEvent(l)).toEqual(Array.from({ length: QUEUE_BATCH }, (_, i) => [i + 1, 1]));
+    // The poster goes on from there: every event once, the agent's batch not again.
+    expect(l.outbox.queueEvents()).toBe(HELP_QUEUE_BACKLOG - QUEUE_BATCH);
+    const per = rowsPerEvent(l);
+    expect(per.map(([seq]) => seq)).toEqual(Array.from({ length: HELP_QUEUE_BACKLOG }, (_, i) => i + 1));
+    // Nothing lost or doubled (rows waiting for the poster are all the audit has to say).
+    expect(l.audit().problems.filter((p) => p.kind !== 'pending')).toEqual([]);
+  });
+
+  it('one event short of it, the completion queues nothing: the poster keeps a short backlog', () => {
+    const { l, ref } = behindBy(HELP_QUEUE_BACKLOG - 2);
+    expect(l.complete(ref, 'ok').ok).toBe(true);
+    expect(queuedThrough(l.core)).toBe(0);
+    expect(outboxCount(l)).toBe(0);
+  });
+
+  it('complete-and-claim queues the batch too, with its own events counted', () => {
+    const { l, ref } = behindBy(HELP_QUEUE_BACKLOG - 2);
+    const result = l.completeAndClaim(ref, 'ok', { id: 'a1', skills: [] });
+    expect(result.next?.kind).toBe('claimed');
+    expect(queuedThrough(l.core)).toBe(QUEUE_BATCH);
+  });
+
+  it('a batch queued in a completion that rolls back is not queued', () => {
+    const { l, ref } = behindBy(HELP_QUEUE_BACKLOG - 1);
+    expect(() =>
+      l.transaction(() => {
+        l.complete(ref, 'ok');
+        expect(queuedThrough(l.core)).toBe(QUEUE_BATCH);
+        throw new Error('crash before the commit');
+      }),
+    ).toThrow(/crash/);
+    expect(queuedThrough(l.core)).toBe(0);
+    expect(outboxCount(l)).toBe(0);
+    expect(l.getTask(ref.taskId)?.status).toBe('claimed');
+  });
+
+  it('a ledger that lost its outbox cursor still records the agent’s result', () => {
+    const { l, ref } = behindBy(HELP_QUEUE_BACKLOG + 5);
+    l.db.prepare("DELETE FROM kv WHERE key = 'outbox_queued_seq'").run();
+    expect(l.complete(ref, 'ok').ok).toBe(true);
+    expect(l.getTask(ref.taskId)?.status).toBe('done');
+    expect(outboxCount(l)).toBe(0);
+    expect(() => l.outbox.queueEvents()).toThrow(/lost its outbox cursor/);
+  });
+});
 
 describe('outbox queue: backlogs, large results, damage and an older process', () => {
   it('queues a backlog in committed batches before a channel change, a reply or a prune', () => {
