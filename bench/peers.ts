@@ -154,10 +154,21 @@ function lineReader(child: { stdout: Readable }): () => Promise<string> {
 }
 
 /**
+ * Milliseconds the queueing process spent queueing after `at` (the last job): what the orchestrator
+ * still had to do once the agents were done. Not the time until it finished: `stop` reaches it once
+ * every worker has reported, and a worker that found the lock taken for a while sleeps up to 100 ms
+ * in SQLite's busy handler before it looks again and finds the queue empty (60-75 ms after the last
+ * job in some rounds); the queue's poll would meanwhile queue the last rows at a moment of its own.
+ */
+function queueingAfter(at: number, spans: [number, number][]): number {
+  return spans.reduce((ms, [start, end]) => ms + Math.max(0, end - Math.max(start, at)), 0);
+}
+
+/**
  * `processes` worker processes of one contestant on one seeded file, started together once all are
  * ready: jobs a second from the start signal to the last job any of them finished. For ours, one
- * more process queues the channel rows meanwhile, as the orchestrator's poster does, and the run
- * ends when it has queued the last job's too.
+ * more process queues the channel rows meanwhile, as the orchestrator's poster does, and the time it
+ * spent queueing after the last job is added.
  */
 async function multiRun(
   contestant: Contestant,
@@ -198,9 +209,9 @@ async function multiRun(
     let endAt = Math.max(...results.map((r) => r.lastAt));
     if (queuer && readQueuer) {
       queuer.stdin.end('stop\n');
-      const q = JSON.parse(await readQueuer()) as { behind: number; lastAt: number };
+      const q = JSON.parse(await readQueuer()) as { behind: number; spans: [number, number][] };
       if (q.behind !== 0) throw new Error(`${NAMES[contestant]}: ${q.behind} events left unqueued`);
-      endAt = Math.max(endAt, q.lastAt);
+      endAt += queueingAfter(endAt, q.spans);
     }
     return jobs / ((endAt - startedAt) / 1000);
   } finally {

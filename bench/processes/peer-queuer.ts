@@ -2,7 +2,8 @@
 // shared ledger, says `ready`, and from `go` queues the channel rows of new events every 50 ms (the
 // poster's idle poll) as the poster does before it picks a row (`queueForPosting`: while the write
 // lock is free, catching up after a second behind) until `stop`; then queues what is left, waiting
-// for the lock, and prints what it did as one JSON line (with the events left unqueued: none).
+// for the lock, and prints as one JSON line when it queued and how many events it left unqueued
+// (none).
 import { createInterface } from 'node:readline';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { eventsBehind } from '../../src/ledger/outbox-queue.ts';
@@ -39,6 +40,14 @@ warmUp();
 const ledger = Ledger.open(dbPath, { synchronous: sync });
 let stopping = false;
 let queued = 0;
+/** [start, end] of each call that queued something (epoch ms): the benchmark counts those after the last job. */
+const spans: [number, number][] = [];
+function queueTimed(queue: () => number): void {
+  const start = epochMs();
+  const n = queue();
+  if (n > 0) spans.push([start, epochMs()]);
+  queued += n;
+}
 // Ends the poll's wait early on `stop`: the clock is running, and the orchestrator would have
 // queued the last events as soon as they were committed, not up to a poll later.
 let wake: (() => void) | undefined;
@@ -54,7 +63,7 @@ lines.on('line', (line) => {
 
 async function loop(): Promise<void> {
   while (!stopping) {
-    queued += ledger.outbox.queueForPosting();
+    queueTimed(() => ledger.outbox.queueForPosting());
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 50);
       wake = () => {
@@ -64,11 +73,10 @@ async function loop(): Promise<void> {
     });
     wake = undefined;
   }
-  queued += ledger.outbox.queueEvents();
-  const lastAt = epochMs();
+  queueTimed(() => ledger.outbox.queueEvents());
   // Events whose rows nobody queued (the agents queue part of a long backlog themselves): none.
   const behind = eventsBehind(ledger.core);
   ledger.close();
   lines.close();
-  process.stdout.write(`${JSON.stringify({ queued, behind, lastAt })}\n`);
+  process.stdout.write(`${JSON.stringify({ queued, behind, spans })}\n`);
 }
