@@ -158,9 +158,9 @@ const COMPLETED_SQL = `SELECT review, EXISTS (SELECT 1 FROM task_deps WHERE depe
 
 /**
  * Finishes an attempt successfully: done, or review when the task needs a person's approval.
- * `notices` are lines for the channel about what was refused (artifacts, capped requests). When the
- * poster has fallen far behind, a batch of the outbox backlog is queued in the same commit
- * (`helpQueueInWrite`).
+ * `notices` are lines for the channel about what was refused (artifacts, capped requests). While a
+ * poster kept from the write lock asks for help, a batch of the outbox backlog is queued in the same
+ * commit (`helpQueueInWrite`).
  */
 export function complete(
   core: LedgerCore,

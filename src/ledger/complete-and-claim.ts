@@ -21,7 +21,7 @@ export interface CompleteAndClaimResult {
  * separate complete and claim take two. The writes, events and outbox rows are those of `complete`
  * followed by `claimNext`, fenced the same way; a stale attempt completes nothing and claims nothing
  * (its refusal is recorded, as `complete` records it). Like `complete`, it queues a batch of the
- * outbox's backlog when the poster has fallen far behind (`helpQueueInWrite`).
+ * outbox's backlog when a poster kept from the write lock asks (`helpQueueInWrite`).
  */
 export function completeAndClaim(
   core: LedgerCore,

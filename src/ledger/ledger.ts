@@ -15,6 +15,7 @@ import { auditLedger, type AuditOptions, type AuditReport } from './audit.ts';
 import type { AuditKey } from './audit-key.ts';
 import { failForBudget } from './budget-ops.ts';
 import { CommitBell } from './commit-bell.ts';
+import { QueueHelpSignal } from './queue-help.ts';
 import { completeAndClaim, type CompleteAndClaimResult } from './complete-and-claim.ts';
 import * as control from './control-ops.ts';
 import { lastEventSeq, listEvents } from './event-ops.ts';
@@ -66,8 +67,9 @@ export class Ledger {
     readonly masker: SecretMasker,
     auditKey: AuditKey | undefined,
     private readonly bell: CommitBell | undefined,
+    queueHelp: QueueHelpSignal | undefined,
   ) {
-    this.core = new LedgerCore(db, clock, options, auditKey, bell);
+    this.core = new LedgerCore(db, clock, options, auditKey, bell, queueHelp);
     this.outbox = new OutboxStore(this.core);
     this.inbox = new InboxStore(this.core);
     this.usage = new UsageStore(this.core, (text) => this.mask(text));
@@ -78,8 +80,10 @@ export class Ledger {
     const o = resolveLedgerOptions(options);
     const db = openDatabase(path, o.dbOptions);
     // A read-only or in-memory ledger has no commits to announce.
-    const bell = o.dbOptions.readonly || isFileless(path) ? undefined : new CommitBell(path);
-    return new Ledger(db, path, o.clock, o.tunables, new SecretMasker(o.secrets), o.key, bell);
+    const shared = !o.dbOptions.readonly && !isFileless(path);
+    const bell = shared ? new CommitBell(path) : undefined;
+    const help = shared ? new QueueHelpSignal(path) : undefined;
+    return new Ledger(db, path, o.clock, o.tunables, new SecretMasker(o.secrets), o.key, bell, help);
   }
 
   /** The text with known secrets and token shapes masked, for callers that store or post text themselves. */
