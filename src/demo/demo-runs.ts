@@ -1,6 +1,6 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ledgerCompanionFiles } from '../ledger/open-database.ts';
+import { commitBellPath } from '../ledger/commit-bell.ts';
 
 /** How many demo runs (ledger and work folder) the demo keeps; older ones are deleted. */
 export const DEMO_RUNS_KEPT = 5;
@@ -58,9 +58,10 @@ export function listDemoRuns(workRoot: string): DemoRun[] {
   return runs;
 }
 
-/** Deletes a run's ledger, the files beside it (-wal, -shm, commit bell, queue help), and its work folder. */
+/** Deletes a run's ledger, its -wal, -shm and commit bell, and its work folder. */
 export function removeDemoRun(run: DemoRun): void {
-  for (const file of [run.dbPath, ...ledgerCompanionFiles(run.dbPath)]) rmSync(file, { force: true });
+  for (const file of [run.dbPath, `${run.dbPath}-wal`, `${run.dbPath}-shm`, commitBellPath(run.dbPath)])
+    rmSync(file, { force: true });
   if (run.workDir) rmSync(run.workDir, { recursive: true, force: true });
 }
 

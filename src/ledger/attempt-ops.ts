@@ -1,7 +1,6 @@
 import { LedgerError } from '../core/errors.ts';
 import type { LedgerCore } from './ledger-core.ts';
 import { refreshDependentsWaiting, releaseDependents } from './dependents.ts';
-import { helpQueueInWrite } from './outbox-queue.ts';
 import { fence, type AttemptRef, type WriteResult } from './task-ops.ts';
 import { attemptsLeft, TASK_COLUMNS, taskRowFromRaw, type TaskRow } from './task-row.ts';
 import { attemptUsageData } from './usage-ops.ts';
@@ -158,9 +157,7 @@ const COMPLETED_SQL = `SELECT review, EXISTS (SELECT 1 FROM task_deps WHERE depe
 
 /**
  * Finishes an attempt successfully: done, or review when the task needs a person's approval.
- * `notices` are lines for the channel about what was refused (artifacts, capped requests). While a
- * poster kept from the write lock asks for help, a batch of the outbox backlog is queued in the same
- * commit (`helpQueueInWrite`).
+ * `notices` are lines for the channel about what was refused (artifacts, capped requests).
  */
 export function complete(
   core: LedgerCore,
@@ -169,11 +166,7 @@ export function complete(
   artifacts: ArtifactRecord[] = [],
   notices: string[] = [],
 ): WriteResult {
-  return core.write(() => {
-    const completed = completeInWrite(core, ref, result, artifacts, notices);
-    helpQueueInWrite(core);
-    return completed;
-  });
+  return core.write(() => completeInWrite(core, ref, result, artifacts, notices));
 }
 
 /** `complete` inside the caller's write transaction (no savepoint of its own). */

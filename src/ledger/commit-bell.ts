@@ -21,16 +21,15 @@ const OPEN_FLAGS =
   constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /**
- * Opens a signal file beside the ledger (the bell, or the queue's call for help) for writing,
- * creating it 0600 if missing. Throws if it cannot, or if what is at the path is not a regular file.
- * Made by root (a `sudo chat-swarm …`), it is given to the ledger's owner, as SQLite does with its
- * -wal and -shm: a file only root can write would never signal.
+ * Opens the bell for writing, creating it 0600 if missing. Throws if it cannot, or if what is at the
+ * path is not a regular file. Made by root (a `sudo chat-swarm …`), it is given to the ledger's
+ * owner, as SQLite does with its -wal and -shm: a bell only root can write would never ring.
  */
-export function openSignalFile(ledgerPath: string, path: string): number {
-  const fd = openSync(path, OPEN_FLAGS, 0o600);
+function openBell(ledgerPath: string): number {
+  const fd = openSync(commitBellPath(ledgerPath), OPEN_FLAGS, 0o600);
   try {
     const bell = fstatSync(fd);
-    if (!bell.isFile()) throw new Error(`${path} is not a regular file`);
+    if (!bell.isFile()) throw new Error(`${commitBellPath(ledgerPath)} is not a regular file`);
     if (process.getuid?.() === 0) {
       const ledger = statSync(ledgerPath);
       if (bell.uid !== ledger.uid || bell.gid !== ledger.gid) fchownSync(fd, ledger.uid, ledger.gid);
@@ -45,7 +44,7 @@ export function openSignalFile(ledgerPath: string, path: string): number {
 /** Creates the bell file if it is missing; false when it cannot be made or is not a regular file. */
 export function ensureCommitBell(ledgerPath: string): boolean {
   try {
-    closeSync(openSignalFile(ledgerPath, commitBellPath(ledgerPath)));
+    closeSync(openBell(ledgerPath));
     return true;
   } catch {
     return false;
@@ -98,7 +97,7 @@ export class CommitBell {
     if (this.fd === undefined) {
       if (performance.now() < this.silentUntil) return;
       try {
-        this.fd = openSignalFile(this.ledgerPath, this.path);
+        this.fd = openBell(this.ledgerPath);
         this.pathCheckAt = performance.now() + PATH_CHECK_MS;
       } catch {
         this.silentUntil = performance.now() + RETRY_AFTER_MS;

@@ -1,6 +1,5 @@
 import { completeInWrite, type ArtifactRecord } from './attempt-ops.ts';
 import type { LedgerCore } from './ledger-core.ts';
-import { helpQueueInWrite } from './outbox-queue.ts';
 import {
   claimNextInWrite,
   type AttemptRef,
@@ -20,8 +19,7 @@ export interface CompleteAndClaimResult {
  * Finishes an attempt and claims the agent's next task in one transaction: one commit where a
  * separate complete and claim take two. The writes, events and outbox rows are those of `complete`
  * followed by `claimNext`, fenced the same way; a stale attempt completes nothing and claims nothing
- * (its refusal is recorded, as `complete` records it). Like `complete`, it queues a batch of the
- * outbox's backlog when a poster kept from the write lock asks (`helpQueueInWrite`).
+ * (its refusal is recorded, as `complete` records it).
  */
 export function completeAndClaim(
   core: LedgerCore,
@@ -34,8 +32,6 @@ export function completeAndClaim(
   return core.write(() => {
     const completed = completeInWrite(core, ref, result, artifacts, notices);
     if (!completed.ok) return { completed, next: null };
-    const claimed = claimNextInWrite(core, next);
-    helpQueueInWrite(core);
-    return { completed, next: claimed };
+    return { completed, next: claimNextInWrite(core, next) };
   });
 }

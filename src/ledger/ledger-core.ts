@@ -4,7 +4,6 @@ import { LedgerError } from '../core/errors.ts';
 import type { Clock } from '../core/types.ts';
 import type { AuditKey } from './audit-key.ts';
 import type { CommitBell } from './commit-bell.ts';
-import type { QueueHelpSignal } from './queue-help.ts';
 import { CHAIN_KEYED_EVENT, GENESIS_HASH, hashEvent } from './event-hash.ts';
 import { isMirrored, type EventData } from './mirror-plan.ts';
 import { TASK_COLUMNS, taskRowFromRaw, type TaskRow } from './task-row.ts';
@@ -130,8 +129,6 @@ export class LedgerCore {
     readonly auditKey?: AuditKey,
     /** Rung after each commit of ours that changed something (file ledgers only). */
     private readonly bell?: CommitBell,
-    /** The poster's call for help with the outbox, between processes (file ledgers only). */
-    private readonly queueHelp?: QueueHelpSignal,
   ) {
     this.runInTransaction = db.transaction((fn: () => unknown) => fn());
   }
@@ -274,16 +271,6 @@ export class LedgerCore {
 
   private totalChanges(): number {
     return this.sql(TOTAL_CHANGES_SQL).pluck().get() as number;
-  }
-
-  /** The poster, kept from the write lock with events to queue, asks agents to queue some. */
-  callForQueueHelp(): void {
-    this.queueHelp?.call();
-  }
-
-  /** Whether a poster has asked for help with the outbox lately (never on an in-memory ledger). */
-  queueHelpWanted(): boolean {
-    return this.queueHelp?.wanted() ?? false;
   }
 
   /** True inside `write` (a nested write is then a savepoint of the caller's transaction). */

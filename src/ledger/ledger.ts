@@ -15,7 +15,6 @@ import { auditLedger, type AuditOptions, type AuditReport } from './audit.ts';
 import type { AuditKey } from './audit-key.ts';
 import { failForBudget } from './budget-ops.ts';
 import { CommitBell } from './commit-bell.ts';
-import { QueueHelpSignal } from './queue-help.ts';
 import { completeAndClaim, type CompleteAndClaimResult } from './complete-and-claim.ts';
 import * as control from './control-ops.ts';
 import { lastEventSeq, listEvents } from './event-ops.ts';
@@ -67,9 +66,8 @@ export class Ledger {
     readonly masker: SecretMasker,
     auditKey: AuditKey | undefined,
     private readonly bell: CommitBell | undefined,
-    queueHelp: QueueHelpSignal | undefined,
   ) {
-    this.core = new LedgerCore(db, clock, options, auditKey, bell, queueHelp);
+    this.core = new LedgerCore(db, clock, options, auditKey, bell);
     this.outbox = new OutboxStore(this.core);
     this.inbox = new InboxStore(this.core);
     this.usage = new UsageStore(this.core, (text) => this.mask(text));
@@ -80,10 +78,8 @@ export class Ledger {
     const o = resolveLedgerOptions(options);
     const db = openDatabase(path, o.dbOptions);
     // A read-only or in-memory ledger has no commits to announce.
-    const shared = !o.dbOptions.readonly && !isFileless(path);
-    const bell = shared ? new CommitBell(path) : undefined;
-    const help = shared ? new QueueHelpSignal(path) : undefined;
-    return new Ledger(db, path, o.clock, o.tunables, new SecretMasker(o.secrets), o.key, bell, help);
+    const bell = o.dbOptions.readonly || isFileless(path) ? undefined : new CommitBell(path);
+    return new Ledger(db, path, o.clock, o.tunables, new SecretMasker(o.secrets), o.key, bell);
   }
 
   /** The text with known secrets and token shapes masked, for callers that store or post text themselves. */

@@ -11,7 +11,6 @@ import {
 } from 'node:fs';
 import { LedgerError } from '../core/errors.ts';
 import { commitBellPath } from './commit-bell.ts';
-import { queueHelpPath } from './queue-help.ts';
 import { migrate } from './migrations.ts';
 
 export type Synchronous = 'full' | 'normal' | 'off';
@@ -30,26 +29,18 @@ export const WAL_AUTOCHECKPOINT_PAGES = 4_096;
 /** Mode of the ledger file; SQLite gives its -wal and -shm files the same mode. */
 export const LEDGER_FILE_MODE = 0o600;
 
-/**
- * The files that live beside a ledger and go with it: SQLite's -wal and -shm, the commit bell and
- * the poster's call for help with the outbox (queue-help.ts).
- */
-export function ledgerCompanionFiles(path: string): string[] {
-  return [`${path}-wal`, `${path}-shm`, commitBellPath(path), queueHelpPath(path)];
-}
-
 /** SQLite's names for a database that lives in memory or in a temporary file, not at a path. */
 export const isFileless = (path: string): boolean => path === '' || path === ':memory:';
 
 /**
  * Makes the ledger file private to its user before SQLite opens it: created 0600 if missing (SQLite
  * would create it 0644 under the usual umask, and its -wal and -shm after it), and tightened to 0600
- * if a file left by an older version is readable by others (and so the files beside it, see
- * `ledgerCompanionFiles`). A file owned by someone else is left be.
+ * if a file left by an older version is readable by others (and so its commit bell, see
+ * commit-bell.ts). A file owned by someone else is left be.
  */
 function makeLedgerFilePrivate(path: string): void {
   closeSync(openSync(path, constants.O_RDWR | constants.O_CREAT, LEDGER_FILE_MODE));
-  for (const file of [path, ...ledgerCompanionFiles(path)]) {
+  for (const file of [path, `${path}-wal`, `${path}-shm`, commitBellPath(path)]) {
     try {
       // The files beside the ledger are looked at, not followed: a link planted as one of them
       // would have chmod change its target.

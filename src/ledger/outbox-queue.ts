@@ -9,8 +9,7 @@ import { planMirror, type EventData } from './mirror-plan.ts';
  * The outbox is filled from the event log, after the fact. A state change commits its event only;
  * the rows the channel needs for it (planned by `planMirror`, which reads nothing but the event) are
  * queued later, in batches, by whoever reads the outbox: the poster before it picks a row, `add`
- * before it queues a row of its own, and an agent finishing an attempt while the poster is kept from
- * the write lock (`helpQueueInWrite`). A cursor in `kv`, moved in the same transaction as the rows it
+ * before it queues a row of its own. A cursor in `kv`, moved in the same transaction as the rows it
  * covers, says which events are queued: a crash between the two loses or doubles nothing.
  *
  * Why: the rows were most of what an agent's commit wrote (five or six of its thirteen pages, and
@@ -222,33 +221,6 @@ export function queueEventsInWrite(core: LedgerCore, limit: number = QUEUE_BATCH
   if (!plan) return 0;
   writeBatch(core, plan);
   return plan.last - plan.from;
-}
-
-/**
- * Events past the cursor from which a writer recording an agent's work, asked to help, queues a
- * batch in its own transaction (see `helpQueueInWrite`): a whole batch, so each help is worth it.
- */
-export const HELP_QUEUE_BACKLOG = QUEUE_BATCH;
-
-/**
- * In the caller's write transaction (an agent finishing an attempt): when a poster has lately been
- * kept from the write lock with events to queue (`QueueHelpSignal`) and the outbox is
- * `HELP_QUEUE_BACKLOG` events or more behind the log, queues one batch of them. Returns how many
- * events it covered.
- *
- * Why: under a busy swarm the agents hold the write lock nearly all the time, and the poster, which
- * queues only while the lock is free, falls behind and then catches up in one long wait with the
- * agents queued behind it. A batch queued inside a commit that is happening anyway costs its rows'
- * inserts and no handover of the lock. Unasked (a poster that keeps up, or none running), agents
- * leave the queue to the poster: its batches commit without waiting for the disk, theirs would
- * not. A ledger whose cursor is missing queues nothing here: the agent's result must still be
- * recorded (the poster reports the damage).
- */
-export function helpQueueInWrite(core: LedgerCore): number {
-  if (!core.queueHelpWanted()) return 0;
-  const row = core.sql(BEHIND_SQL).get() as { head: number | null; queued: number | null };
-  if (row.queued === null || (row.head ?? 0) - row.queued < HELP_QUEUE_BACKLOG) return 0;
-  return queueEventsInWrite(core);
 }
 
 /**

@@ -95,11 +95,7 @@ export class OutboxStore {
     }
     const { queued, complete } = queuePendingEventsIfFree(this.core);
     if (complete) this.behindSince = undefined;
-    else {
-      this.behindSince ??= now;
-      // Agents finishing attempts queue batches of the backlog meanwhile (helpQueueInWrite).
-      this.core.callForQueueHelp();
-    }
+    else this.behindSince ??= now;
     return queued;
   }
 

@@ -6,13 +6,13 @@ import { collect } from '../support/spawn-ts.ts';
 import { tempDir } from '../support/temp-ledger.ts';
 import { spawnCliIn } from './cli-process.ts';
 
-/** Fake runs in `<root>/demo`, named for the given years (a ledger, its -wal/-shm/-bell/-queue-help and a folder each). */
+/** Fake runs in `<root>/demo`, named for the given years (a ledger, its -wal/-shm/-bell and a folder each). */
 function fakeRuns(root: string, years: number[]): string[] {
   const dir = join(root, 'demo');
   mkdirSync(dir, { recursive: true });
   return years.map((year) => {
     const name = `demo-${year}-01-01T00-00-00-000Z`;
-    for (const suffix of ['.db', '.db-wal', '.db-shm', '.db-bell', '.db-queue-help'])
+    for (const suffix of ['.db', '.db-wal', '.db-shm', '.db-bell'])
       writeFileSync(join(dir, name + suffix), '');
     mkdirSync(join(dir, name, 'tasks'), { recursive: true });
     return join(dir, `${name}.db`);
@@ -20,7 +20,7 @@ function fakeRuns(root: string, years: number[]): string[] {
 }
 
 describe('demo runs: one folder, the last few kept', () => {
-  it('keeps the newest N runs and deletes the rest with their -wal, -shm, commit bell, queue help and work folder', () => {
+  it('keeps the newest N runs and deletes the rest with their -wal, -shm, commit bell and work folder', () => {
     const root = tempDir();
     const runs = fakeRuns(root, [2001, 2002, 2003, 2004]);
     const removed = pruneDemoRuns(root, { keep: 2 }).map((r) => r.dbPath);
@@ -31,7 +31,6 @@ describe('demo runs: one folder, the last few kept', () => {
         n,
         `${n}.db`,
         `${n}.db-bell`,
-        `${n}.db-queue-help`,
         `${n}.db-shm`,
         `${n}.db-wal`,
       ]),

@@ -2,7 +2,6 @@ import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commitBellPath } from '../../src/ledger/commit-bell.ts';
-import { queueHelpPath } from '../../src/ledger/queue-help.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { tempDir } from '../support/temp-ledger.ts';
 
@@ -18,7 +17,7 @@ afterEach(() => {
 });
 
 describe('ledger file modes', () => {
-  it('creates the ledger, its -wal, its -shm, its commit bell and its queue help 0600 under umask 022', () => {
+  it('creates the ledger, its -wal, its -shm and its commit bell 0600 under umask 022', () => {
     const path = join(tempDir(), 'swarm.db');
     const ledger = Ledger.open(path);
     try {
@@ -29,8 +28,6 @@ describe('ledger file modes', () => {
       expect(modeOf(`${path}-wal`)).toBe(0o600);
       expect(modeOf(`${path}-shm`)).toBe(0o600);
       expect(modeOf(commitBellPath(path))).toBe(0o600);
-      ledger.core.callForQueueHelp(); // a poster kept from the lock
-      expect(modeOf(queueHelpPath(path))).toBe(0o600);
       // A second connection (another agent process) does not loosen anything.
       const other = Ledger.open(path);
       other.createTask({ title: 'again' }, 'cli');
@@ -46,12 +43,9 @@ describe('ledger file modes', () => {
     const path = join(tempDir(), 'old.db');
     Ledger.open(path).close();
     chmodSync(path, 0o644);
-    writeFileSync(queueHelpPath(path), '1', { mode: 0o644 });
-    chmodSync(queueHelpPath(path), 0o644);
     const ledger = Ledger.open(path);
     ledger.createTask({ title: 'x' }, 'cli');
     expect(modeOf(path)).toBe(0o600);
-    expect(modeOf(queueHelpPath(path))).toBe(0o600);
     expect(modeOf(`${path}-wal`)).toBe(0o600);
     ledger.close();
   });

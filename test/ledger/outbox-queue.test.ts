@@ -10,10 +10,8 @@ import { mirrorHealth } from '../../src/board/mirror-health.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { MIGRATIONS } from '../../src/ledger/migrations.ts';
 import { OUTBOX_PRIORITY } from '../../src/ledger/outbox-payload.ts';
-import { QueueHelpSignal } from '../../src/ledger/queue-help.ts';
 import {
   eventsBehind,
-  HELP_QUEUE_BACKLOG,
   QUEUE_BATCH,
   queuedThrough,
   queueEventsInWrite,
@@ -286,89 +284,6 @@ function countWrites(l: Ledger): number[] {
   };
   return writes;
 }
-
-describe('agents asked by a poster kept from the lock queue a batch in their own commit', () => {
-  /** A ledger on a file whose outbox, after `claimed` takes the first task, is `behind` events behind. */
-  function behindBy(behind: number): { l: Ledger; ref: ReturnType<typeof claimed> } {
-    const l = tempLedger();
-    // One event a task created, one for the claim; the completion will add one more.
-    l.transaction(() => {
-      for (let i = 0; i < behind - 1; i++) l.createTask({ title: `t${i}` }, 'cli');
-    });
-    const ref = claimed(l);
-    expect(eventsBehind(l.core)).toBe(behind);
-    return { l, ref };
-  }
-  const askForHelp = (l: Ledger): void => new QueueHelpSignal(l.path).call();
-
-  it('a poster that finds the lock taken asks, and the next completion queues one batch in its commit', () => {
-    const { l, ref } = behindBy(HELP_QUEUE_BACKLOG + 50);
-    const poster = reopened(l);
-    const holder = new Database(l.path);
-    holder.exec('BEGIN IMMEDIATE');
-    expect(poster.outbox.queueForPosting()).toBe(0); // kept from the lock: it asks
-    holder.exec('ROLLBACK');
-    holder.close();
-    const writes = countWrites(l);
-    expect(l.complete(ref, 'ok').ok).toBe(true);
-    expect(writes).toHaveLength(1); // no transaction of its own
-    expect(queuedThrough(l.core)).toBe(QUEUE_BATCH);
-    expect(rowsPerEvent(l)).toEqual(Array.from({ length: QUEUE_BATCH }, (_, i) => [i + 1, 1]));
-    // The poster goes on from there: every event once, the agent's batch not again.
-    expect(poster.outbox.queueEvents()).toBe(HELP_QUEUE_BACKLOG + 51 - QUEUE_BATCH);
-    const per = rowsPerEvent(l);
-    expect(per.map(([seq]) => seq)).toEqual(Array.from({ length: HELP_QUEUE_BACKLOG + 51 }, (_, i) => i + 1));
-    // Nothing lost or doubled (rows waiting for the poster are all the audit has to say).
-    expect(l.audit().problems.filter((p) => p.kind !== 'pending')).toEqual([]);
-  });
-
-  it('unasked (a poster that keeps up, or none), a completion queues nothing however long the backlog', () => {
-    const { l, ref } = behindBy(HELP_QUEUE_BACKLOG * 3);
-    expect(l.complete(ref, 'ok').ok).toBe(true);
-    expect(queuedThrough(l.core)).toBe(0);
-    expect(outboxCount(l)).toBe(0);
-  });
-
-  it('asked, a completion that leaves less than a batch behind queues nothing', () => {
-    const { l, ref } = behindBy(HELP_QUEUE_BACKLOG - 2);
-    askForHelp(l);
-    expect(l.complete(ref, 'ok').ok).toBe(true);
-    expect(queuedThrough(l.core)).toBe(0);
-  });
-
-  it('complete-and-claim queues the batch too, with its own events counted', () => {
-    const { l, ref } = behindBy(HELP_QUEUE_BACKLOG - 2);
-    askForHelp(l);
-    const result = l.completeAndClaim(ref, 'ok', { id: 'a1', skills: [] });
-    expect(result.next?.kind).toBe('claimed');
-    expect(queuedThrough(l.core)).toBe(QUEUE_BATCH);
-  });
-
-  it('a batch queued in a completion that rolls back is not queued', () => {
-    const { l, ref } = behindBy(HELP_QUEUE_BACKLOG + 1);
-    askForHelp(l);
-    expect(() =>
-      l.transaction(() => {
-        l.complete(ref, 'ok');
-        expect(queuedThrough(l.core)).toBe(QUEUE_BATCH);
-        throw new Error('crash before the commit');
-      }),
-    ).toThrow(/crash/);
-    expect(queuedThrough(l.core)).toBe(0);
-    expect(outboxCount(l)).toBe(0);
-    expect(l.getTask(ref.taskId)?.status).toBe('claimed');
-  });
-
-  it('a ledger that lost its outbox cursor still records the agent’s result', () => {
-    const { l, ref } = behindBy(HELP_QUEUE_BACKLOG + 5);
-    askForHelp(l);
-    l.db.prepare("DELETE FROM kv WHERE key = 'outbox_queued_seq'").run();
-    expect(l.complete(ref, 'ok').ok).toBe(true);
-    expect(l.getTask(ref.taskId)?.status).toBe('done');
-    expect(outboxCount(l)).toBe(0);
-    expect(() => l.outbox.queueEvents()).toThrow(/lost its outbox cursor/);
-  });
-});
 
 describe('outbox queue: backlogs, large results, damage and an older process', () => {
   it('queues a backlog in committed batches before a channel change, a reply or a prune', () => {

@@ -124,7 +124,7 @@ export function ledgerFilesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && /\.db(-wal|-shm|-bell|-queue-help)?$/.test(entry.name))
+    if (entry.isFile() && /\.db(-wal|-shm|-bell)?$/.test(entry.name))
       found.push(join(entry.parentPath, entry.name));
   }
   return found;
