@@ -230,10 +230,13 @@ function prepareOurs(path: string, sync: Sync, agentId: string, combined: boolea
           claim = r.next ?? { kind: 'none' };
         } else {
           if (!ledger.complete(ref, 'ok').ok) throw new Error(`completion of ${ref.taskId} refused`);
+          // The job is done here: the claim after the last one finds nothing, and may have slept in
+          // SQLite's busy handler first.
+          lastAt = epochMs();
           claim = ledger.claimNext(agent);
         }
         jobs++;
-        lastAt = epochMs();
+        if (combined) lastAt = epochMs();
       }
       return { jobs, lastAt };
     },

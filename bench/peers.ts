@@ -157,7 +157,7 @@ function lineReader(child: { stdout: Readable }): () => Promise<string> {
  * Milliseconds the queueing process spent queueing after `at` (the last job): what the orchestrator
  * still had to do once the agents were done. Not the time until it finished: `stop` reaches it once
  * every worker has reported, and a worker that found the lock taken for a while sleeps up to 100 ms
- * in SQLite's busy handler before it looks again and finds the queue empty (60-75 ms after the last
+ * in SQLite's busy handler before it looks again and finds the queue empty (60-190 ms after the last
  * job in some rounds); the queue's poll would meanwhile queue the last rows at a moment of its own.
  */
 function queueingAfter(at: number, spans: [number, number][]): number {
@@ -252,7 +252,8 @@ const ratios = (a: number[], b: number[], scale = 1): Spread => spread(a.map((x,
  * Ours commits its events only; the channel rows for them are queued apart (the orchestrator's
  * poster does it in batches). Single-process figures come twice: the agents' loop alone, and with
  * the queueing of its rows added to the same clock. Multi-process runs always include a process that
- * queues the rows meanwhile, and end when it has queued the last job's.
+ * queues the rows meanwhile; the time it spends queueing after the last job is added (as if it
+ * queued the moment the last events committed: the poster's idle poll is left out).
  */
 export async function runPeersBench(jobs: number, rounds: number, processes: number): Promise<void> {
   const command = `npm run bench -- peers --tasks ${jobs} --rounds ${rounds} --processes ${processes}`;
