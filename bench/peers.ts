@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { benchDir, report } from './bench-util.ts';
+import { queueingAfter } from './peer-clock.ts';
 import {
   epochMs,
   holdWarmWal,
@@ -151,17 +152,6 @@ function lineReader(child: { stdout: Readable }): () => Promise<string> {
         resolve(line);
       });
     });
-}
-
-/**
- * Milliseconds the queueing process spent queueing after `at` (the last job): what the orchestrator
- * still had to do once the agents were done. Not the time until it finished: `stop` reaches it once
- * every worker has reported, and a worker that found the lock taken for a while sleeps up to 100 ms
- * in SQLite's busy handler before it looks again and finds the queue empty (60-190 ms after the last
- * job in some rounds); the queue's poll would meanwhile queue the last rows at a moment of its own.
- */
-function queueingAfter(at: number, spans: [number, number][]): number {
-  return spans.reduce((ms, [start, end]) => ms + Math.max(0, end - Math.max(start, at)), 0);
 }
 
 /**
