@@ -227,6 +227,7 @@ function prepareOurs(path: string, sync: Sync, agentId: string, combined: boolea
         if (combined) {
           const r = ledger.completeAndClaim(ref, 'ok', agent);
           if (!r.completed.ok) throw new Error(`completion of ${ref.taskId} refused`);
+          lastAt = epochMs();
           claim = r.next ?? { kind: 'none' };
         } else {
           if (!ledger.complete(ref, 'ok').ok) throw new Error(`completion of ${ref.taskId} refused`);
@@ -236,7 +237,6 @@ function prepareOurs(path: string, sync: Sync, agentId: string, combined: boolea
           claim = ledger.claimNext(agent);
         }
         jobs++;
-        if (combined) lastAt = epochMs();
       }
       return { jobs, lastAt };
     },
